@@ -1,0 +1,45 @@
+"""Authorization in one place: role checks for views and facility scoping for queries."""
+from __future__ import annotations
+
+from functools import wraps
+
+from flask import abort
+from flask_login import current_user, login_required
+from sqlalchemy import Select
+
+from reentry.auth.models import User
+
+
+def role_required(*roles: str):
+    """Allow the view only to logged-in users with one of these roles (403 otherwise)."""
+
+    def decorator(view):
+        @wraps(view)
+        @login_required
+        def wrapped(*args, **kwargs):
+            if current_user.role not in roles:
+                abort(403)
+            return view(*args, **kwargs)
+
+        wrapped.allowed_roles = roles
+        return wrapped
+
+    return decorator
+
+
+def visible_facility_ids(user: User) -> set[int] | None:
+    """The facilities whose records this user may see; None means all of them."""
+    return None if user.sees_all_facilities else user.facility_ids
+
+
+def scope_to_facilities(stmt: Select, facility_column, user: User) -> Select:
+    """Limit a query to the user's facilities (a no-op for admins and auditors)."""
+    ids = visible_facility_ids(user)
+    if ids is None:
+        return stmt
+    return stmt.where(facility_column.in_(ids))
+
+
+def can_see_facility(user: User, facility_id: int) -> bool:
+    ids = visible_facility_ids(user)
+    return ids is None or facility_id in ids

@@ -1,0 +1,140 @@
+"""Sign in, sign out and the person's own account."""
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import (
+    Blueprint, abort, current_app, flash, g, redirect, render_template, request, session, url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+from flask_limiter.util import get_remote_address
+
+from reentry import audit
+from reentry.auth import services
+from reentry.auth.forms import ChangePasswordForm, LoginForm, PreferencesForm
+from reentry.errors import DomainError
+from reentry.extensions import db, limiter, login_manager
+from reentry.forms import apply_domain_error
+
+bp = Blueprint("auth", __name__)
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+# What a person who must change their password, or an auditor, may still do.
+ALWAYS_ALLOWED_ENDPOINTS = frozenset(
+    {"auth.logout", "auth.change_password", "auth.preferences", "static", "web.healthz"}
+)
+
+
+@login_manager.user_loader
+def load_user(user_id: str):
+    return services.session_user(
+        session.get("sid"), user_id, current_app.config["REENTRY_SESSION_ABSOLUTE"]
+    )
+
+
+def is_safe_next(target: str | None) -> bool:
+    """Only paths on this site: no scheme, no host, no protocol-relative or backslash tricks."""
+    if not target or not target.startswith("/"):
+        return False
+    cleaned = target.replace("\\", "/")
+    if cleaned.startswith("//") or any(ord(c) < 32 for c in cleaned):
+        return False
+    parts = urlsplit(cleaned)
+    return not parts.scheme and not parts.netloc
+
+
+def _login_limit_key() -> str:
+    email = services.normalize_email(request.form.get("email", ""))[:254]
+    return f"login:{email}:{get_remote_address()}"
+
+
+@bp.before_app_request
+def enforce_account_rules():
+    """Auditors only read; a person with a temporary password must change it first."""
+    if not current_user.is_authenticated or request.endpoint in ALWAYS_ALLOWED_ENDPOINTS:
+        return None
+    if current_user.must_change_password:
+        return redirect(url_for("auth.change_password"))
+    if current_user.is_read_only and request.method not in SAFE_METHODS:
+        abort(403)
+    return None
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(
+    lambda: current_app.config["REENTRY_LOGIN_LIMIT"],
+    key_func=_login_limit_key,
+    methods=["POST"],
+    deduct_when=lambda response: g.get("login_failed", False),
+)
+def login():
+    """Sign in with email and password."""
+    if current_user.is_authenticated:
+        return redirect(url_for("web.index"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = services.authenticate(form.email.data, form.password.data)
+        if user is None:
+            g.login_failed = True
+            db.session.commit()  # keep the audit row of the failed attempt
+            form.form_errors.append(_("The email or password is not correct."))
+            return render_template("auth/login.html", form=form), 200
+        token = services.start_session(user)
+        db.session.commit()
+        session.clear()  # a fresh session at login (no fixation)
+        session["sid"] = token
+        session.permanent = True
+        login_user(user)
+        target = request.args.get("next")
+        return redirect(target if is_safe_next(target) else url_for("web.index"))
+    return render_template("auth/login.html", form=form)
+
+
+@bp.route("/logout", methods=["POST"])
+def logout():
+    """End the login on the server, so a copy of the old cookie no longer works."""
+    if current_user.is_authenticated:
+        audit.record(current_user, "logout", "users", current_user.id)
+    services.end_session(session.get("sid"))
+    db.session.commit()
+    logout_user()
+    session.clear()
+    flash(_("You are signed out."), "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    """Change one's own password (also where a temporary password leads)."""
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        try:
+            services.change_own_password(current_user, form.current_password.data, form.new_password.data)
+        except DomainError as error:
+            apply_domain_error(form, error)
+        else:
+            token = services.start_session(current_user)
+            db.session.commit()
+            session["sid"] = token  # this login goes on; every other one has ended
+            flash(_("Your password is changed."), "success")
+            return redirect(url_for("web.index"))
+    return render_template("auth/change_password.html", form=form)
+
+
+@bp.route("/account", methods=["GET", "POST"])
+@login_required
+def preferences():
+    """The person's own settings (screen language)."""
+    form = PreferencesForm(obj=current_user)
+    if form.validate_on_submit():
+        before = current_user.preferred_language
+        current_user.preferred_language = form.preferred_language.data
+        if before != current_user.preferred_language:
+            audit.record(current_user, "user.preferences", "users", current_user.id,
+                         changes={"preferred_language": [before, current_user.preferred_language]})
+        db.session.commit()
+        flash(_("Saved."), "success")
+        return redirect(url_for("auth.preferences"))
+    return render_template("auth/preferences.html", form=form)

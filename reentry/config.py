@@ -1,0 +1,72 @@
+"""Configuration: safe defaults, overridden by REENTRY_* environment variables.
+
+Every variable is documented in README.md (section "Operating reentry").
+"""
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+from pathlib import Path
+
+# A key that is obviously not secret; production refuses to start with it.
+DEVELOPMENT_SECRET_KEY = "dev-only-not-secret-change-me"
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class ConfigError(RuntimeError):
+    """The configuration cannot run safely; the message says which variable to fix."""
+
+
+def load_config(instance_path: str, overrides: dict | None = None) -> dict:
+    """Build the Flask config from defaults, the environment and explicit overrides (tests)."""
+    env = os.environ
+    environment = env.get("REENTRY_ENV", "development")
+    default_db = "sqlite:///" + str(Path(instance_path) / "reentry.sqlite3")
+    config = {
+        "REENTRY_ENV": environment,
+        "SECRET_KEY": env.get("REENTRY_SECRET_KEY", DEVELOPMENT_SECRET_KEY),
+        "SQLALCHEMY_DATABASE_URI": env.get("REENTRY_DATABASE_URL", default_db),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "RATELIMIT_STORAGE_URI": env.get("REENTRY_RATELIMIT_STORAGE_URL", "memory://"),
+        "RATELIMIT_HEADERS_ENABLED": False,
+        "REENTRY_DEMO_PASSWORD": env.get("REENTRY_DEMO_PASSWORD"),
+        "REENTRY_PUBLIC_URL": env.get("REENTRY_PUBLIC_URL", "http://127.0.0.1:5000"),
+        # Sessions: 30 minutes idle, 12 hours absolute (NIST 800-63B AAL2, ASVS 7.3).
+        "PERMANENT_SESSION_LIFETIME": timedelta(minutes=30),
+        "REENTRY_SESSION_ABSOLUTE": timedelta(hours=12),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": environment == "production",
+        "SESSION_COOKIE_NAME": "__Host-reentry" if environment == "production" else "reentry",
+        "REMEMBER_COOKIE_DURATION": timedelta(seconds=0),
+        # CSRF tokens live as long as the login session, so a long form is not lost at 60 min.
+        "WTF_CSRF_TIME_LIMIT": int(timedelta(hours=12).total_seconds()),
+        "WTF_CSRF_ENABLED": True,
+        "MAX_CONTENT_LENGTH": 64 * 1024 * 1024,
+        "BABEL_DEFAULT_LOCALE": "en",
+        "BABEL_TRANSLATION_DIRECTORIES": str(Path(__file__).parent / "translations"),
+        "REENTRY_LANGUAGES": ["en", "es"],
+        # Login throttling: failures per username+IP (jail staff share one NAT address).
+        "REENTRY_LOGIN_LIMIT": "5 per 15 minutes",
+        "REENTRY_TRUSTED_PROXIES": int(env.get("REENTRY_TRUSTED_PROXIES", "0")),
+    }
+    if overrides:
+        config.update(overrides)
+    check_config(config)
+    return config
+
+
+def check_config(config: dict) -> None:
+    """Refuse configurations that would be unsafe in production."""
+    if config["REENTRY_ENV"] not in ("development", "production", "testing"):
+        raise ConfigError(
+            f"REENTRY_ENV must be 'development' or 'production', not {config['REENTRY_ENV']!r}"
+        )
+    if config["REENTRY_ENV"] == "production":
+        key = config.get("SECRET_KEY") or ""
+        if key == DEVELOPMENT_SECRET_KEY or len(key) < 32:
+            raise ConfigError(
+                "REENTRY_SECRET_KEY must be set to a random value of at least 32 characters "
+                "in production (python -c 'import secrets; print(secrets.token_hex(32))')"
+            )

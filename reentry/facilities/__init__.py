@@ -1,0 +1,1 @@
+"""Facilities: the jails and prisons a program serves."""

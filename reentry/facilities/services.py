@@ -1,0 +1,83 @@
+"""Facilities: the jails and prisons a program serves."""
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo, available_timezones
+
+from sqlalchemy import select
+
+from reentry import audit
+from reentry.auth.access import visible_facility_ids
+from reentry.errors import DomainError, NotFound
+from reentry.extensions import db
+from reentry.facilities.models import FACILITY_TYPES, Facility
+
+FACILITY_FIELDS = ("code", "name", "type", "state", "county", "timezone", "is_active")
+US_STATES = (
+    "AL AK AZ AR CA CO CT DE DC FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH NJ "
+    "NM NY NC ND OH OK OR PA RI SC SD TN TX UT VT VA WA WV WI WY PR VI GU AS MP"
+).split()
+
+
+def _validate(code: str, name: str, type_: str, state: str, timezone: str) -> None:
+    if not code or len(code) > 32 or not all(c.isalnum() or c in "-_" for c in code):
+        raise DomainError("Code: use 1 to 32 letters, digits, '-' or '_'.", field="code")
+    if not name.strip():
+        raise DomainError("Name is required.", field="name")
+    if type_ not in FACILITY_TYPES:
+        raise DomainError("Type must be jail or prison.", field="type")
+    if state not in US_STATES:
+        raise DomainError(f"State: {state!r} is not a US state or territory code.", field="state")
+    if timezone not in available_timezones():
+        raise DomainError(f"Time zone: {timezone!r} is not a known time zone (e.g. America/Chicago).",
+                          field="timezone")
+
+
+def get_facility_by_code(code: str) -> Facility:
+    facility = db.session.scalar(select(Facility).where(Facility.code == code.strip().upper()))
+    if facility is None:
+        raise NotFound(f"No facility with code {code.strip().upper()}.", field="facility")
+    return facility
+
+
+def create_facility(actor, code: str, name: str, type_: str, state: str, county: str = "",
+                    timezone: str = "America/New_York") -> Facility:
+    """Add a facility; the code is its permanent short name (used by imports and the CLI)."""
+    code, state = code.strip().upper(), state.strip().upper()
+    _validate(code, name, type_, state, timezone)
+    if db.session.scalar(select(Facility.id).where(Facility.code == code)) is not None:
+        raise DomainError(f"A facility with code {code} already exists.", field="code")
+    facility = Facility(code=code, name=name.strip(), type=type_, state=state,
+                        county=county.strip(), timezone=timezone)
+    db.session.add(facility)
+    db.session.flush()
+    audit.record(actor, "facility.create", "facilities", facility.id, facility_id=facility.id,
+                 changes={k: [None, v] for k, v in audit.snapshot(facility, FACILITY_FIELDS).items()})
+    return facility
+
+
+def update_facility(actor, facility: Facility, *, name: str, type_: str, state: str, county: str,
+                    timezone: str, is_active: bool) -> Facility:
+    """Change a facility's details (the code never changes: files and scripts refer to it)."""
+    state = state.strip().upper()
+    _validate(facility.code, name, type_, state, timezone)
+    before = audit.snapshot(facility, FACILITY_FIELDS)
+    facility.name, facility.type, facility.state = name.strip(), type_, state
+    facility.county, facility.timezone, facility.is_active = county.strip(), timezone, is_active
+    changes = audit.changes_between(before, audit.snapshot(facility, FACILITY_FIELDS))
+    if changes:
+        audit.record(actor, "facility.update", "facilities", facility.id, facility_id=facility.id,
+                     changes=changes)
+    return facility
+
+
+def visible_facilities(user) -> list[Facility]:
+    """The facilities this user works in (all of them for admins and auditors)."""
+    stmt = select(Facility).order_by(Facility.code)
+    ids = visible_facility_ids(user)
+    if ids is not None:
+        stmt = stmt.where(Facility.id.in_(ids))
+    return list(db.session.scalars(stmt))
+
+
+def facility_zone(facility: Facility) -> ZoneInfo:
+    return ZoneInfo(facility.timezone)

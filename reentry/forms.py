@@ -1,0 +1,26 @@
+"""Form pieces shared by every feature."""
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import SelectField
+
+
+class EmptyForm(FlaskForm):
+    """A form with only the CSRF token, for buttons that POST (disable, void, reopen...)."""
+
+
+LANGUAGE_CHOICES = [("en", "English"), ("es", "Español")]
+
+
+def apply_domain_error(form: FlaskForm, error) -> None:
+    """Show a service's DomainError on the field it names, or above the form."""
+    field = getattr(form, error.field, None) if error.field else None
+    if field is not None:
+        field.errors = [*field.errors, error.message]
+    else:
+        form.form_errors.append(error.message)
+
+
+class LanguageField(SelectField):
+    def __init__(self, label=None, validators=None, **kwargs):
+        super().__init__(label, validators, choices=LANGUAGE_CHOICES, **kwargs)

@@ -1,0 +1,1 @@
+"""Administration of accounts (the rules live in reentry.auth.services)."""

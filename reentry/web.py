@@ -1,0 +1,97 @@
+"""Site-wide web plumbing: home page, health check, security headers, language choice."""
+from __future__ import annotations
+
+from flask import Blueprint, Flask, current_app, redirect, request, url_for
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy import text
+
+from reentry.extensions import db
+
+bp = Blueprint("web", __name__)
+
+CONTENT_SECURITY_POLICY = "; ".join([
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "img-src 'self' data:",
+    "font-src 'self'",
+    "connect-src 'self'",
+    "object-src 'none'",
+    "base-uri 'none'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+])
+
+
+@bp.route("/")
+def index():
+    """Signed-in people land on their facilities; everyone else on the sign-in page."""
+    if not current_user.is_authenticated:
+        return redirect(url_for("auth.login"))
+    return redirect(url_for("facilities.index"))
+
+
+@bp.route("/healthz")
+def healthz():
+    """For load balancers and monitors: 200 when the app can reach its database, else 503."""
+    try:
+        db.session.execute(text("SELECT 1"))
+        db.session.rollback()
+    except Exception as error:  # any failure to reach the database is "down"
+        db.session.rollback()
+        current_app.logger.warning("healthz: database check failed: %s", type(error).__name__)
+        return {"status": "error", "database": "unavailable"}, 503
+    return {"status": "ok", "database": "ok"}
+
+
+def set_security_headers(response):
+    """Headers for every response (OWASP ASVS 3.4, 14.3)."""
+    headers = response.headers
+    headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("X-Frame-Options", "DENY")
+    headers.setdefault("Referrer-Policy", "same-origin")
+    headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+    headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+    if current_app.config["REENTRY_ENV"] == "production":
+        headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+    # Pages may show participant data; never let a shared or kiosk browser keep a copy.
+    # Static files are the exception: they hold no data and are worth caching.
+    if request.endpoint != "static":
+        headers["Cache-Control"] = "no-store"
+        headers["Pragma"] = "no-cache"
+    return response
+
+
+def select_locale() -> str:
+    """The person's chosen language, else the browser's, else English."""
+    languages = current_app.config["REENTRY_LANGUAGES"]
+    if current_user and current_user.is_authenticated:
+        return current_user.preferred_language
+    return request.accept_languages.best_match(languages) or "en"
+
+
+# (endpoint, label, roles allowed). Features add their entries; order is the menu's order.
+NAV_ITEMS: list[tuple[str, object, tuple[str, ...]]] = [
+    ("facilities.index", _l("Facilities"), ("admin", "manager", "staff", "auditor")),
+    ("users.index", _l("Accounts"), ("admin",)),
+    ("audit.index", _l("Audit log"), ("admin", "auditor")),
+    ("auth.preferences", _l("Your account"), ("admin", "manager", "staff", "auditor")),
+]
+
+
+def template_context() -> dict:
+    items = []
+    if current_user.is_authenticated:
+        for endpoint, label, roles in NAV_ITEMS:
+            if current_user.role in roles:
+                items.append({"url": url_for(endpoint), "label": label,
+                              "active": request.endpoint == endpoint})
+    return {"nav_items": items, "current_locale": str(get_locale() or "en")}
+
+
+def init_web(app: Flask) -> None:
+    app.after_request(set_security_headers)
+    app.context_processor(template_context)

@@ -1,0 +1,178 @@
+"""Shared fixtures: a migrated database per test (SQLite, or PostgreSQL when
+REENTRY_TEST_POSTGRES_URL is set), the app, clients and small factories."""
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+
+import pytest
+import sqlalchemy as sa
+from argon2 import PasswordHasher
+
+from reentry import create_app
+from reentry.auth import passwords
+from reentry.extensions import db
+
+POSTGRES_URL = os.environ.get("REENTRY_TEST_POSTGRES_URL")
+TEST_PASSWORD = "correct horse battery staple 42"
+TEST_SECRET = "test-secret-key-with-enough-length-0123456789"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def fast_password_hashing():
+    """Argon2id with small parameters: same algorithm and format, far less CPU per test."""
+    original = passwords._hasher
+    passwords._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    yield
+    passwords._hasher = original
+
+
+def base_config(database_url: str, **overrides) -> dict:
+    config = {
+        "REENTRY_ENV": "testing",
+        "TESTING": True,
+        "SECRET_KEY": TEST_SECRET,
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "WTF_CSRF_ENABLED": False,
+        "RATELIMIT_STORAGE_URI": "memory://",
+    }
+    config.update(overrides)
+    return config
+
+
+def migrate_to_head(database_url: str) -> None:
+    from flask_migrate import upgrade
+
+    app = create_app(base_config(database_url))
+    with app.app_context():
+        upgrade()
+        db.engine.dispose()
+
+
+def reset_postgres_schema(url: str) -> None:
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(sa.text("DROP SCHEMA public CASCADE"))
+        conn.execute(sa.text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def migrated_template(tmp_path_factory) -> str:
+    """A database at the head revision, made once per test session."""
+    if POSTGRES_URL:
+        reset_postgres_schema(POSTGRES_URL)
+        migrate_to_head(POSTGRES_URL)
+        return POSTGRES_URL
+    path = tmp_path_factory.mktemp("template") / "template.sqlite3"
+    migrate_to_head(f"sqlite:///{path}")
+    return str(path)
+
+
+def truncate_postgres(engine) -> None:
+    with engine.begin() as conn:
+        tables = [t for t in sa.inspect(conn).get_table_names() if t != "alembic_version"]
+        if tables:
+            # The audit guard refuses TRUNCATE; tests are the one place allowed to empty it.
+            conn.execute(sa.text("ALTER TABLE audit_events DISABLE TRIGGER USER"))
+            conn.execute(sa.text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+            conn.execute(sa.text("ALTER TABLE audit_events ENABLE TRIGGER USER"))
+
+
+@pytest.fixture
+def database_url(migrated_template, tmp_path) -> Iterator[str]:
+    """A fresh, migrated, empty database for one test."""
+    if POSTGRES_URL:
+        yield POSTGRES_URL
+        engine = sa.create_engine(POSTGRES_URL)
+        truncate_postgres(engine)
+        engine.dispose()
+        return
+    path = tmp_path / "test.sqlite3"
+    shutil.copyfile(migrated_template, path)
+    yield f"sqlite:///{path}"
+
+
+@pytest.fixture
+def app_config(database_url) -> dict:
+    """Override in a test module to change the configuration."""
+    return base_config(database_url)
+
+
+@pytest.fixture
+def app(app_config):
+    app = create_app(app_config)
+    with app.app_context():
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def make_facility(app):
+    from reentry.facilities.services import create_facility
+
+    counter = iter(range(1, 10_000))
+
+    def make(code: str | None = None, **overrides):
+        values = dict(name="Test County Jail", type_="jail", state="OH", county="Franklin",
+                      timezone="America/New_York")
+        values.update(overrides)
+        facility = create_facility(None, code or f"FAC-{next(counter)}", **values)
+        db.session.commit()
+        return facility
+
+    return make
+
+
+@pytest.fixture
+def make_user(app):
+    from reentry.auth import services
+
+    counter = iter(range(1, 10_000))
+
+    def make(role: str = "staff", facilities=(), email: str | None = None, password: str = TEST_PASSWORD, **kw):
+        user = services.create_user(
+            None, email or f"{role}{next(counter)}@example.test", role, password, list(facilities), **kw
+        )
+        db.session.commit()
+        return user
+
+    return make
+
+
+@pytest.fixture
+def login(client):
+    """Sign a client in through the real login form; returns the response."""
+
+    def do_login(user_or_email, password: str = TEST_PASSWORD, test_client=None):
+        email = getattr(user_or_email, "email", user_or_email)
+        return (test_client or client).post("/login", data={"email": email, "password": password})
+
+    return do_login
+
+
+@pytest.fixture
+def login_as(make_user, make_facility, login):
+    """Create a user of a role (with a facility for staff/managers) and sign in as them."""
+
+    def as_role(role: str = "staff", facilities=None, **kw):
+        if facilities is None:
+            facilities = [make_facility()] if role in ("staff", "manager") else []
+        user = make_user(role, facilities, **kw)
+        response = login(user)
+        assert response.status_code == 302, response.get_data(as_text=True)
+        return user
+
+    return as_role
