@@ -53,6 +53,7 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from reentry import web
+    from reentry.participants import models as _participant_models  # noqa: F401  (until its views exist)
     from reentry.audit import views as audit_views
     from reentry.auth import views as auth_views
     from reentry.facilities import views as facility_views

@@ -1,0 +1,1 @@
+"""Participants: the people a program serves, their custody episodes, screening and risk."""

@@ -1,0 +1,104 @@
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from reentry.database import UTCDateTime, utcnow
+from reentry.extensions import db
+from reentry.facilities.models import Facility
+
+NAME_LENGTH = 200
+
+
+class Participant(db.Model):
+    """A person the program serves, across facilities and bookings.
+
+    Never deleted: a record entered in error is voided with a reason. `version` is an
+    optimistic lock, so a stale edit form cannot overwrite someone else's change.
+    """
+
+    __tablename__ = "participants"
+    __table_args__ = (
+        CheckConstraint("preferred_language IN ('en', 'es')", name="preferred_language"),
+        Index("ix_participants_search_name", "search_name"),
+        Index("ix_participants_date_of_birth", "date_of_birth"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    last_name: Mapped[str] = mapped_column(String(NAME_LENGTH))
+    first_name: Mapped[str] = mapped_column(String(NAME_LENGTH))
+    middle_name: Mapped[str] = mapped_column(String(NAME_LENGTH), default="")
+    # Lower-case, accent-free "last first middle", kept by the services for fast search.
+    search_name: Mapped[str] = mapped_column(String(3 * NAME_LENGTH + 2), default="")
+    date_of_birth: Mapped[date | None] = mapped_column(Date)
+    gender: Mapped[str] = mapped_column(String(64), default="")
+    preferred_language: Mapped[str] = mapped_column(String(2), default="en")
+    destination_state: Mapped[str] = mapped_column(String(2), default="")
+    destination_county: Mapped[str] = mapped_column(String(100), default="")
+    destination_zip: Mapped[str] = mapped_column(String(10), default="")
+    is_voided: Mapped[bool] = mapped_column(default=False)
+    void_reason: Mapped[str | None] = mapped_column(Text)
+    voided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    version: Mapped[int] = mapped_column(default=1)
+
+    episodes: Mapped[list[CustodyEpisode]] = relationship(
+        back_populates="participant", order_by="CustodyEpisode.custody_start.desc()"
+    )
+
+    __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def display_name(self) -> str:
+        return ", ".join(p for p in (self.last_name, " ".join(x for x in (self.first_name, self.middle_name) if x)) if p)
+
+    def __repr__(self) -> str:
+        return f"<Participant {self.id}>"  # never a name: reprs end up in logs
+
+
+class CustodyEpisode(db.Model):
+    """One stay in one facility: a booking (jail) or a DOC commitment (prison).
+
+    Most people in a jail are pretrial, so the expected release date is often unknown; the
+    actual `release_date` is set when staff record it or a roster snapshot shows the person gone
+    (`release_inferred`).
+    """
+
+    __tablename__ = "custody_episodes"
+    __table_args__ = (
+        UniqueConstraint("facility_id", "booking_id"),
+        Index("ix_custody_episodes_facility_release", "facility_id", "release_date"),
+        Index("ix_custody_episodes_facility_expected", "facility_id", "expected_release_date"),
+        Index("ix_custody_episodes_facility_housing", "facility_id", "housing_unit"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    participant_id: Mapped[int] = mapped_column(ForeignKey("participants.id"), index=True)
+    facility_id: Mapped[int] = mapped_column(ForeignKey("facilities.id"))
+    booking_id: Mapped[str] = mapped_column(String(64))
+    custody_start: Mapped[date | None] = mapped_column(Date)
+    expected_release_date: Mapped[date | None] = mapped_column(Date)
+    release_date: Mapped[date | None] = mapped_column(Date)
+    release_inferred: Mapped[bool] = mapped_column(default=False)
+    housing_unit: Mapped[str] = mapped_column(String(64), default="")
+    release_type: Mapped[str] = mapped_column(String(64), default="")
+    is_voided: Mapped[bool] = mapped_column(default=False)
+    void_reason: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    version: Mapped[int] = mapped_column(default=1)
+
+    participant: Mapped[Participant] = relationship(back_populates="episodes")
+    facility: Mapped[Facility] = relationship()
+
+    __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def is_open(self) -> bool:
+        return self.release_date is None and not self.is_voided
+
+    def __repr__(self) -> str:
+        return f"<CustodyEpisode {self.id} facility={self.facility_id}>"
