@@ -3,13 +3,19 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import SelectField
+from wtforms.fields.choices import SelectChoice
 
 
 class EmptyForm(FlaskForm):
     """A form with only the CSRF token, for buttons that POST (disable, void, reopen...)."""
 
 
-LANGUAGE_CHOICES = [("en", "English"), ("es", "Español")]
+def select_choices(pairs) -> list[SelectChoice]:
+    """WTForms 3.3+ choices from (value, label) pairs (tuples are deprecated there)."""
+    return [SelectChoice(str(value), label) for value, label in pairs]
+
+
+LANGUAGE_CHOICES = select_choices([("en", "English"), ("es", "Español")])
 
 
 def apply_domain_error(form: FlaskForm, error) -> None:

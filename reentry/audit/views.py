@@ -14,6 +14,7 @@ from reentry.auth.access import role_required
 from reentry.csvutil import csv_response
 from reentry.extensions import db
 from reentry.facilities.models import Facility
+from reentry.forms import select_choices
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
 
@@ -22,10 +23,11 @@ PAGE_SIZE = 50
 
 def _filter_from_request() -> tuple[AuditFilterForm, AuditFilter]:
     form = AuditFilterForm(request.args)
-    form.action.choices = [("", "—")] + [(a, a) for a in known_actions()]
-    form.facility.choices = [("", "—")] + [
-        (str(f.id), f.code) for f in db.session.scalars(select(Facility).order_by(Facility.code))
-    ]
+    form.action.choices = select_choices([("", "—")] + [(a, a) for a in known_actions()])
+    form.facility.choices = select_choices(
+        [("", "—")]
+        + [(f.id, f.code) for f in db.session.scalars(select(Facility).order_by(Facility.code))]
+    )
     form.validate()
     facility = form.facility.data or ""
     criteria = AuditFilter(

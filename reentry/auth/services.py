@@ -29,6 +29,17 @@ def normalize_email(email: str) -> str:
     return email.strip().lower()
 
 
+def check_email(email: str) -> str:
+    """A normalized email, or DomainError. Deliberately lenient about the domain: county
+    networks use internal names (.local, .test, .lan) that strict validators reject."""
+    email = normalize_email(email)
+    local, at, domain = email.rpartition("@")
+    if not at or not local or not domain or len(email) > 254 or any(c.isspace() for c in email) \
+            or domain.startswith(".") or domain.endswith(".") or "@" in local:
+        raise DomainError("Enter an email address such as name@county.gov.", field="email")
+    return email
+
+
 def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
@@ -81,7 +92,7 @@ def create_user(
     must_change_password: bool = False,
 ) -> User:
     """Create an account after checking the email is free and the password is strong."""
-    email = normalize_email(email)
+    email = check_email(email)
     if role not in ROLES:
         raise DomainError(f"Role must be one of {', '.join(ROLES)}.", field="role")
     if find_user_by_email(email) is not None:

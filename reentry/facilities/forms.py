@@ -7,14 +7,15 @@ from wtforms.validators import DataRequired, Length
 
 from reentry.facilities.models import FACILITY_TYPES
 from reentry.facilities.services import US_STATES
+from reentry.forms import select_choices
 
 
 class FacilityForm(FlaskForm):
     code = StringField(_l("Code"), validators=[DataRequired(), Length(max=32)],
                        description=_l("A short permanent name, such as COUNTY-JAIL. Imports and reports use it."))
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
-    type = SelectField(_l("Type"), choices=[(t, t.capitalize()) for t in FACILITY_TYPES])
-    state = SelectField(_l("State"), choices=[(s, s) for s in US_STATES])
+    type = SelectField(_l("Type"), choices=select_choices((t, t.capitalize()) for t in FACILITY_TYPES))
+    state = SelectField(_l("State"), choices=select_choices((s, s) for s in US_STATES))
     county = StringField(_l("County"), validators=[Length(max=100)])
     timezone = StringField(_l("Time zone"), validators=[DataRequired(), Length(max=64)],
                            default="America/New_York",

@@ -3,12 +3,12 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SelectField, SelectMultipleField, StringField, SubmitField
-from wtforms.validators import DataRequired, Email, Length
+from wtforms.validators import DataRequired, Length
 
 from reentry.auth.models import ROLES
-from reentry.forms import LanguageField
+from reentry.forms import LanguageField, select_choices
 
-ROLE_CHOICES = [(role, role.capitalize()) for role in ROLES]
+ROLE_CHOICES = select_choices((role, role.capitalize()) for role in ROLES)
 
 
 class UserEditForm(FlaskForm):
@@ -23,7 +23,7 @@ class UserEditForm(FlaskForm):
 
 
 class UserCreateForm(UserEditForm):
-    email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=254)])
+    email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)])
     password = PasswordField(
         _l("Temporary password"),
         validators=[DataRequired()],

@@ -12,14 +12,16 @@ from reentry.auth.models import User
 from reentry.errors import DomainError
 from reentry.extensions import db
 from reentry.facilities.models import Facility
-from reentry.forms import EmptyForm, apply_domain_error
+from reentry.forms import EmptyForm, apply_domain_error, select_choices
 from reentry.users.forms import ResetPasswordForm, UserCreateForm, UserEditForm
 
 bp = Blueprint("users", __name__, url_prefix="/admin/users")
 
 
 def _facility_choices():
-    return [(f.code, f"{f.code}: {f.name}") for f in db.session.scalars(select(Facility).order_by(Facility.code))]
+    return select_choices(
+        (f.code, f"{f.code}: {f.name}") for f in db.session.scalars(select(Facility).order_by(Facility.code))
+    )
 
 
 def _get_user(user_id: int) -> User:
