@@ -9,6 +9,7 @@ from collections.abc import Iterator
 import pytest
 import sqlalchemy as sa
 from argon2 import PasswordHasher
+from flask.testing import FlaskClient
 
 from reentry import create_app
 from reentry.auth import passwords
@@ -103,10 +104,27 @@ def app_config(database_url) -> dict:
 @pytest.fixture
 def app(app_config):
     app = create_app(app_config)
+    app.test_client_class = RequestLikeClient
     with app.app_context():
         yield app
         db.session.remove()
         db.engine.dispose()
+
+
+class RequestLikeClient(FlaskClient):
+    """Each request gets its own app context (own `g`, own database session), as in production.
+
+    Without this, requests reuse the fixture's app context, so Flask-Login's cached user and the
+    test's session leak between requests and hide session bugs. Work the test left pending is
+    committed first, as if an earlier request had done it, so the request can take the SQLite
+    write lock.
+    """
+
+    def open(self, *args, **kwargs):
+        db.session.commit()
+        kwargs.setdefault("buffered", True)
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
 
 
 @pytest.fixture

@@ -33,11 +33,27 @@ def check_password_policy(password: str, context_words: list[str] | tuple[str, .
         raise WeakPassword(f"Use at most {MAX_LENGTH} characters.")
     if password.lower() in _COMMON:
         raise WeakPassword("This password is on a list of common passwords. Choose another.")
-    words = [w for w in (*context_words, *_APP_WORDS) if w]
+    words = [w.lower() for w in (*context_words, *_APP_WORDS) if w]
+    if _made_of_words(password, words):
+        raise WeakPassword("Do not build your password from your email, the facility or this program's name.")
     result = zxcvbn(password[:_STRENGTH_CHECK_CHARS], user_inputs=words)
     if result["score"] < 3:
         hint = result["feedback"].get("warning") or "It would be easy to guess."
         raise WeakPassword(f"This password is too easy to guess. {hint}".strip())
+
+
+def _made_of_words(password: str, words: list[str]) -> bool:
+    """True if the letters of the password are only context words run together
+    ("franklincountyjail"), which zxcvbn scores too kindly."""
+    letters = "".join(c for c in password.lower() if c.isalpha())
+    vocabulary = {w for w in words if len(w) >= 3 and w.isalpha()}
+    if not letters or not vocabulary:
+        return False
+    reachable = [True] + [False] * len(letters)  # reachable[i]: letters[:i] splits into words
+    for end in range(1, len(letters) + 1):
+        reachable[end] = any(reachable[end - len(w)] and letters.endswith(w, 0, end)
+                             for w in vocabulary if len(w) <= end)
+    return reachable[-1]
 
 
 def hash_password(password: str) -> str:
