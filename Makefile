@@ -29,7 +29,7 @@ translations: $(VENV)/.installed
 	@$(BIN)/pybabel compile --use-fuzzy -q -d reentry/translations -D messages
 
 extract-messages: $(VENV)/.installed
-	$(BIN)/pybabel extract -F reentry/translations/babel.cfg -k _l -k lazy_gettext -o reentry/translations/messages.pot --no-location --sort-output --omit-header .
+	$(BIN)/pybabel extract -F reentry/translations/babel.cfg -k _l -k lazy_gettext -o reentry/translations/messages.pot --no-location --sort-output --omit-header --ignore-dirs=".* venv .venv" .
 	$(BIN)/pybabel update -i reentry/translations/messages.pot -d reentry/translations -D messages --no-location --omit-header --no-fuzzy-matching
 
 run: translations

@@ -28,6 +28,7 @@ def create_app(config: dict | None = None) -> Flask:
 
 
 def register_extensions(app: Flask) -> None:
+    from flask_babel import lazy_gettext
     from werkzeug.middleware.proxy_fix import ProxyFix
 
     from reentry import database  # noqa: F401  (SQLite connection settings)
@@ -48,6 +49,7 @@ def register_extensions(app: Flask) -> None:
     login_manager.login_view = "auth.login"
     login_manager.session_protection = None  # our own server-side sessions do this job
     login_manager.login_message_category = "info"
+    login_manager.login_message = lazy_gettext("Please sign in to see this page.")
     init_web(app)
 
 
