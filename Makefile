@@ -26,7 +26,7 @@ install-test: $(VENV)/.installed-test
 
 # Compiled catalogs (.mo) are built from the committed .po files, never committed themselves.
 translations: $(VENV)/.installed
-	@$(BIN)/pybabel compile --use-fuzzy -q -d reentry/translations -D messages
+	@$(BIN)/pybabel -q compile -d reentry/translations -D messages
 
 extract-messages: $(VENV)/.installed
 	$(BIN)/pybabel extract -F reentry/translations/babel.cfg -k _l -k lazy_gettext -o reentry/translations/messages.pot --no-location --sort-output --omit-header --ignore-dirs=".* venv .venv" .
