@@ -23,6 +23,15 @@ def test_failures_counted_by_one_worker_lock_out_the_other(database_url, make_us
                                      RATELIMIT_KEY_PREFIX=prefix))
         app.test_client_class = RequestLikeClient
         workers.append(app)
+    try:
+        _fail_five_times_then_check(workers, email)
+    finally:
+        for app in workers:
+            with app.app_context():
+                db.engine.dispose()
+
+
+def _fail_five_times_then_check(workers, email):
     for n in range(5):
         app = workers[n % 2]
         with app.app_context():
