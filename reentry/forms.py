@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import SelectField
+from wtforms import SelectField, SelectMultipleField
+from wtforms.widgets import CheckboxInput, ListWidget
 from wtforms.fields.choices import SelectChoice
 
 
@@ -30,3 +31,11 @@ def apply_domain_error(form: FlaskForm, error) -> None:
 class LanguageField(SelectField):
     def __init__(self, label=None, validators=None, **kwargs):
         super().__init__(label, validators, choices=LANGUAGE_CHOICES, **kwargs)
+
+
+class MultiCheckboxField(SelectMultipleField):
+    """Several choices as checkboxes in a fieldset: easier by keyboard and screen reader than a
+    multiple <select>."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()

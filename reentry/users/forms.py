@@ -2,11 +2,11 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, SelectField, SelectMultipleField, StringField, SubmitField
+from wtforms import EmailField, PasswordField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length
 
 from reentry.auth.models import ROLES
-from reentry.forms import LanguageField, select_choices
+from reentry.forms import LanguageField, MultiCheckboxField, select_choices
 
 ROLE_CHOICES = select_choices((role, role.capitalize()) for role in ROLES)
 
@@ -14,7 +14,7 @@ ROLE_CHOICES = select_choices((role, role.capitalize()) for role in ROLES)
 class UserEditForm(FlaskForm):
     name = StringField(_l("Name"), validators=[Length(max=200)])
     role = SelectField(_l("Role"), choices=ROLE_CHOICES)
-    facilities = SelectMultipleField(
+    facilities = MultiCheckboxField(
         _l("Facilities"),
         description=_l("Staff and managers see only these facilities' records. Admins and auditors see all."),
     )
