@@ -30,7 +30,7 @@ translations: $(VENV)/.installed
 
 extract-messages: $(VENV)/.installed
 	$(BIN)/pybabel extract -F reentry/translations/babel.cfg -k _l -k lazy_gettext -o reentry/translations/messages.pot --no-location --sort-output --omit-header --ignore-dirs=".* venv .venv" .
-	$(BIN)/pybabel update -i reentry/translations/messages.pot -d reentry/translations -D messages --no-location --omit-header --no-fuzzy-matching
+	$(BIN)/pybabel update -i reentry/translations/messages.pot -d reentry/translations -D messages --omit-header --no-fuzzy-matching --ignore-obsolete
 
 run: translations
 	$(BIN)/reentry db upgrade
@@ -42,6 +42,7 @@ run: translations
 	  printf '  %s\n' admin@demo.test manager@demo.test staff@demo.test auditor@demo.test; \
 	  echo '  password: the value of REENTRY_DEMO_PASSWORD'; \
 	else sed -n 's/^login: /  /p; s/^password: /  password: /p' instance/demo-credentials.txt; fi
+	@sed -n 's/^two-step key for /  two-step key (TOTP) for /p' instance/demo-credentials.txt 2>/dev/null || true
 	@echo
 	$(BIN)/reentry run --host $(HOST) --port $(PORT)
 

@@ -51,6 +51,16 @@ def demo_password(given: str | None, instance_path: str) -> tuple[str, bool]:
     return password, True
 
 
+def _enrol_demo_admin(user: User) -> str:
+    """Admins must use two-step sign-in; the demo admin gets a key to add to an authenticator app."""
+    from reentry.auth.mfa import new_secret
+    from reentry.database import utcnow
+
+    user.totp_secret = new_secret()
+    user.totp_enabled_at = utcnow()
+    return user.totp_secret
+
+
 def load_core_demo(password: str) -> list[str]:
     report = []
     for code, name, type_, state, county, zone in DEMO_FACILITIES:
@@ -59,11 +69,20 @@ def load_core_demo(password: str) -> list[str]:
             report.append(f"created facility {code}")
     for email, role, codes, name in DEMO_USERS:
         if db.session.scalar(select(User.id).where(User.email == email)) is None:
-            auth_services.create_user(
+            user = auth_services.create_user(
                 None, email, role, password, auth_services.facilities_by_code(codes), name=name
             )
             report.append(f"created user {email} ({role})")
+            if role == "admin":
+                secret = _enrol_demo_admin(user)
+                report.append(f"two-step key for {email} (add it to an authenticator app): {secret}")
     return report
+
+
+def _append_private(path: Path, lines: list[str]) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    with os.fdopen(fd, "a") as handle:
+        handle.writelines(line + "\n" for line in lines)
 
 
 # Each step takes the demo password and returns lines to print. Features append theirs.
@@ -76,6 +95,9 @@ def load_demo(given_password: str | None, instance_path: str) -> list[str]:
     for step in DEMO_STEPS:
         report += step(password)
         db.session.flush()
+    keys = [line for line in report if line.startswith("two-step key for ")]
+    if keys:
+        _append_private(Path(instance_path) / CREDENTIALS_FILE, keys)
     if generated:
         report.append(f"demo password (shown once, kept in instance/{CREDENTIALS_FILE}): {password}")
     report.append("demo data is loaded" if report else "demo data was already loaded; nothing to add")

@@ -37,6 +37,9 @@ def base_config(database_url: str, **overrides) -> dict:
         "SQLALCHEMY_DATABASE_URI": database_url,
         "WTF_CSRF_ENABLED": False,
         "RATELIMIT_STORAGE_URI": "memory://",
+        # Two-step sign-in is tested on its own (tests/auth/test_mfa.py); elsewhere it would only
+        # add a step to every login.
+        "REENTRY_MFA_REQUIRED_ROLES": (),
     }
     config.update(overrides)
     return config

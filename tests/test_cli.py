@@ -77,7 +77,9 @@ def test_demo_uses_the_configured_password(app, runner, monkeypatch, tmp_path, l
     monkeypatch.setattr(app, "instance_path", str(tmp_path))
     app.config["REENTRY_DEMO_PASSWORD"] = "configured demo passphrase"
     assert runner.invoke(args=["demo"]).exit_code == 0
-    assert not (tmp_path / "demo-credentials.txt").exists()
+    credentials = (tmp_path / "demo-credentials.txt").read_text()
+    assert "password:" not in credentials  # the operator chose it; it is not written down
+    assert "two-step key for admin@demo.test" in credentials
     assert login("manager@demo.test", "configured demo passphrase").status_code == 302
 
 

@@ -39,6 +39,11 @@ class User(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     password_changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Two-step sign-in (TOTP, RFC 6238). The last accepted time step is kept so that each code
+    # works only once (ASVS 6.5.1).
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    totp_last_counter: Mapped[int | None] = mapped_column()
 
     facilities: Mapped[list[Facility]] = relationship(
         secondary=user_facilities, order_by=Facility.code, lazy="selectin"
@@ -60,6 +65,10 @@ class User(db.Model):
 
     def get_id(self) -> str:
         return str(self.id)
+
+    @property
+    def has_mfa(self) -> bool:
+        return self.totp_enabled_at is not None
 
     @property
     def sees_all_facilities(self) -> bool:
@@ -94,3 +103,18 @@ class AuthSession(db.Model):
 
     def __repr__(self) -> str:
         return f"<AuthSession {self.id} user={self.user_id}>"
+
+
+class RecoveryCode(db.Model):
+    """A single-use code for when the authenticator is lost. Only a hash is stored."""
+
+    __tablename__ = "recovery_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    def __repr__(self) -> str:
+        return f"<RecoveryCode {self.id} user={self.user_id}>"

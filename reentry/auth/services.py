@@ -184,7 +184,8 @@ def change_own_password(user: User, current_password: str, new_password: str) ->
 
 
 def authenticate(email: str, password: str) -> User | None:
-    """The active user with this email and password, or None. Records the attempt."""
+    """The active user with this email and password, or None. Records a failed attempt; success
+    is recorded by complete_login() once every step (password, two-step code) has passed."""
     user = find_user_by_email(email)
     if user is None:
         verify_password(DUMMY_HASH, password)  # same work, same time, as a real check
@@ -195,9 +196,14 @@ def authenticate(email: str, password: str) -> User | None:
         return None
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
-    user.last_login_at = utcnow()
-    audit.record(user, "login.success", "users", user.id)
     return user
+
+
+def complete_login(user: User, method: str = "password") -> str:
+    """The person passed every step: record it and open a server-side session (returns its token)."""
+    user.last_login_at = utcnow()
+    audit.record(user, "login.success", "users", user.id, changes={"method": method})
+    return start_session(user)
 
 
 def start_session(user: User) -> str:

@@ -1,6 +1,7 @@
 """Sign in, sign out and the person's own account."""
 from __future__ import annotations
 
+import time
 from urllib.parse import urlsplit
 
 from flask import (
@@ -11,18 +12,21 @@ from flask_login import current_user, login_required, login_user, logout_user
 from flask_limiter.util import get_remote_address
 
 from reentry import audit
-from reentry.auth import services
-from reentry.auth.forms import ChangePasswordForm, LoginForm, PreferencesForm
+from reentry.auth import mfa, services
+from reentry.auth.forms import (
+    ChangePasswordForm, EnableMfaForm, LoginForm, PreferencesForm, SecondFactorForm,
+)
+from reentry.auth.models import User
 from reentry.errors import DomainError
 from reentry.extensions import db, limiter, login_manager
-from reentry.forms import apply_domain_error
+from reentry.forms import EmptyForm, apply_domain_error
 
 bp = Blueprint("auth", __name__)
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 # What a person who must change their password, or an auditor, may still do.
 ALWAYS_ALLOWED_ENDPOINTS = frozenset(
-    {"auth.logout", "auth.change_password", "auth.preferences", "static", "web.healthz"}
+    {"auth.logout", "auth.change_password", "auth.preferences", "auth.two_step", "static", "web.healthz"}
 )
 
 
@@ -56,6 +60,8 @@ def enforce_account_rules():
         return None
     if current_user.must_change_password:
         return redirect(url_for("auth.change_password"))
+    if not current_user.has_mfa and mfa.mfa_required(current_user):
+        return redirect(url_for("auth.two_step"))
     if current_user.is_read_only and request.method not in SAFE_METHODS:
         abort(403)
     return None
@@ -80,15 +86,94 @@ def login():
             db.session.commit()  # keep the audit row of the failed attempt
             form.form_errors.append(_("The email or password is not correct."))
             return render_template("auth/login.html", form=form), 200
-        token = services.start_session(user)
-        db.session.commit()
-        session.clear()  # a fresh session at login (no fixation)
-        session["sid"] = token
-        session.permanent = True
-        login_user(user)
         target = request.args.get("next")
-        return redirect(target if is_safe_next(target) else url_for("web.index"))
+        if user.has_mfa:
+            db.session.commit()
+            session.clear()
+            session["mfa_user_id"] = user.id
+            session["mfa_started"] = time.time()
+            session["mfa_next"] = target if is_safe_next(target) else None
+            return redirect(url_for("auth.verify"))
+        return _finish_login(user, "password", target)
     return render_template("auth/login.html", form=form)
+
+
+def _finish_login(user, method: str, target: str | None):
+    token = services.complete_login(user, method)
+    db.session.commit()
+    session.clear()  # a fresh session at login (no fixation)
+    session["sid"] = token
+    session.permanent = True
+    login_user(user)
+    return redirect(target if is_safe_next(target) else url_for("web.index"))
+
+
+def _pending_mfa_user():
+    """The person who passed the password step in this browser in the last few minutes."""
+    user_id, started = session.get("mfa_user_id"), session.get("mfa_started", 0)
+    if not user_id or time.time() - started > current_app.config["REENTRY_MFA_PENDING_SECONDS"]:
+        return None
+    user = db.session.get(User, user_id)
+    return user if user is not None and user.is_active and user.has_mfa else None
+
+
+def _mfa_limit_key() -> str:
+    return f"mfa:{session.get('mfa_user_id')}"
+
+
+@bp.route("/login/verify", methods=["GET", "POST"])
+@limiter.limit(
+    lambda: current_app.config["REENTRY_LOGIN_LIMIT"],
+    key_func=_mfa_limit_key,
+    methods=["POST"],
+    deduct_when=lambda response: g.get("login_failed", False),
+)
+def verify():
+    """The second step: a code from the authenticator app, or a recovery code."""
+    user = _pending_mfa_user()
+    if user is None:
+        flash(_("Please sign in again."), "info")
+        return redirect(url_for("auth.login"))
+    form = SecondFactorForm()
+    if form.validate_on_submit():
+        if mfa.verify_second_factor(user, form.code.data):
+            return _finish_login(user, "password+totp", session.get("mfa_next"))
+        g.login_failed = True
+        audit.record(None, "login.mfa_failure", "users", user.id)
+        db.session.commit()
+        form.code.errors = [_("That code is not right, or it was already used. Try the newest code.")]
+    return render_template("auth/verify.html", form=form)
+
+
+@bp.route("/account/two-step", methods=["GET", "POST"])
+@login_required
+def two_step():
+    """Set up two-step sign-in, see how many recovery codes are left, or make new ones."""
+    user = current_user
+    if not user.has_mfa:
+        form = EnableMfaForm()
+        secret = session.get("mfa_pending_secret")
+        if not secret or not form.is_submitted():
+            secret = session["mfa_pending_secret"] = mfa.new_secret()
+        if form.validate_on_submit():
+            try:
+                codes = mfa.enable_mfa(user, secret, form.code.data)
+            except DomainError as error:
+                apply_domain_error(form, error)
+            else:
+                db.session.commit()
+                session.pop("mfa_pending_secret", None)
+                return render_template("auth/recovery_codes.html", codes=codes)
+        uri = mfa.provisioning_uri(user, secret)
+        return render_template("auth/mfa_setup.html", form=form, secret=secret, qr_svg=mfa.qr_svg(uri),
+                               required=mfa.mfa_required(user))
+    form = EmptyForm()
+    if form.validate_on_submit():
+        codes = mfa.regenerate_recovery_codes(user)
+        db.session.commit()
+        return render_template("auth/recovery_codes.html", codes=codes)
+    return render_template("auth/mfa_status.html", form=form,
+                           remaining=mfa.remaining_recovery_codes(user))
 
 
 @bp.route("/logout", methods=["POST"])

@@ -21,4 +21,5 @@ class FacilityForm(FlaskForm):
                            default="America/New_York",
                            description=_l("For example America/Chicago. Dates in reports use this zone."))
     is_active = BooleanField(_l("Active"), default=True)
+    require_mfa = BooleanField(_l("Require two-step sign-in of everyone who works here"), default=False)
     submit = SubmitField(_l("Save"))

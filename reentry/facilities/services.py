@@ -11,7 +11,7 @@ from reentry.errors import DomainError, NotFound
 from reentry.extensions import db
 from reentry.facilities.models import FACILITY_TYPES, Facility
 
-FACILITY_FIELDS = ("code", "name", "type", "state", "county", "timezone", "is_active")
+FACILITY_FIELDS = ("code", "name", "type", "state", "county", "timezone", "is_active", "require_mfa")
 US_STATES = (
     "AL AK AZ AR CA CO CT DE DC FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH NJ "
     "NM NY NC ND OH OK OR PA RI SC SD TN TX UT VT VA WA WV WI WY PR VI GU AS MP"
@@ -56,13 +56,14 @@ def create_facility(actor, code: str, name: str, type_: str, state: str, county:
 
 
 def update_facility(actor, facility: Facility, *, name: str, type_: str, state: str, county: str,
-                    timezone: str, is_active: bool) -> Facility:
+                    timezone: str, is_active: bool, require_mfa: bool = False) -> Facility:
     """Change a facility's details (the code never changes: files and scripts refer to it)."""
     state = state.strip().upper()
     _validate(facility.code, name, type_, state, timezone)
     before = audit.snapshot(facility, FACILITY_FIELDS)
     facility.name, facility.type, facility.state = name.strip(), type_, state
     facility.county, facility.timezone, facility.is_active = county.strip(), timezone, is_active
+    facility.require_mfa = require_mfa
     changes = audit.changes_between(before, audit.snapshot(facility, FACILITY_FIELDS))
     if changes:
         audit.record(actor, "facility.update", "facilities", facility.id, facility_id=facility.id,

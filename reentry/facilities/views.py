@@ -66,6 +66,7 @@ def edit(code: str):
                 current_user, facility, name=form.name.data, type_=form.type.data,
                 state=form.state.data, county=form.county.data or "",
                 timezone=form.timezone.data, is_active=form.is_active.data,
+                require_mfa=form.require_mfa.data,
             )
         except DomainError as error:
             apply_domain_error(form, error)

@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from reentry.auth import services
+from reentry.auth import mfa, services
 from reentry.auth.access import role_required
 from reentry.auth.models import User
 from reentry.errors import DomainError
@@ -142,3 +142,16 @@ def reset_password(user_id: int):
     return render_template(
         "users/edit.html", user=user, form=form, reset_form=reset_form, button_form=EmptyForm()
     ), 400
+
+
+@bp.route("/<int:user_id>/two-step/reset", methods=["POST"])
+@role_required("admin")
+def reset_mfa(user_id: int):
+    """Remove a lost authenticator; the person sets it up again at next sign-in."""
+    user = _get_user(user_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    mfa.reset_mfa(current_user, user)
+    db.session.commit()
+    flash(_("Two-step sign-in was reset for %(email)s.", email=user.email), "success")
+    return redirect(url_for("users.edit", user_id=user.id))

@@ -93,3 +93,20 @@ def test_pages_fit_a_320px_screen(browser, base_url, a11y):
         assert page.evaluate("document.documentElement.scrollWidth") <= 320
     finally:
         context.close()
+
+
+def test_staff_member_sets_up_two_step_sign_in(page, a11y, sign_in):
+    import pyotp
+
+    sign_in(page, "manager@demo.test")
+    page.goto("/account")
+    a11y(page)
+    page.get_by_role("link", name="Two-step sign-in").click()
+    a11y(page)
+    expect(page.get_by_role("img", name="QR code for your authenticator app")).to_be_visible()
+    secret = page.locator("code.secret").inner_text()
+    page.get_by_label("Code from the app").fill(pyotp.TOTP(secret).now())
+    page.get_by_role("button", name="Turn on two-step sign-in").click()
+    expect(page.get_by_role("heading", name="Your recovery codes")).to_be_visible()
+    a11y(page)
+    assert page.locator(".recovery-codes li").count() == 10
