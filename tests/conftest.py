@@ -188,11 +188,11 @@ def login(client):
 def login_as(make_user, make_facility, login):
     """Create a user of a role (with a facility for staff/managers) and sign in as them."""
 
-    def as_role(role: str = "staff", facilities=None, **kw):
+    def as_role(role: str = "staff", facilities=None, test_client=None, **kw):
         if facilities is None:
             facilities = [make_facility()] if role in ("staff", "manager") else []
         user = make_user(role, facilities, **kw)
-        response = login(user)
+        response = login(user, test_client=test_client)
         assert response.status_code == 302, response.get_data(as_text=True)
         return user
 

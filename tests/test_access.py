@@ -14,6 +14,20 @@ def test_staff_see_only_their_facilities(client, login_as, two_facilities):
     assert "NORTH-JAIL" in listing and "SOUTH-JAIL" not in listing
     assert client.get("/facilities/NORTH-JAIL").status_code == 200
     assert client.get("/facilities/SOUTH-JAIL").status_code == 404  # not 403: no hint it exists
+    assert client.get("/facilities/NO-SUCH-JAIL").status_code == 404  # the same answer
+
+
+def test_probing_another_facility_is_audited(client, login_as, two_facilities):
+    from sqlalchemy import select
+
+    from reentry.audit.models import AuditEvent
+    from reentry.extensions import db
+
+    north, south = two_facilities
+    user = login_as("staff", facilities=[north])
+    client.get("/facilities/SOUTH-JAIL")
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "access.denied"))
+    assert (event.actor_id, event.entity_type, event.entity_id) == (user.id, "facilities", str(south.id))
 
 
 @pytest.mark.parametrize("role", ["admin", "auditor"])

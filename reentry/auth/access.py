@@ -43,3 +43,18 @@ def scope_to_facilities(stmt: Select, facility_column, user: User) -> Select:
 def can_see_facility(user: User, facility_id: int) -> bool:
     ids = visible_facility_ids(user)
     return ids is None or facility_id in ids
+
+
+def refuse_unseen(user: User, entity_type: str, entity_id, facility_id: int | None = None):
+    """Answer 404 for a record in a facility the user may not see, and audit the attempt.
+
+    The answer is the same as for a record that does not exist, so ids cannot be probed; the
+    audit row (committed on its own: the request changes nothing else) lets an auditor see who
+    tried (ASVS 8.2.2).
+    """
+    from reentry import audit
+    from reentry.extensions import db
+
+    audit.record(user, "access.denied", entity_type, entity_id, facility_id=facility_id)
+    db.session.commit()
+    abort(404)

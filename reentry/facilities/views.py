@@ -5,7 +5,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from reentry.auth.access import can_see_facility, role_required
+from reentry.auth.access import can_see_facility, refuse_unseen, role_required
 from reentry.errors import DomainError
 from reentry.extensions import db
 from reentry.facilities import services
@@ -28,8 +28,10 @@ def index():
 def detail(code: str):
     """One facility's page; 404 for a facility the person may not see (no hint that it exists)."""
     facility = db.session.query(Facility).filter_by(code=code.upper()).one_or_none()
-    if facility is None or not can_see_facility(current_user, facility.id):
+    if facility is None:
         abort(404)
+    if not can_see_facility(current_user, facility.id):
+        refuse_unseen(current_user, "facilities", facility.id, facility.id)
     return render_template("facilities/detail.html", facility=facility)
 
 

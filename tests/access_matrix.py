@@ -1,0 +1,59 @@
+"""The intended answer of every route to every kind of visitor.
+
+tests/test_access_matrix.py requests each route as each role and compares the status code with
+this table; a route missing from the table fails the test, so a new page cannot ship without a
+decision about who may see it.
+
+Roles: anonymous; staff, manager (both of facility A); admin; auditor (read-only, all
+facilities); other_staff (staff of facility B, probing facility A's records).
+Path values: {facility} is facility A's code; {user_id} an account of facility A.
+"""
+from __future__ import annotations
+
+ROLES = ("anonymous", "staff", "manager", "admin", "auditor", "other_staff")
+LOGIN = "login"  # a 302 to the sign-in page
+
+
+def answers(default: int | str, **by_role) -> dict[str, int | str]:
+    table = {role: default for role in ROLES}
+    table.update(by_role)
+    return table
+
+
+def signed_in(status: int = 200) -> dict:
+    """Any signed-in person; anonymous visitors go to sign in."""
+    return answers(status, anonymous=LOGIN)
+
+
+def only(*roles: str, status: int = 200) -> dict:
+    """The given roles; other signed-in people get 403; anonymous visitors go to sign in."""
+    return answers(403, anonymous=LOGIN, **{role: status for role in roles})
+
+
+# endpoint: (method, path, expected answers). POSTs are sent with no form data.
+MATRIX: dict[str, tuple[str, str, dict]] = {
+    "web.index": ("GET", "/", answers(302)),
+    "web.healthz": ("GET", "/healthz", answers(200)),
+    "auth.login": ("GET", "/login", answers(302, anonymous=200)),  # signed in: sent home
+    "auth.verify": ("GET", "/login/verify", answers(302)),  # no password step pending: back to sign-in
+    "auth.logout": ("POST", "/logout", answers(302)),
+    "auth.change_password": ("GET", "/account/password", signed_in()),
+    "auth.preferences": ("GET", "/account", signed_in()),
+    "auth.two_step": ("GET", "/account/two-step", signed_in()),
+    "facilities.index": ("GET", "/facilities/", signed_in()),
+    "facilities.detail": ("GET", "/facilities/{facility}", signed_in(200) | {"other_staff": 404}),
+    "facilities.create": ("GET", "/facilities/new", only("admin")),
+    "facilities.edit": ("GET", "/facilities/{facility}/edit", only("admin")),
+    "users.index": ("GET", "/admin/users/", only("admin")),
+    "users.create": ("GET", "/admin/users/new", only("admin")),
+    "users.edit": ("GET", "/admin/users/{user_id}", only("admin")),
+    "users.disable": ("POST", "/admin/users/{user_id}/disable", only("admin", status=302)),
+    "users.enable": ("POST", "/admin/users/{user_id}/enable", only("admin", status=302)),
+    "users.reset_password": ("POST", "/admin/users/{user_id}/password", only("admin", status=400)),
+    "users.reset_mfa": ("POST", "/admin/users/{user_id}/two-step/reset", only("admin", status=302)),
+    "audit.index": ("GET", "/audit/", only("admin", "auditor")),
+    "audit.export": ("GET", "/audit/export.csv", only("admin", "auditor")),
+}
+
+# Routes every visitor may reach by design and that take no record id.
+EXEMPT = {"static"}
