@@ -1,7 +1,6 @@
 """reentry: overdose education and naloxone distribution records for jails and prisons."""
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 
 from flask import Flask
@@ -85,5 +84,6 @@ def register_template_helpers(app: Flask) -> None:
 
 def configure_logging(app: Flask) -> None:
     # Logs name routes and record ids, never participants (ASVS 16.2.5).
-    if not app.debug and not app.testing:
-        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from reentry.logs import configure_logging as configure
+
+    configure(app)

@@ -50,6 +50,7 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         # Login throttling: failures per username+IP (jail staff share one NAT address).
         "REENTRY_LOGIN_LIMIT": "5 per 15 minutes",
         "REENTRY_TRUSTED_PROXIES": int(env.get("REENTRY_TRUSTED_PROXIES", "0")),
+        "REENTRY_LOG_FORMAT": env.get("REENTRY_LOG_FORMAT", "json" if environment == "production" else "text"),
         # Roles that must use two-step sign-in (facilities can require it of everyone too).
         "REENTRY_MFA_REQUIRED_ROLES": ("admin",),
         # How long the password step stays valid while the person finds their code.
