@@ -1,7 +1,7 @@
 """Site-wide web plumbing: home page, health check, security headers, language choice."""
 from __future__ import annotations
 
-from flask import Blueprint, Flask, current_app, redirect, request, url_for
+from flask import Blueprint, Flask, abort, current_app, redirect, request, url_for
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -44,6 +44,14 @@ def healthz():
         current_app.logger.warning("healthz: database check failed: %s", type(error).__name__)
         return {"status": "error", "database": "unavailable"}, 503
     return {"status": "ok", "database": "ok"}
+
+
+def refuse_nul_characters():
+    """NUL never belongs in typed text, and PostgreSQL cannot store it: refuse it up front
+    (400) rather than fail deep inside a query."""
+    values = [*request.args.values(), *request.form.values()]
+    if any("\x00" in value for value in values):
+        abort(400)
 
 
 def set_security_headers(response):
@@ -93,5 +101,6 @@ def template_context() -> dict:
 
 
 def init_web(app: Flask) -> None:
+    app.before_request(refuse_nul_characters)
     app.after_request(set_security_headers)
     app.context_processor(template_context)

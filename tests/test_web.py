@@ -75,3 +75,9 @@ def test_names_are_escaped_in_pages(client, login_as, make_user):
     page = client.get("/admin/users/").get_data(as_text=True)
     assert "<script>alert(1)</script>" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt; O&#39;Brien &amp; Sons" in page
+
+
+def test_nul_characters_are_refused_before_any_query(client):
+    response = client.post("/login", data={"email": "a\x00b@county.local", "password": "x" * 14})
+    assert response.status_code == 400
+    assert client.get("/audit/?actor=%00").status_code == 400
