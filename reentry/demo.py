@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from reentry.auth import services as auth_services
 from reentry.auth.models import User
+from reentry.documents.demo import load_documents_demo
 from reentry.extensions import db
 from reentry.facilities.models import Facility
 from reentry.facilities.services import create_facility
@@ -68,6 +69,7 @@ def load_core_demo(password: str) -> list[str]:
 
 # Each step takes the demo password and returns lines to print. Features append theirs.
 DEMO_STEPS = [load_core_demo]
+DEMO_STEPS.append(load_documents_demo)
 
 
 def load_demo(given_password: str | None, instance_path: str) -> list[str]:
