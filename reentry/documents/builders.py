@@ -29,7 +29,7 @@ from reentry.documents.content import (
 )
 from reentry.documents.pdf import Styles, bullets, numbered, safe, styles
 
-NAME_LIMIT = 120
+NAME_LIMIT = 200  # the longest name a participant record holds
 # Words that would name a diagnosis on a page that goes through property searches.
 DIAGNOSIS_WORDING = re.compile(
     r"\b(use disorder|OUD|SUD|diagnos\w*|addict\w*|dependence|trastorno\w*|adicci\w*)\b",
@@ -207,7 +207,7 @@ def build_certificate(cert: CertificateInput, large_print: bool = False) -> byte
     """A one-page certificate of completion with its verification code and QR code."""
     t = texts(cert.language)
     return pdf.render(certificate_story(cert, styles(large_print)), title=t["cert_title"],
-                      language=language(cert.language), page_label=t["page"])
+                      language=language(cert.language), page_label=t["page"], large_print=large_print)
 
 
 # ---------------------------------------------------------------- tolerance-loss warning
@@ -255,7 +255,8 @@ def build_warning(w: WarningInput, large_print: bool = False) -> bytes:
     """The one-page tolerance-loss warning (two pages in large print)."""
     t = texts(w.language)
     return pdf.render(warning_story(w, styles(large_print)), title=t["warn_title"],
-                      language=language(w.language), footer=w.name, page_label=t["page"])
+                      language=language(w.language), footer=w.name, page_label=t["page"],
+                      large_print=large_print)
 
 
 # ---------------------------------------------------------------- release packet
@@ -379,7 +380,8 @@ def build_packet(p: PacketInput, large_print: bool = False) -> bytes:
     """One person's release packet, in their language."""
     t = texts(p.language)
     return pdf.render(packet_story(p, styles(large_print)), title=t["cover_title"],
-                      language=language(p.language), footer=p.name, page_label=t["page"])
+                      language=language(p.language), footer=p.name, page_label=t["page"],
+                      large_print=large_print)
 
 
 def build_packets(packets: Iterable[PacketInput], large_print: bool = False,
@@ -394,9 +396,10 @@ def build_packets(packets: Iterable[PacketInput], large_print: bool = False,
         t = texts(packet.language)
         if n:
             story.append(pdf.OddPageBreak(Paragraph(t["blank_page"], st.center)))
-        story.append(pdf.SectionStart(pdf.printable(packet.name, 60), n, on_packet))
+        story.append(pdf.SectionStart(pdf.printable(packet.name, 40 if large_print else 60), n, on_packet))
         story += packet_story(packet, st)
     if not story:
         raise ValueError("no packets to print")
     t = texts(lang)
-    return pdf.render(story, title=t["cover_title"], language=language(lang), page_label=t["page"])
+    return pdf.render(story, title=t["cover_title"], language=language(lang), page_label=t["page"],
+                      large_print=large_print)

@@ -125,8 +125,8 @@ def styles(large_print: bool = False) -> Styles:
     body = style("body", size, spaceAfter=6 * scale)
     return Styles(
         body=body,
-        bullet=style("bullet", size, leftIndent=18 * scale, bulletIndent=4 * scale,
-                     bulletFontName=FONT_BOLD, spaceAfter=4 * scale),
+        bullet=style("bullet", size, leftIndent=2 * size, bulletIndent=2 * scale,
+                     bulletFontName=FONT_BOLD, bulletFontSize=size, spaceAfter=4 * scale),
         title=style("title", 24 * scale, fontName=FONT_BOLD, spaceAfter=10 * scale),
         heading=style("heading", 16 * scale, fontName=FONT_BOLD, spaceBefore=8 * scale,
                       spaceAfter=4 * scale),
@@ -171,7 +171,7 @@ class Document(BaseDocTemplate):
     """A Letter page with margins and a footer that numbers pages within each section."""
 
     def __init__(self, buffer, *, title: str, language: str, footer: str, page_label: str,
-                 subject: str = ""):
+                 subject: str = "", footer_size: float = 9):
         super().__init__(
             buffer, pagesize=PAGE_SIZE, leftMargin=MARGIN, rightMargin=MARGIN, topMargin=MARGIN,
             bottomMargin=BOTTOM_MARGIN, title=title, author=AUTHOR, subject=subject, creator=AUTHOR,
@@ -184,6 +184,7 @@ class Document(BaseDocTemplate):
         self._section_start = 1
         self._section_footer = footer
         self._page_label = page_label
+        self._footer_size = footer_size
 
     def handle_sectionStart(self, footer: str, index: int, on_start):  # noqa: N802 (reportlab's naming)
         self._section_start = self.page
@@ -193,7 +194,7 @@ class Document(BaseDocTemplate):
 
     def _footer(self, canvas, doc):
         canvas.saveState()
-        canvas.setFont(FONT, 9)
+        canvas.setFont(FONT, self._footer_size)
         canvas.setFillColor(colors.black)
         number = self.page - self._section_start + 1
         canvas.drawString(MARGIN, MARGIN - 2, self._section_footer)
@@ -202,11 +203,13 @@ class Document(BaseDocTemplate):
 
 
 def render(story: list, *, title: str, language: str, footer: str = "", page_label: str = "",
-           subject: str = "", on_progress: Callable[[str, int], None] | None = None) -> bytes:
+           subject: str = "", large_print: bool = False,
+           on_progress: Callable[[str, int], None] | None = None) -> bytes:
     """Lay out a story and return the PDF bytes."""
     buffer = io.BytesIO()
     document = Document(buffer, title=printable(title, 200), language=language,
-                        footer=printable(footer, 60), page_label=page_label, subject=subject)
+                        footer=printable(footer, 40 if large_print else 60), page_label=page_label,
+                        subject=subject, footer_size=12 if large_print else 9)
     if on_progress is not None:
         document.setProgressCallBack(on_progress)
     document.build(story)

@@ -524,6 +524,35 @@ def law_summary(law: GoodSamaritanLaw | None, lang: str, state_name: str = "") -
 # ---------------------------------------------------------------- printing
 
 
+def latest_valid_certificate(participant_id: int) -> Certificate | None:
+    return db.session.scalar(
+        select(Certificate)
+        .where(Certificate.participant_id == participant_id, Certificate.is_revoked.is_(False),
+               Certificate.replaced_by_id.is_(None))
+        .order_by(Certificate.issued_at.desc(), Certificate.id.desc())
+    )
+
+
+def assemble_packet(participant, warning: builders.WarningInput, *, release_date: date | None,
+                    product_code: str | None, lang: str | None = None,
+                    on: date | None = None) -> builders.PacketInput:
+    """Packet input for one person from the database: their destination county's resources and
+    state's law, verified hotlines, and their current certificate. The caller supplies the
+    warning (from risk.assess) and the product given (from the kit events)."""
+    lang = language(lang or participant.preferred_language)
+    state, county = participant.destination_state or "", participant.destination_county or ""
+    certificate = latest_valid_certificate(participant.id)
+    area = f"{county} County, {state}" if county and state else (county or state)
+    return builders.PacketInput(
+        name=_holder_name(participant), language=lang, release_date=release_date, warning=warning,
+        product_code=product_code, area_label=area, resources=packet_resources(state, county, on),
+        law=law_summary(law_for_state(state), lang, state_name=state) if state else None,
+        hotlines=printable_hotlines(lang),
+        certificate=certificate_input(certificate, _holder_name(participant)) if certificate else None,
+        participant_id=participant.id,
+    )
+
+
 def print_packets(actor, packets: list[builders.PacketInput], *, facility_id: int | None = None,
                   large_print: bool = False, lang: str = "en",
                   on_packet: Callable[[int], None] | None = None) -> bytes:
