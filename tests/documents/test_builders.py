@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 import re
+import shutil
+import subprocess
 from datetime import date
 
 import pytest
@@ -253,3 +255,15 @@ def test_spanish_participant_text_is_easy_to_read():
         assert textstat.fernandez_huerta(whole) >= 80
     finally:
         textstat.set_lang("en_US")
+
+
+@pytest.mark.skipif(not shutil.which("pdftotext"), reason="poppler-utils not installed")
+def test_sixty_character_accented_name_fits_one_page_and_reads_back_exactly_in_pdftotext():
+    name = "Zoë María-José Ñúñez de la Peña y Mañón Ürquhart-Øresund Lóx"
+    assert len(name) == 60
+    cert = builders.CertificateInput(**{**sample_packet().certificate.__dict__, "holder_name": name})
+    for large in (False, True):
+        data = builders.build_certificate(cert, large_print=large)
+        assert pdf_pages(data) == 1
+        text = subprocess.run(["pdftotext", "-", "-"], input=data, capture_output=True, check=True).stdout
+        assert name in " ".join(text.decode().split())
