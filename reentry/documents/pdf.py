@@ -87,7 +87,36 @@ def printable(text: object, limit: int | None = None) -> str:
     result = " ".join("".join(out).split())
     if limit is not None and len(result) > limit:
         result = result[: limit - 1].rstrip() + "…"
-    return result
+    return visual_order(result)
+
+
+def visual_order(text: str) -> str:
+    """Right-to-left runs (Hebrew, Arabic) reversed into the order they are seen.
+
+    reportlab lays text out left to right and has no bidi algorithm without extra packages, so
+    a Hebrew name would print backwards. Reversing each run of right-to-left letters (with the
+    spaces between them) is the whole algorithm for a name; Arabic letters still print in their
+    unjoined forms, which stays readable.
+    """
+    if not any(unicodedata.bidirectional(c) in ("R", "AL") for c in text):
+        return text
+    out, run = [], []
+    for char in text:
+        kind = unicodedata.bidirectional(char)
+        if kind in ("R", "AL", "NSM") or (kind == "WS" and run):
+            run.append(char)
+            continue
+        out.append(_flush(run))
+        run = []
+        out.append(char)
+    out.append(_flush(run))
+    return "".join(out)
+
+
+def _flush(run: list[str]) -> str:
+    trailing = len(run) - len("".join(run).rstrip())
+    core = run[: len(run) - trailing]
+    return "".join(reversed(core)) + " " * trailing
 
 
 def safe(text: object, limit: int | None = None) -> str:

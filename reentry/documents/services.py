@@ -222,6 +222,12 @@ _LIMITS = {"name": 200, "address": 300, "county": 100, "phone": 40, "hours": 200
            "languages": 200, "last_verified_by": 200}
 
 
+def county_name(text: str | None) -> str:
+    """'Franklin County' and 'franklin' name the same county: keep the bare name."""
+    name = " ".join((text or "").split())
+    return re.sub(r"\s+(county|parish|borough)$", "", name, flags=re.IGNORECASE)
+
+
 def clean_resource(values: dict) -> tuple[dict, list[tuple[str, str]]]:
     """Normalized resource values and a list of (field, message) problems."""
     clean: dict = {}
@@ -240,6 +246,7 @@ def clean_resource(values: dict) -> tuple[dict, list[tuple[str, str]]]:
     clean["state"] = (clean["state"] or "").upper()
     if clean["state"] not in US_STATES:
         problems.append(("state", "must be a two-letter US state code, such as OH"))
+    clean["county"] = county_name(clean["county"])
     if not clean["county"]:
         problems.append(("county", "is required (the packet lists places by county)"))
     clean["zip"] = clean["zip"] or ""
@@ -310,7 +317,7 @@ def directory(state: str = "", county: str = "", include_voided: bool = False) -
     if state:
         stmt = stmt.where(Resource.state == state.upper())
     if county:
-        stmt = stmt.where(func.lower(Resource.county) == county.strip().lower())
+        stmt = stmt.where(func.lower(Resource.county) == county_name(county).lower())
     if not include_voided:
         stmt = stmt.where(Resource.is_voided.is_(False))
     return list(db.session.scalars(stmt))
@@ -540,7 +547,7 @@ def assemble_packet(participant, warning: builders.WarningInput, *, release_date
     state's law, verified hotlines, and their current certificate. The caller supplies the
     warning (from risk.assess) and the product given (from the kit events)."""
     lang = language(lang or participant.preferred_language)
-    state, county = participant.destination_state or "", participant.destination_county or ""
+    state, county = participant.destination_state or "", county_name(participant.destination_county)
     certificate = latest_valid_certificate(participant.id)
     area = f"{county} County, {state}" if county and state else (county or state)
     return builders.PacketInput(

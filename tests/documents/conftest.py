@@ -19,6 +19,8 @@ HOSTILE_NAMES = [
     "Ab\u202eCD\u202c\u2066EF\u2069",
     "😀🔥 Emoji Person 👍",
     "王小明",
+    "محمد عبد الله",
+    "דוד כהן",
     "A" * 200,
     "Zoë María-José Ñúñez de la Peña y Mañón Ürquhart-Øresund Łukasiewicz",
 ]

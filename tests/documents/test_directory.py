@@ -45,12 +45,12 @@ def test_resource_validation_names_the_field(app):
 
 def test_stale_entries_are_flagged_on_the_admin_page_and_marked_in_the_packet(client, login_as):
     login_as("admin")
-    resource(name="Fresh Place")
+    resource(name="Fresh Place", county="Franklin County")
     resource(name="Old Place", last_verified_on=date.today() - timedelta(days=400))
     html = client.get("/resources/").get_data(as_text=True)
     assert "Fresh Place" in html and "Old Place" in html
     assert html.count("Needs checking: over 12 months") == 1
-    entries = {e.name: e for e in services.packet_resources("OH", "franklin")}
+    entries = {e.name: e for e in services.packet_resources("OH", "franklin county")}
     assert entries["Old Place"].is_stale and not entries["Fresh Place"].is_stale
     assert services.packet_resources("NM", "Franklin") == ()
 
