@@ -14,6 +14,7 @@ from pypdf import PdfReader
 
 from reentry.documents import builders, pdf
 from reentry.documents.content import PRODUCT_CODES, product_instructions, texts
+from reentry.documents.seed import hotline_rows
 from tests.documents.conftest import HOSTILE_NAMES, pdf_pages, pdf_text, sample_packet, sample_warning
 
 FORBIDDEN = re.compile(r"low risk|bajo riesgo|addict|abuser|\bclean\b|\bdirty\b|unknown|desconocid",
@@ -234,6 +235,7 @@ def _plain_texts(lang: str) -> list[str]:
     for code in PRODUCT_CODES:
         words = product_instructions(code)[lang]
         out += [*words["steps"], words["storage"]]
+    out += [row[f"description_{lang}"] for row in hotline_rows()]
     return [s.format(state="Ohio", county="Franklin County", date="May 1, 2021", year="2024") for s in out]
 
 
