@@ -28,6 +28,7 @@ from reentry.documents.models import (
     Resource,
 )
 from reentry.documents.seed import LAW_FIELDS, hotline_rows, law_rows
+from reentry.csvutil import FORMULA_STARTS
 from reentry.errors import DomainError
 from reentry.extensions import db
 from reentry.facilities.services import US_STATES
@@ -330,6 +331,11 @@ def resource_csv_rows(resources: Iterable[Resource]):
                r.last_verified_on.isoformat() if r.last_verified_on else "", r.last_verified_by]
 
 
+def _unguard(value: str) -> str:
+    """Undo the quote our export puts before a formula-like cell (see csvutil.escape_cell)."""
+    return value[1:] if value.startswith("'") and value[1:2] in FORMULA_STARTS else value
+
+
 def import_resources(actor, text: str) -> tuple[int, int]:
     """Add and update directory entries from CSV text, all or nothing.
 
@@ -351,13 +357,13 @@ def import_resources(actor, text: str) -> tuple[int, int]:
         if None in row:
             errors.append(f"row {number}: more cells than the header has columns")
             continue
-        values = {k: (row.get(k) or "").lstrip("'") for k in RESOURCE_FIELDS}  # undo Excel guarding
+        values = {k: _unguard(row.get(k) or "") for k in RESOURCE_FIELDS}
         clean, problems = clean_resource(values)
         errors += [f"row {number}, column {field}: {message}" for field, message in problems]
         existing = None
         raw_id = (row.get("id") or "").strip()
         if raw_id:
-            existing = db.session.get(Resource, int(raw_id)) if raw_id.isdigit() else None
+            existing = db.session.get(Resource, int(raw_id)) if raw_id.isdigit() and len(raw_id) < 10 else None
             if existing is None:
                 errors.append(f"row {number}, column id: no entry with id {raw_id}")
         planned.append((existing, clean))
@@ -417,8 +423,8 @@ HOTLINE_FIELDS = ("name_en", "name_es", "number", "description_en", "description
 def update_hotline(actor, hotline: Hotline, *, name_en: str, name_es: str, number: str,
                    description_en: str, description_es: str, source: str, is_verified: bool,
                    verified_on: date | None = None) -> Hotline:
-    """Edit a hotline. Marking it verified records who and when; a changed number must be
-    verified again before it prints."""
+    """Edit a hotline. Marking it verified records who and when; saved without the tick, it
+    stops printing (so a changed number prints only once someone has called it)."""
     number = (number or "").strip()
     if not number:
         raise DomainError("Number is required.", field="number")
@@ -426,18 +432,19 @@ def update_hotline(actor, hotline: Hotline, *, name_en: str, name_es: str, numbe
         raise DomainError("English name is required.", field="name_en")
     if is_verified and verified_on is not None and verified_on > today():
         raise DomainError("The verification date cannot be in the future.", field="verified_on")
+    if is_verified and number != hotline.number and verified_on is None:
+        raise DomainError("The number changed: call the new number, then give the date you "
+                          "verified it (or untick verified).", field="verified_on")
     before = audit.snapshot(hotline, HOTLINE_FIELDS)
-    number_changed = number != hotline.number
     hotline.name_en, hotline.name_es = name_en.strip(), (name_es or "").strip() or name_en.strip()
     hotline.number = number
     hotline.description_en, hotline.description_es = (description_en or "").strip(), (description_es or "").strip()
     hotline.source = (source or "").strip()
-    if is_verified and (number_changed or not hotline.is_verified or verified_on):
-        hotline.is_verified = True
+    # Ticking "verified" is the admin saying they called it now (or on the date given).
+    hotline.is_verified = bool(is_verified)
+    if is_verified:
         hotline.last_verified_on = verified_on or today()
         hotline.last_verified_by = actor.email if actor is not None else "system"
-    elif not is_verified:
-        hotline.is_verified = False
     changes = audit.changes_between(before, audit.snapshot(hotline, HOTLINE_FIELDS))
     if changes:
         audit.record(actor, "hotline.update", "hotlines", hotline.id, changes=changes)

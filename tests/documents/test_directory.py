@@ -134,6 +134,9 @@ def test_unverified_hotline_never_prints_until_an_admin_verifies_it(client, logi
     assert hotline.is_verified and hotline.last_verified_by == admin.email
     assert "1-800-484-3731" in [h.number for h in services.printable_hotlines("es")]
     # A changed number must be verified again before it prints.
+    with pytest.raises(DomainError, match="number changed"):
+        services.update_hotline(None, hotline, name_en=hotline.name_en, name_es="", number="1-800-555-0100",
+                                description_en="", description_es="", source="", is_verified=True)
     services.update_hotline(None, hotline, name_en=hotline.name_en, name_es="", number="1-800-555-0100",
                             description_en="", description_es="", source="", is_verified=False)
     assert "1-800-555-0100" not in [h.number for h in services.printable_hotlines("en")]
