@@ -8,6 +8,7 @@ Synthetic input only, no database: this measures the PDF work the CLI and print 
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import time
@@ -61,24 +62,29 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=7)
     args = parser.parse_args()
     builders.build_packet(synthetic_packet(0))  # fonts, caches: as in a running server
-    singles = []
+    singles, single_cpu = [], []
     for n in range(args.rounds * 5):
         packet = synthetic_packet(10_000 + n)  # a new code each time: no QR cache hit
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         builders.build_packet(packet)
         singles.append(time.perf_counter() - start)
-    batches = []
+        single_cpu.append(time.process_time() - cpu)
+    batches, batch_cpu = [], []
     for round_ in range(max(1, args.rounds // 3)):
         packets = [synthetic_packet(20_000 + round_ * 1000 + n) for n in range(200)]
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         data = builders.build_packets(packets)
         batches.append(time.perf_counter() - start)
+        batch_cpu.append(time.process_time() - cpu)
     one = statistics.median(singles) * 1000
     many = statistics.median(batches)
-    print(f"one packet:  {one:.1f} ms median of {len(singles)} (target <= 35 ms) "
-          f"{'OK' if one <= 35 else 'SLOW'}")
-    print(f"200 packets: {many:.2f} s median of {len(batches)} (target <= 6 s) "
-          f"{'OK' if many <= 6 else 'SLOW'}; {len(data) // 1024} KiB")
+    # Wall time is the target; CPU time shows what the code costs when the shared machine is
+    # busy (the load average is printed so a slow run can be told from slow code).
+    print(f"one packet:  {one:.1f} ms wall, {statistics.median(single_cpu) * 1000:.1f} ms CPU, "
+          f"median of {len(singles)} (target <= 35 ms) {'OK' if one <= 35 else 'SLOW'}")
+    print(f"200 packets: {many:.2f} s wall, {statistics.median(batch_cpu):.2f} s CPU, median of "
+          f"{len(batches)} (target <= 6 s) {'OK' if many <= 6 else 'SLOW'}; {len(data) // 1024} KiB")
+    print(f"load average while measuring: {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
 
 
 if __name__ == "__main__":
