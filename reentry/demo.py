@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from reentry.auth import services as auth_services
 from reentry.auth.models import User
+from reentry.documents.demo import load_documents_demo
 from reentry.extensions import db
 from reentry.facilities.models import Facility
 from reentry.facilities.services import create_facility
@@ -87,6 +88,7 @@ def _append_private(path: Path, lines: list[str]) -> None:
 
 # Each step takes the demo password and returns lines to print. Features append theirs.
 DEMO_STEPS = [load_core_demo]
+DEMO_STEPS.append(load_documents_demo)
 
 
 def load_demo(given_password: str | None, instance_path: str) -> list[str]:

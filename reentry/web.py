@@ -86,6 +86,7 @@ NAV_ITEMS: list[tuple[str, object, tuple[str, ...]]] = [
     ("facilities.index", _l("Facilities"), ("admin", "manager", "staff", "auditor")),
     ("users.index", _l("Accounts"), ("admin",)),
     ("audit.index", _l("Audit log"), ("admin", "auditor")),
+    ("documents.resource_index", _l("Resources"), ("admin", "auditor")),
     ("auth.preferences", _l("Your account"), ("admin", "manager", "staff", "auditor")),
 ]
 

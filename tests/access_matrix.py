@@ -6,7 +6,8 @@ decision about who may see it.
 
 Roles: anonymous; staff, manager (both of facility A); admin; auditor (read-only, all
 facilities); other_staff (staff of facility B, probing facility A's records).
-Path values: {facility} is facility A's code; {user_id} an account of facility A.
+Path values: {facility} is facility A's code; {user_id} an account of facility A; other ids are
+records of facility A (see the `world` fixture in tests/test_access_matrix.py).
 """
 from __future__ import annotations
 
@@ -53,6 +54,25 @@ MATRIX: dict[str, tuple[str, str, dict]] = {
     "users.reset_mfa": ("POST", "/admin/users/{user_id}/two-step/reset", only("admin", status=302)),
     "audit.index": ("GET", "/audit/", only("admin", "auditor")),
     "audit.export": ("GET", "/audit/export.csv", only("admin", "auditor")),
+    # documents: public verification, certificates, directory, hotlines, Good Samaritan laws
+    "documents.verify_lookup": ("GET", "/verify/", answers(200)),
+    "documents.verify": ("GET", "/verify/{certificate_code}", answers(200)),
+    "documents.certificate_detail": ("GET", "/certificates/{certificate_id}", signed_in() | {"other_staff": 404}),
+    "documents.certificate_pdf": ("GET", "/certificates/{certificate_id}.pdf", signed_in() | {"other_staff": 404}),
+    "documents.certificate_revoke": ("POST", "/certificates/{certificate_id}/revoke",
+                                     only("admin", "manager", status=302)),
+    "documents.certificate_reissue": ("POST", "/certificates/{certificate_id}/reissue",
+                                      only("admin", "manager", "staff", status=302) | {"other_staff": 404}),
+    "documents.resource_index": ("GET", "/resources/", only("admin", "auditor")),
+    "documents.resource_export": ("GET", "/resources/export.csv", only("admin", "auditor")),
+    "documents.resource_create": ("GET", "/resources/new", only("admin")),
+    "documents.resource_import": ("GET", "/resources/import", only("admin")),
+    "documents.resource_edit": ("GET", "/resources/{resource_id}/edit", only("admin")),
+    "documents.resource_void": ("POST", "/resources/{resource_id}/void", only("admin", status=302)),
+    "documents.hotline_index": ("GET", "/hotlines/", only("admin", "auditor")),
+    "documents.hotline_edit": ("GET", "/hotlines/{hotline_id}/edit", only("admin")),
+    "documents.law_index": ("GET", "/laws/", only("admin", "auditor")),
+    "documents.law_edit": ("GET", "/laws/OH/edit", only("admin")),
 }
 
 # Routes every visitor may reach by design and that take no record id.

@@ -1,7 +1,7 @@
 """two-step sign-in
 
 Revision ID: 0007
-Revises: 0002
+Revises: 0006
 Create Date: 2026-11-25 14:33:16.104590
 
 """
@@ -13,7 +13,7 @@ import reentry.database  # noqa: F401  (UTCDateTime in column types)
 
 # revision identifiers, used by Alembic.
 revision = '0007'
-down_revision = '0002'
+down_revision = '0006'
 branch_labels = None
 depends_on = None
 

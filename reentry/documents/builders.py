@@ -1,0 +1,405 @@
+"""Document builders: plain input dataclasses in, PDF bytes out. No database access here, so the
+same builders serve the web, the CLI, the batch printer and the benchmarks.
+
+What the packet must never carry: diagnosis wording. It leaves custody with the person's property
+and is read during searches (RELIABILITY.md, "Release packet"); names, dates and the kit given are
+fine, labels such as "opioid use disorder" are not.
+"""
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from itertools import groupby
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import date
+
+from reportlab.graphics.barcode.qr import QrCodeWidget
+from reportlab.lib import colors
+from reportlab.lib.units import inch
+from reportlab.platypus import Flowable, HRFlowable, KeepInFrame, KeepTogether, PageBreak, Paragraph, Spacer
+
+from reentry.documents import pdf
+from reentry.documents.content import (
+    language,
+    long_date,
+    product_instructions,
+    resource_type_label,
+    texts,
+)
+from reentry.documents.pdf import Styles, bullets, numbered, safe, styles
+
+NAME_LIMIT = 200  # the longest name a participant record holds
+# Words that would name a diagnosis on a page that goes through property searches.
+DIAGNOSIS_WORDING = re.compile(
+    r"\b(use disorder|OUD|SUD|diagnos\w*|addict\w*|dependence|trastorno\w*|adicci\w*)\b",
+    re.IGNORECASE,
+)
+# Order of the resource types in the packet: what keeps a person alive first.
+PACKET_RESOURCE_TYPES = ("moud", "treatment", "naloxone", "syringe_services", "crisis", "housing",
+                         "recovery_community", "legal", "drug_court")
+
+
+@dataclass(frozen=True)
+class CertificateInput:
+    holder_name: str
+    course_title: str
+    course_version: str
+    completed_on: date
+    trainer_name: str
+    language: str
+    code: str
+    verify_url: str
+    facility_name: str | None = None  # off unless asked for: a certificate must not reveal custody
+
+
+@dataclass(frozen=True)
+class RiskFlag:
+    """One flag of `reentry.participants.risk.assess`, its reason already in the packet language."""
+
+    code: str
+    reason: str
+    citation: str = ""
+
+
+@dataclass(frozen=True)
+class WarningInput:
+    name: str
+    language: str
+    release_date: date | None
+    week2_end: date | None = None
+    week4_end: date | None = None
+    naltrexone_ends: date | None = None
+    flags: tuple[RiskFlag, ...] = ()
+
+
+@dataclass(frozen=True)
+class ResourceEntry:
+    name: str
+    type: str
+    address: str = ""
+    phone: str = ""
+    hours: str = ""
+    languages: str = ""
+    accepts_records: str = "unknown"
+    is_stale: bool = False  # not verified for over a year: marked on the page
+
+
+@dataclass(frozen=True)
+class HotlineEntry:
+    name: str
+    number: str
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class LawSummary:
+    """What the packet may say about a state's Good Samaritan law (see services.law_summary)."""
+
+    lines: tuple[str, ...]
+    as_of_line: str
+    source: str = ""
+
+
+@dataclass(frozen=True)
+class PacketInput:
+    name: str
+    language: str
+    release_date: date | None
+    warning: WarningInput
+    product_code: str | None = None
+    area_label: str = ""
+    resources: tuple[ResourceEntry, ...] = ()
+    law: LawSummary | None = None
+    hotlines: tuple[HotlineEntry, ...] = ()
+    certificate: CertificateInput | None = None
+    participant_id: int | None = None  # for the audit row only; never printed
+
+
+def warning_input_from_assessment(assessment, name: str, lang: str) -> WarningInput:
+    """Adapt a `reentry.participants.risk.assess` result (flags with .code, .reason(lang),
+    .citation; key_dates with release, week2_end, week4_end, naltrexone_ends)."""
+    dates = getattr(assessment, "key_dates", None) or {}
+    flags = tuple(
+        RiskFlag(code=str(flag.code), reason=str(flag.reason(language(lang))),
+                 citation=str(getattr(flag, "citation", "") or ""))
+        for flag in getattr(assessment, "flags", ())
+    )
+    return WarningInput(name=name, language=lang, release_date=dates.get("release"),
+                        week2_end=dates.get("week2_end"), week4_end=dates.get("week4_end"),
+                        naltrexone_ends=dates.get("naltrexone_ends"), flags=flags)
+
+
+# ---------------------------------------------------------------- certificate
+
+
+@lru_cache(maxsize=512)
+def qr_modules(url: str) -> tuple[tuple[bool, ...], ...]:
+    """The QR matrix for a URL (reportlab's encoder, error correction M), computed once."""
+    widget = QrCodeWidget(url, barLevel="M")
+    widget.qr.make()
+    return tuple(tuple(bool(cell) for cell in row) for row in widget.qr.modules)
+
+
+class QRFlowable(Flowable):
+    """A QR code drawn as one filled path of black runs: reportlab's widget builds thousands of
+    shape objects and encodes twice, which made it most of a packet's build time."""
+
+    def __init__(self, url: str, size: float, border: int = 4):
+        super().__init__()
+        self.modules = qr_modules(url)
+        self.size, self.border = size, border
+        self.width = self.height = size
+        self.hAlign = "CENTER"
+
+    def wrap(self, available_width, available_height):
+        return self.size, self.size
+
+    def draw(self):
+        count = len(self.modules)
+        box = self.size / (count + 2 * self.border)
+        path = self.canv.beginPath()
+        for r, row in enumerate(self.modules):
+            y = self.size - (r + self.border + 1) * box
+            c = 0
+            for dark, run in groupby(row):
+                n = len(list(run))
+                if dark:
+                    path.rect((c + self.border) * box, y, n * box, box)
+                c += n
+        self.canv.setFillColor(colors.black)
+        self.canv.drawPath(path, stroke=0, fill=1)
+
+
+def certificate_story(cert: CertificateInput, st: Styles) -> list:
+    t = texts(cert.language)
+    lang = language(cert.language)
+    name = safe(cert.holder_name, NAME_LIMIT)
+    name_style = st.big_center if len(name) <= 40 else st.heading.clone("name", alignment=1)
+    facts = [
+        f"{t['cert_version']}: {safe(cert.course_version, 40)}",
+        f"{t['cert_date']}: {safe(long_date(cert.completed_on, lang))}",
+        f"{t['cert_trainer']}: {safe(cert.trainer_name, 80)}",
+    ]
+    if cert.facility_name:
+        facts.append(f"{t['cert_place']}: {safe(cert.facility_name, 80)}")
+    story = [
+        HRFlowable(width="100%", thickness=3, color="black", spaceAfter=12),
+        Paragraph(t["cert_title"], st.title.clone("cert_title", alignment=1)),
+        Paragraph(t["cert_intro"], st.center),
+        Paragraph(name, name_style),
+        Paragraph(t["cert_completed"], st.center),
+        Paragraph(f"<b>{safe(cert.course_title, 160)}</b>", st.heading.clone("course", alignment=1)),
+        Spacer(1, 8),
+        *[Paragraph(line, st.center) for line in facts],
+        Spacer(1, 14),
+        QRFlowable(cert.verify_url, 1.5 * inch if st.body_size < 18 else 1.8 * inch),
+        Paragraph(f"{t['cert_code']}: <b>{safe(cert.code)}</b>", st.center),
+        Paragraph(t["cert_verify"], st.center),
+        Paragraph(safe(cert.verify_url), st.center),
+        HRFlowable(width="100%", thickness=3, color="black", spaceBefore=12),
+    ]
+    # One page whatever the name's length or the print size: shrink rather than spill over.
+    return [KeepInFrame(pdf.FRAME_WIDTH, pdf.FRAME_HEIGHT, story, mode="shrink")]
+
+
+def build_certificate(cert: CertificateInput, large_print: bool = False) -> bytes:
+    """A one-page certificate of completion with its verification code and QR code."""
+    t = texts(cert.language)
+    return pdf.render(certificate_story(cert, styles(large_print)), title=t["cert_title"],
+                      language=language(cert.language), page_label=t["page"], large_print=large_print)
+
+
+# ---------------------------------------------------------------- tolerance-loss warning
+
+
+def plain_reason(reason: str, lang: str) -> str:
+    """A flag's reason, unless it names a diagnosis: then a neutral sentence instead."""
+    if DIAGNOSIS_WORDING.search(reason or ""):
+        return texts(lang)["flag_generic"]
+    return reason
+
+
+def warning_story(w: WarningInput, st: Styles) -> list:
+    t = texts(w.language)
+    lang = language(w.language)
+    story = [
+        Paragraph(t["warn_title"], st.title),
+        Paragraph(t["warn_lead"], st.lead),
+        Paragraph(t["warn_why"], st.heading),
+        Paragraph(t["warn_everyone"], st.body),
+    ]
+    reasons = []
+    for flag in w.flags:
+        reason = safe(plain_reason(flag.reason, lang), 300)
+        if reason and reason not in reasons:
+            reasons.append(reason)
+    story += bullets(reasons or [t["warn_no_flags"]], st.bullet)
+    dates = [(t["date_release"], w.release_date), (t["date_week2"], w.week2_end),
+             (t["date_week4"], w.week4_end), (t["date_naltrexone"], w.naltrexone_ends)]
+    known = [f"{label}: <b>{safe(long_date(value, lang))}</b>" for label, value in dates if value]
+    if known:
+        story.append(Paragraph(t["warn_dates"], st.heading))
+        story += bullets(known, st.bullet)
+    story.append(Paragraph(t["warn_todo"], st.heading))
+    story += bullets(t["warn_todo_items"], st.bullet)
+    citations = sorted({safe(f.citation, 80) for f in w.flags if f.citation})
+    # Citation keys only (full references are in DOMAIN.md): a journal title such as
+    # "Addiction" must not appear on a page that goes through property searches.
+    sources = t["warn_base_sources"] + (" " + "; ".join(citations) + "." if citations else "")
+    story.append(Paragraph(f"{t['warn_sources']}: {sources}", st.small))
+    return story
+
+
+def build_warning(w: WarningInput, large_print: bool = False) -> bytes:
+    """The one-page tolerance-loss warning (two pages in large print)."""
+    t = texts(w.language)
+    return pdf.render(warning_story(w, styles(large_print)), title=t["warn_title"],
+                      language=language(w.language), footer=w.name, page_label=t["page"],
+                      large_print=large_print)
+
+
+# ---------------------------------------------------------------- release packet
+
+
+def _cover(p: PacketInput, st: Styles, t: dict, lang: str) -> list:
+    product = product_instructions(p.product_code) if p.product_code else None
+    kit = safe(product[lang]["name"]) if product else t["cover_kit_none"]
+    story = [
+        Paragraph(t["cover_title"], st.title),
+        Paragraph(f"{t['cover_name']}: <b>{safe(p.name, NAME_LIMIT)}</b>", st.body),
+    ]
+    if p.release_date:
+        story.append(Paragraph(f"{t['cover_release']}: <b>{safe(long_date(p.release_date, lang))}</b>",
+                               st.body))
+    story.append(Paragraph(f"{t['cover_kit']}: <b>{kit}</b>", st.body))
+    inside = [t["section_warning"], t["section_product"], t["section_response"],
+              t["section_resources"], t["section_law"], t["section_hotlines"]]
+    if p.certificate:
+        inside.append(t["section_certificate"])
+    story += [Paragraph(t["cover_inside"], st.heading), *bullets(inside, st.bullet)]
+    return story
+
+
+def response_story(st: Styles, t: dict) -> list:
+    """The overdose response steps (SAMHSA toolkit), kept together on one page."""
+    return [KeepTogether([
+        Paragraph(t["response_title"], st.heading),
+        *numbered(t["response_steps"], st.bullet),
+        *bullets(t["response_notes"], st.bullet),
+        Paragraph(f"{t['sources_title']}: {t['response_source']}", st.small),
+    ])]
+
+
+def product_story(code: str | None, st: Styles, t: dict, lang: str) -> list:
+    """How to use the product given, or a generic page plus where to get naloxone free."""
+    product = product_instructions(code) if code else None
+    if product is None:
+        return [
+            Paragraph(t["generic_title"], st.heading),
+            Paragraph(t["generic_intro"], st.body),
+            *numbered(t["generic_steps"], st.bullet),
+            Paragraph(t["free_title"], st.heading),
+            *bullets(t["free_items"], st.bullet),
+        ]
+    words = product[lang]
+    return [
+        Paragraph(f"{t['product_title']}: {safe(words['name'])}", st.heading),
+        *numbered([safe(s) for s in words["steps"]], st.bullet),
+        Paragraph(t["product_storage"], st.heading),
+        Paragraph(safe(words["storage"]), st.body),
+        Paragraph(f"{t['sources_title']}: {safe(product['source'])}.", st.small),
+    ]
+
+
+def resources_story(p: PacketInput, st: Styles, t: dict, lang: str) -> list:
+    title = t["resources_title"].format(county=safe(p.area_label, 80)) if p.area_label else t["section_resources"]
+    story = [Paragraph(title, st.heading)]
+    if not p.resources:
+        return story + [Paragraph(t["resources_none"], st.body)]
+    order = {type_: n for n, type_ in enumerate(PACKET_RESOURCE_TYPES)}
+    entries = sorted(p.resources, key=lambda r: (order.get(r.type, 99), r.name.lower()))
+    current = None
+    for entry in entries:
+        if entry.type != current:
+            current = entry.type
+            story.append(Paragraph(f"<b>{safe(resource_type_label(entry.type, lang))}</b>", st.body))
+        details = [safe(x, 160) for x in (entry.address, entry.phone) if x]
+        extra = []
+        if entry.hours:
+            extra.append(f"{t['resource_hours']}: {safe(entry.hours, 120)}")
+        if entry.languages:
+            extra.append(f"{t['resource_languages']}: {safe(entry.languages, 80)}")
+        if entry.accepts_records == "yes":
+            extra.append(t["resource_records"])
+        lines = [f"<b>{safe(entry.name, 120)}</b>", " · ".join(details), " · ".join(extra)]
+        if entry.is_stale:
+            lines.append(f"<b>{t['resource_not_checked']}</b>")
+        story.append(Paragraph("<br/>".join(x for x in lines if x), st.bullet, bulletText="•"))
+    return story
+
+
+def law_story(p: PacketInput, st: Styles, t: dict) -> list:
+    story = [Paragraph(t["law_title"], st.heading)]
+    if p.law is None:
+        return story + [Paragraph(t["law_call"], st.body)]
+    story += [Paragraph(safe(line), st.body) for line in p.law.lines]
+    story.append(Paragraph(f"<b>{safe(p.law.as_of_line)}</b>", st.body))
+    if p.law.source:
+        story.append(Paragraph(f"{t['law_source']}: {safe(p.law.source, 300)}", st.small))
+    return story
+
+
+def hotlines_story(p: PacketInput, st: Styles, t: dict) -> list:
+    story = [Paragraph(t["hotlines_title"], st.heading)]
+    if not p.hotlines:
+        return story + [Paragraph(t["hotlines_none"], st.body)]
+    for line in p.hotlines:
+        text = f"<b>{safe(line.name, 120)}: {safe(line.number, 40)}</b>"
+        if line.description:
+            text += "<br/>" + safe(line.description, 300)
+        story.append(Paragraph(text, st.bullet, bulletText="•"))
+    return story
+
+
+def packet_story(p: PacketInput, st: Styles) -> list:
+    t = texts(p.language)
+    lang = language(p.language)
+    story = _cover(p, st, t, lang)
+    story += [PageBreak(), *warning_story(p.warning, st)]
+    story += [PageBreak(), *product_story(p.product_code, st, t, lang), Spacer(1, 12),
+              *response_story(st, t)]
+    story += [PageBreak(), *resources_story(p, st, t, lang)]
+    story += [Spacer(1, 12), *law_story(p, st, t), Spacer(1, 12), *hotlines_story(p, st, t)]
+    if p.certificate:
+        story += [PageBreak(), *certificate_story(p.certificate, st)]
+    return story
+
+
+def build_packet(p: PacketInput, large_print: bool = False) -> bytes:
+    """One person's release packet, in their language."""
+    t = texts(p.language)
+    return pdf.render(packet_story(p, styles(large_print)), title=t["cover_title"],
+                      language=language(p.language), footer=p.name, page_label=t["page"],
+                      large_print=large_print)
+
+
+def build_packets(packets: Iterable[PacketInput], large_print: bool = False,
+                  on_packet: Callable[[int], None] | None = None, lang: str = "en") -> bytes:
+    """Many packets in one PDF for a day's releases, each starting on an odd page (duplex).
+
+    `on_packet(n)` is called as packet n starts laying out (a CLI progress bar hooks in here).
+    """
+    st = styles(large_print)
+    story: list = []
+    for n, packet in enumerate(packets):
+        t = texts(packet.language)
+        if n:
+            story.append(pdf.OddPageBreak(Paragraph(t["blank_page"], st.center)))
+        story.append(pdf.SectionStart(pdf.printable(packet.name, 40 if large_print else 60), n, on_packet))
+        story += packet_story(packet, st)
+    if not story:
+        raise ValueError("no packets to print")
+    t = texts(lang)
+    return pdf.render(story, title=t["cover_title"], language=language(lang), page_label=t["page"],
+                      large_print=large_print)

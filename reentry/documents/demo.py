@@ -1,0 +1,57 @@
+"""Demo data for documents: the shipped hotlines and law table, and an obviously fake resource
+directory for the demo facilities' counties (555-01xx numbers are reserved for fiction)."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from reentry.documents import services
+from reentry.documents.models import Resource
+from reentry.extensions import db
+
+# name, type, address, state, county, zip, phone, hours, languages, accepts records, months since checked
+DEMO_RESOURCES = [
+    ("Demo Harbor Recovery Clinic", "moud", "100 Example Ave, Columbus", "OH", "Franklin", "43215",
+     "614-555-0101", "Mon-Fri 7am-3pm", "English, Spanish", "yes", 1),
+    ("Demo Bridge Counseling", "treatment", "22 Sample St, Columbus", "OH", "Franklin", "43206",
+     "614-555-0102", "Mon-Sat 9am-6pm", "English", "yes", 3),
+    ("Demo Outreach Syringe Services", "syringe_services", "5 Placeholder Rd, Columbus", "OH", "Franklin",
+     "43205", "614-555-0103", "Tue-Sat 10am-4pm", "English, Spanish", "yes", 2),
+    ("Demo Public Health Naloxone Desk", "naloxone", "250 Fictional Blvd, Columbus", "OH", "Franklin",
+     "43215", "614-555-0104", "Mon-Fri 8am-5pm", "English, Spanish, Somali", "unknown", 4),
+    ("Demo Second Chance Housing", "housing", "77 Imaginary Ln, Columbus", "OH", "Franklin", "43207",
+     "614-555-0105", "Call for hours", "English", "yes", 15),
+    ("Demo County Crisis Line", "crisis", "", "OH", "Franklin", "", "614-555-0106", "24 hours",
+     "English, Spanish", "unknown", 1),
+    ("Demo Desert Treatment Center", "moud", "400 Example Way NW, Albuquerque", "NM", "Bernalillo",
+     "87102", "505-555-0111", "Mon-Fri 6am-2pm", "English, Spanish", "yes", 2),
+    ("Demo Rio Harm Reduction", "syringe_services", "12 Sample Ave SE, Albuquerque", "NM",
+     "Bernalillo", "87106", "505-555-0112", "Mon-Fri 9am-5pm", "English, Spanish", "yes", 5),
+    ("Demo Mesa Naloxone Program", "naloxone", "9 Placeholder St NE, Albuquerque", "NM", "Bernalillo",
+     "87110", "505-555-0113", "Walk in, Mon-Sat", "English, Spanish, Navajo", "unknown", 1),
+    ("Demo Sandia Reentry Housing", "housing", "31 Fictional Dr SW, Albuquerque", "NM", "Bernalillo",
+     "87105", "505-555-0114", "Call first", "English, Spanish", "yes", 14),
+    ("Demo Legal Aid Reentry Clinic", "legal", "60 Imaginary Ave NW, Albuquerque", "NM", "Bernalillo",
+     "87102", "505-555-0115", "Wed 1pm-5pm", "English, Spanish", "yes", 6),
+]
+
+
+def load_documents_demo(password: str) -> list[str]:
+    report = services.seed_reference_data()
+    have = set(db.session.scalars(select(Resource.name)))
+    today = services.today()
+    added = 0
+    for (name, type_, address, state, county, zip_, phone, hours, languages, records,
+         months) in DEMO_RESOURCES:
+        if name in have:
+            continue
+        services.create_resource(
+            None, name=name, type=type_, address=address, state=state, county=county, zip=zip_,
+            phone=phone, hours=hours, languages=languages, accepts_records=records,
+            last_verified_on=today - timedelta(days=30 * months), last_verified_by="Demo Admin",
+        )
+        added += 1
+    if added:
+        report.append(f"added {added} demo resource directory entries")
+    return report

@@ -1,0 +1,165 @@
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import (
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from reentry.database import UTCDateTime, utcnow
+from reentry.extensions import db
+
+RESOURCE_TYPES = ("treatment", "moud", "syringe_services", "naloxone", "housing", "crisis", "legal",
+                  "recovery_community", "drug_court")
+TRI_STATE = ("yes", "no", "unknown")
+
+
+def _in(column: str, values: tuple[str, ...]) -> str:
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+class Certificate(db.Model):
+    """A certificate of completion as issued: the PDF bytes are kept and never rebuilt, so a
+    reprint is the same document the person first got (its SHA-256 proves it).
+
+    Status is derived: replaced (a newer certificate took its place), revoked, or valid.
+    """
+
+    __tablename__ = "certificates"
+    __table_args__ = (
+        CheckConstraint("language IN ('en', 'es')", name="language"),
+        Index("ix_certificates_participant", "participant_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    participant_id: Mapped[int] = mapped_column(ForeignKey("participants.id"))
+    facility_id: Mapped[int | None] = mapped_column(ForeignKey("facilities.id"))
+    # The training record it certifies; a foreign key is added once trainings are merged.
+    training_attendance_id: Mapped[int | None] = mapped_column(Integer)
+    course_title: Mapped[str] = mapped_column(String(200))
+    course_version: Mapped[str] = mapped_column(String(40))
+    completed_on: Mapped[date] = mapped_column(Date)
+    trainer_name: Mapped[str] = mapped_column(String(200))
+    language: Mapped[str] = mapped_column(String(2))
+    facility_name: Mapped[str | None] = mapped_column(String(200))  # printed only when chosen
+    holder_initials: Mapped[str] = mapped_column(String(16))
+    pdf_bytes: Mapped[bytes] = mapped_column(LargeBinary)
+    pdf_sha256: Mapped[str] = mapped_column(String(64))
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    issued_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    is_revoked: Mapped[bool] = mapped_column(default=False)
+    revoke_reason: Mapped[str | None] = mapped_column(Text)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    replaced_by_id: Mapped[int | None] = mapped_column(ForeignKey("certificates.id"))
+    replaced_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    @property
+    def status(self) -> str:
+        if self.replaced_by_id is not None:
+            return "replaced"
+        if self.is_revoked:
+            return "revoked"
+        return "valid"
+
+    def __repr__(self) -> str:
+        return f"<Certificate {self.id} {self.status}>"
+
+
+class Resource(db.Model):
+    """A place in the community a person can go after release (printed in the packet)."""
+
+    __tablename__ = "resources"
+    __table_args__ = (
+        CheckConstraint(_in("type", RESOURCE_TYPES), name="type"),
+        CheckConstraint(_in("accepts_records", TRI_STATE), name="accepts_records"),
+        Index("ix_resources_state_county", "state", "county"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    type: Mapped[str] = mapped_column(String(32))
+    address: Mapped[str] = mapped_column(String(300), default="")
+    state: Mapped[str] = mapped_column(String(2))
+    county: Mapped[str] = mapped_column(String(100))
+    zip: Mapped[str] = mapped_column(String(10), default="")
+    phone: Mapped[str] = mapped_column(String(40), default="")
+    hours: Mapped[str] = mapped_column(String(200), default="")
+    languages: Mapped[str] = mapped_column(String(200), default="")
+    accepts_records: Mapped[str] = mapped_column(String(8), default="unknown")
+    last_verified_on: Mapped[date | None] = mapped_column(Date)
+    last_verified_by: Mapped[str] = mapped_column(String(200), default="")
+    is_voided: Mapped[bool] = mapped_column(default=False)
+    void_reason: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    def __repr__(self) -> str:
+        return f"<Resource {self.id} {self.type}>"
+
+
+class Hotline(db.Model):
+    """A phone number printed on release materials. Unverified numbers never print."""
+
+    __tablename__ = "hotlines"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(40), unique=True)
+    name_en: Mapped[str] = mapped_column(String(200))
+    name_es: Mapped[str] = mapped_column(String(200))
+    number: Mapped[str] = mapped_column(String(40))
+    description_en: Mapped[str] = mapped_column(String(300), default="")
+    description_es: Mapped[str] = mapped_column(String(300), default="")
+    is_verified: Mapped[bool] = mapped_column(default=False)
+    last_verified_on: Mapped[date | None] = mapped_column(Date)
+    last_verified_by: Mapped[str] = mapped_column(String(200), default="")
+    source: Mapped[str] = mapped_column(Text, default="")
+    sort_order: Mapped[int] = mapped_column(default=0)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    def __repr__(self) -> str:
+        return f"<Hotline {self.key}>"
+
+
+class GoodSamaritanLaw(db.Model):
+    """One state's 911 Good Samaritan overdose law, as coded by a named source on a date.
+
+    Fields are 'yes', 'no' or 'unknown'; unknown is never printed as a protection, and a row
+    that is not verified prints no protection at all.
+    """
+
+    __tablename__ = "good_samaritan_laws"
+    __table_args__ = tuple(
+        CheckConstraint(_in(column, TRI_STATE), name=column)
+        for column in ("has_gsl", "protects_arrest", "protects_charge", "protects_prosecution",
+                       "covers_possession", "covers_paraphernalia", "protects_probation_parole")
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    state_code: Mapped[str] = mapped_column(String(2), unique=True)
+    state_name: Mapped[str] = mapped_column(String(60))
+    has_gsl: Mapped[str] = mapped_column(String(8), default="unknown")
+    effective_date: Mapped[str] = mapped_column(String(10), default="")  # "2016-09-13" or "2024"
+    protects_arrest: Mapped[str] = mapped_column(String(8), default="unknown")
+    protects_charge: Mapped[str] = mapped_column(String(8), default="unknown")
+    protects_prosecution: Mapped[str] = mapped_column(String(8), default="unknown")
+    covers_possession: Mapped[str] = mapped_column(String(8), default="unknown")
+    covers_paraphernalia: Mapped[str] = mapped_column(String(8), default="unknown")
+    protects_probation_parole: Mapped[str] = mapped_column(String(8), default="unknown")
+    notes: Mapped[str] = mapped_column(Text, default="")
+    source: Mapped[str] = mapped_column(Text, default="")
+    as_of: Mapped[date] = mapped_column(Date)
+    is_verified: Mapped[bool] = mapped_column(default=False)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    def __repr__(self) -> str:
+        return f"<GoodSamaritanLaw {self.state_code}>"

@@ -1,0 +1,250 @@
+"""The PDF foundation every document shares: fonts, safe text, styles, page layout, metadata.
+
+All documents are US Letter with 0.6 in margins, set in DejaVu Sans (shipped in fonts/, embedded
+as a subset), black on white only so a jail's monochrome laser printer loses nothing. Builds run
+in reportlab's invariant mode, so the same input always gives the same bytes.
+
+Text from people (names, trainer names, resource entries) goes through `safe()` before it reaches
+a Paragraph: reportlab parses Paragraph text as markup, and before 3.6.13 that markup could run
+code (CVE-2023-33733). Escaping also keeps `<font color=...>` in a name from changing the page.
+"""
+from __future__ import annotations
+
+import io
+import unicodedata
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from xml.sax.saxutils import escape
+
+from reportlab import rl_config
+from reportlab.lib import colors
+from reportlab.lib.enums import TA_CENTER
+from reportlab.lib.pagesizes import letter
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import inch
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.platypus import (
+    ActionFlowable,
+    BaseDocTemplate,
+    Frame,
+    PageBreak,
+    PageTemplate,
+    Paragraph,
+)
+from reportlab.platypus.flowables import DocIf
+
+# Binary (zlib only) streams: ASCII85 on top made files 25% larger and cost time, and served
+# only 7-bit transports. reportlab reads this global; documents/ is its only user.
+rl_config.useA85 = 0
+
+FONT_DIR = Path(__file__).parent / "fonts"
+FONT = "ReentrySans"
+FONT_BOLD = "ReentrySans-Bold"
+PAGE_SIZE = letter  # 612 x 792 pt; reportlab's own default is A4
+MARGIN = 0.6 * inch
+BOTTOM_MARGIN = MARGIN + 14  # room for the footer line
+FRAME_WIDTH = PAGE_SIZE[0] - 2 * MARGIN
+FRAME_HEIGHT = PAGE_SIZE[1] - MARGIN - BOTTOM_MARGIN
+AUTHOR = "reentry"
+REPLACEMENT = "?"
+# Characters that change text direction or are invisible: a name could use them to reorder or
+# hide what is printed around it ("Trojan Source"), so they are dropped.
+_DROP_CATEGORIES = {"Cc", "Cf", "Co", "Cs", "Cn"}
+
+
+@lru_cache(maxsize=1)
+def register_fonts() -> frozenset[int]:
+    """Register the shipped fonts once; returns the code points the regular font can draw."""
+    regular = TTFont(FONT, str(FONT_DIR / "DejaVuSans.ttf"))
+    bold = TTFont(FONT_BOLD, str(FONT_DIR / "DejaVuSans-Bold.ttf"))
+    pdfmetrics.registerFont(regular)
+    pdfmetrics.registerFont(bold)
+    pdfmetrics.registerFontFamily(FONT, normal=FONT, bold=FONT_BOLD, italic=FONT, boldItalic=FONT_BOLD)
+    bold_chars = set(bold.face.charToGlyph)
+    return frozenset(c for c in regular.face.charToGlyph if c in bold_chars)
+
+
+def printable(text: object, limit: int | None = None) -> str:
+    """Plain text the font can draw: invisible and direction-changing characters dropped, letters
+    it lacks replaced by their unaccented form or '?' (never an error), at most `limit` chars."""
+    covered = register_fonts()
+    out = []
+    for char in unicodedata.normalize("NFC", "" if text is None else str(text)):
+        if char in "\r\n\t":
+            out.append(" ")
+            continue
+        if unicodedata.category(char) in _DROP_CATEGORIES:
+            continue
+        # Characters beyond the Basic Multilingual Plane (emoji...) lose their text mapping in
+        # reportlab's subset fonts, so the PDF would read back as other letters: replace them.
+        if ord(char) in covered and ord(char) <= 0xFFFF:
+            out.append(char)
+            continue
+        # Fall back: a compatibility or accent-free form the font has (e.g. full-width letters).
+        parts = [c for c in unicodedata.normalize("NFKD", char) if unicodedata.category(c) != "Mn"]
+        if parts and all(ord(c) in covered and ord(c) <= 0xFFFF for c in parts):
+            out.extend(parts)
+        else:
+            out.append(REPLACEMENT)
+    result = " ".join("".join(out).split())
+    if limit is not None and len(result) > limit:
+        result = result[: limit - 1].rstrip() + "…"
+    return visual_order(result)
+
+
+def visual_order(text: str) -> str:
+    """Right-to-left runs (Hebrew, Arabic) reversed into the order they are seen.
+
+    reportlab lays text out left to right and has no bidi algorithm without extra packages, so
+    a Hebrew name would print backwards. Reversing each run of right-to-left letters (with the
+    spaces between them) is the whole algorithm for a name; Arabic letters still print in their
+    unjoined forms, which stays readable.
+    """
+    if not any(unicodedata.bidirectional(c) in ("R", "AL") for c in text):
+        return text
+    out, run = [], []
+    for char in text:
+        kind = unicodedata.bidirectional(char)
+        if kind in ("R", "AL", "NSM") or (kind == "WS" and run):
+            run.append(char)
+            continue
+        out.append(_flush(run))
+        run = []
+        out.append(char)
+    out.append(_flush(run))
+    return "".join(out)
+
+
+def _flush(run: list[str]) -> str:
+    trailing = len(run) - len("".join(run).rstrip())
+    core = run[: len(run) - trailing]
+    return "".join(reversed(core)) + " " * trailing
+
+
+def safe(text: object, limit: int | None = None) -> str:
+    """Text ready for a Paragraph: printable() and then XML-escaped (CVE-2023-33733)."""
+    return escape(printable(text, limit))
+
+
+@dataclass(frozen=True)
+class Styles:
+    """Paragraph styles for one size: body 12 pt, or 18 pt in large print."""
+
+    body: ParagraphStyle
+    bullet: ParagraphStyle
+    title: ParagraphStyle
+    heading: ParagraphStyle
+    lead: ParagraphStyle
+    small: ParagraphStyle
+    center: ParagraphStyle
+    big_center: ParagraphStyle
+    body_size: float
+
+
+@lru_cache(maxsize=2)
+def styles(large_print: bool = False) -> Styles:
+    register_fonts()
+    size = 18 if large_print else 12
+    scale = size / 12
+
+    def style(name: str, font_size: float, **kw) -> ParagraphStyle:
+        kw.setdefault("fontName", FONT)
+        kw.setdefault("leading", round(font_size * 1.3, 1))
+        kw.setdefault("textColor", colors.black)
+        return ParagraphStyle(name, fontSize=font_size, **kw)
+
+    body = style("body", size, spaceAfter=6 * scale)
+    return Styles(
+        body=body,
+        bullet=style("bullet", size, leftIndent=2 * size, bulletIndent=2 * scale,
+                     bulletFontName=FONT_BOLD, bulletFontSize=size, spaceAfter=4 * scale),
+        title=style("title", 24 * scale, fontName=FONT_BOLD, spaceAfter=10 * scale),
+        heading=style("heading", 16 * scale, fontName=FONT_BOLD, spaceBefore=8 * scale,
+                      spaceAfter=4 * scale),
+        lead=style("lead", 14 * scale, fontName=FONT_BOLD, borderWidth=2, borderColor=colors.black,
+                   borderPadding=8 * scale, spaceBefore=8 * scale, spaceAfter=14 * scale),
+        small=style("small", 9 * scale, textColor=colors.black, spaceBefore=6 * scale),
+        center=style("center", size, alignment=TA_CENTER, spaceAfter=6 * scale),
+        big_center=style("big_center", 26 * scale, fontName=FONT_BOLD, alignment=TA_CENTER,
+                         spaceBefore=6 * scale, spaceAfter=12 * scale),
+        body_size=size,
+    )
+
+
+def bullets(items: Iterable[str], style: ParagraphStyle, marker: str = "•") -> list[Paragraph]:
+    """One bulleted Paragraph per item (items are already safe markup)."""
+    return [Paragraph(item, style, bulletText=marker) for item in items]
+
+
+def numbered(items: Iterable[str], style: ParagraphStyle) -> list[Paragraph]:
+    return [Paragraph(item, style, bulletText=f"{n}.") for n, item in enumerate(items, 1)]
+
+
+class OddPageBreak(DocIf):
+    """Start the next flowable on an odd page, so each packet starts on a front side when the
+    printer prints both sides. The blank back page says it is blank on purpose."""
+
+    def __init__(self, blank_note: Paragraph):
+        super().__init__("", [PageBreak(), blank_note, PageBreak()], [PageBreak()])
+
+    def funcWrap(self, aW, aH):  # noqa: N802 (reportlab's name)
+        return self._doctemplateAttr("page") % 2 == 1
+
+
+class SectionStart(ActionFlowable):
+    """Marks where one document of a batch starts, for its page numbers and footer."""
+
+    def __init__(self, footer: str, index: int = 0, on_start: Callable[[int], None] | None = None):
+        super().__init__(("sectionStart", footer, index, on_start))
+
+
+class Document(BaseDocTemplate):
+    """A Letter page with margins and a footer that numbers pages within each section."""
+
+    def __init__(self, buffer, *, title: str, language: str, footer: str, page_label: str,
+                 subject: str = "", footer_size: float = 9):
+        super().__init__(
+            buffer, pagesize=PAGE_SIZE, leftMargin=MARGIN, rightMargin=MARGIN, topMargin=MARGIN,
+            bottomMargin=BOTTOM_MARGIN, title=title, author=AUTHOR, subject=subject, creator=AUTHOR,
+            producer=AUTHOR, lang=language, displayDocTitle=True, invariant=1, pageCompression=1,
+            initialFontName=FONT, initialFontSize=12,
+        )
+        frame = Frame(self.leftMargin, self.bottomMargin, self.width, self.height, id="body",
+                      leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0)
+        self.addPageTemplates([PageTemplate(id="page", frames=[frame], onPageEnd=self._footer)])
+        self._section_start = 1
+        self._section_footer = footer
+        self._page_label = page_label
+        self._footer_size = footer_size
+
+    def handle_sectionStart(self, footer: str, index: int, on_start):  # noqa: N802 (reportlab's naming)
+        self._section_start = self.page
+        self._section_footer = footer
+        if on_start is not None:
+            on_start(index)
+
+    def _footer(self, canvas, doc):
+        canvas.saveState()
+        canvas.setFont(FONT, self._footer_size)
+        canvas.setFillColor(colors.black)
+        number = self.page - self._section_start + 1
+        canvas.drawString(MARGIN, MARGIN - 2, self._section_footer)
+        canvas.drawRightString(PAGE_SIZE[0] - MARGIN, MARGIN - 2, f"{self._page_label} {number}")
+        canvas.restoreState()
+
+
+def render(story: list, *, title: str, language: str, footer: str = "", page_label: str = "",
+           subject: str = "", large_print: bool = False,
+           on_progress: Callable[[str, int], None] | None = None) -> bytes:
+    """Lay out a story and return the PDF bytes."""
+    buffer = io.BytesIO()
+    document = Document(buffer, title=printable(title, 200), language=language,
+                        footer=printable(footer, 40 if large_print else 60), page_label=page_label,
+                        subject=subject, footer_size=12 if large_print else 9)
+    if on_progress is not None:
+        document.setProgressCallBack(on_progress)
+    document.build(story)
+    return buffer.getvalue()

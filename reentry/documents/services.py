@@ -1,0 +1,583 @@
+"""Documents: certificates, the resource directory, hotlines, Good Samaritan laws, and the
+print services that turn them into builder input and audit every print."""
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import re
+import secrets
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from flask import current_app
+from sqlalchemy import func, select
+
+from reentry import audit
+from reentry.database import utcnow
+from reentry.documents import builders
+from reentry.documents.builders import CertificateInput, HotlineEntry, LawSummary, ResourceEntry
+from reentry.documents.content import LANGUAGES, language, long_date, texts
+from reentry.documents.models import (
+    RESOURCE_TYPES,
+    TRI_STATE,
+    Certificate,
+    GoodSamaritanLaw,
+    Hotline,
+    Resource,
+)
+from reentry.documents.seed import LAW_FIELDS, hotline_rows, law_rows
+from reentry.csvutil import FORMULA_STARTS
+from reentry.errors import DomainError
+from reentry.extensions import db
+from reentry.facilities.services import US_STATES
+
+# 30 symbols without 0/O, 1/I/L or U (Crockford's reasons): 20 of them carry 98 bits.
+CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
+CODE_LENGTH = 20
+CODE_GROUP = 4
+STALE_AFTER = timedelta(days=365)
+
+
+class ImportRowsError(DomainError):
+    """A file had bad rows; nothing was saved. `errors` lists them as 'row N, column X: ...'."""
+
+    def __init__(self, errors: list[str]):
+        super().__init__(f"Nothing was imported: {len(errors)} problem(s) in the file.", field="file")
+        self.errors = errors
+
+
+def today() -> date:
+    return utcnow().date()
+
+
+def is_stale(verified_on: date | None, on: date | None = None) -> bool:
+    """Not verified within the last 12 months (or never)."""
+    return verified_on is None or verified_on < (on or today()) - STALE_AFTER
+
+
+# ---------------------------------------------------------------- certificates
+
+
+def new_code() -> str:
+    raw = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+    return "-".join(raw[i:i + CODE_GROUP] for i in range(0, CODE_LENGTH, CODE_GROUP))
+
+
+def normalize_code(text: str) -> str | None:
+    """A typed code in its stored form (case, spaces and dashes forgiven), or None if it cannot be one."""
+    raw = re.sub(r"[\s\-]", "", (text or "").upper())
+    if len(raw) != CODE_LENGTH or any(c not in CODE_ALPHABET for c in raw):
+        return None
+    return "-".join(raw[i:i + CODE_GROUP] for i in range(0, CODE_LENGTH, CODE_GROUP))
+
+
+def initials(first_name: str, last_name: str) -> str:
+    """'M. N.': the first letter of each name, all a verifier may see of who holds it."""
+    letters = [next((c for c in (part or "") if c.isalpha()), "") for part in (first_name, last_name)]
+    return " ".join(f"{c.upper()}." for c in letters if c) or "-"
+
+
+def verify_url(code: str) -> str:
+    return current_app.config["REENTRY_PUBLIC_URL"].rstrip("/") + "/verify/" + code
+
+
+def _participant_facility_id(participant) -> int | None:
+    for episode in participant.episodes:
+        if not episode.is_voided:
+            return episode.facility_id
+    return None
+
+
+def certificate_input(certificate: Certificate, holder_name: str) -> CertificateInput:
+    return CertificateInput(
+        holder_name=holder_name, course_title=certificate.course_title,
+        course_version=certificate.course_version, completed_on=certificate.completed_on,
+        trainer_name=certificate.trainer_name, language=certificate.language,
+        code=certificate.code, verify_url=verify_url(certificate.code),
+        facility_name=certificate.facility_name,
+    )
+
+
+def _holder_name(participant) -> str:
+    return " ".join(p for p in (participant.first_name, participant.middle_name, participant.last_name) if p)
+
+
+def issue_certificate(actor, participant, course_title: str, course_version: str, completed_on: date,
+                      trainer_name: str, language: str, facility_name: str | None = None,
+                      training_attendance_id: int | None = None) -> Certificate:
+    """Issue a certificate of completion and store its PDF for good (reprints are these bytes)."""
+    course_title, course_version = (course_title or "").strip(), (course_version or "").strip()
+    trainer_name = (trainer_name or "").strip()
+    if participant.is_voided:
+        raise DomainError("This participant record was voided; no certificate can be issued.")
+    if not course_title:
+        raise DomainError("Course title is required.", field="course_title")
+    if not course_version:
+        raise DomainError("Course version is required.", field="course_version")
+    if not trainer_name:
+        raise DomainError("Trainer name is required.", field="trainer_name")
+    if language not in LANGUAGES:
+        raise DomainError("Language must be English or Spanish.", field="language")
+    if completed_on is None or completed_on > today():
+        raise DomainError("The completion date cannot be in the future.", field="completed_on")
+    code = new_code()
+    while db.session.scalar(select(Certificate.id).where(Certificate.code == code)) is not None:
+        code = new_code()  # 98 bits: practically never, but a clash must not become an error
+    certificate = Certificate(
+        code=code, participant_id=participant.id, facility_id=_participant_facility_id(participant),
+        training_attendance_id=training_attendance_id, course_title=course_title,
+        course_version=course_version, completed_on=completed_on, trainer_name=trainer_name,
+        language=language, facility_name=(facility_name or "").strip() or None,
+        holder_initials=initials(participant.first_name, participant.last_name),
+        issued_by_id=actor.id if actor is not None else None,
+    )
+    pdf_bytes = builders.build_certificate(certificate_input(certificate, _holder_name(participant)))
+    certificate.pdf_bytes = pdf_bytes
+    certificate.pdf_sha256 = hashlib.sha256(pdf_bytes).hexdigest()
+    db.session.add(certificate)
+    db.session.flush()
+    audit.record(actor, "certificate.issue", "certificates", certificate.id,
+                 facility_id=certificate.facility_id,
+                 changes={"participant_id": participant.id, "course_title": course_title,
+                          "course_version": course_version, "sha256": certificate.pdf_sha256,
+                          "facility_printed": certificate.facility_name is not None})
+    return certificate
+
+
+def certificate_pdf(actor, certificate: Certificate) -> bytes:
+    """The stored PDF, exactly as issued; the print is audited."""
+    if hashlib.sha256(certificate.pdf_bytes).hexdigest() != certificate.pdf_sha256:
+        raise DomainError("The stored certificate does not match its checksum; reissue it.")
+    audit.record(actor, "certificate.print", "certificates", certificate.id,
+                 facility_id=certificate.facility_id)
+    return certificate.pdf_bytes
+
+
+def revoke_certificate(actor, certificate: Certificate, reason: str) -> Certificate:
+    """Withdraw a certificate; the public check then says it is revoked."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError("Give a reason for revoking the certificate.", field="reason")
+    if certificate.status != "valid":
+        raise DomainError(f"This certificate is already {certificate.status}.")
+    certificate.is_revoked = True
+    certificate.revoke_reason = reason
+    certificate.revoked_at = utcnow()
+    certificate.revoked_by_id = actor.id if actor is not None else None
+    audit.record(actor, "certificate.revoke", "certificates", certificate.id,
+                 facility_id=certificate.facility_id, changes={"reason": reason})
+    return certificate
+
+
+def reissue_certificate(actor, certificate: Certificate, participant, reason: str = "") -> Certificate:
+    """A new certificate (new code, new PDF) for the same course; the old one shows 'replaced'."""
+    if certificate.status != "valid":
+        raise DomainError(f"Only a valid certificate can be reissued; this one is {certificate.status}.")
+    if participant.id != certificate.participant_id:
+        raise DomainError("This certificate belongs to another participant.")
+    new = issue_certificate(
+        actor, participant, certificate.course_title, certificate.course_version,
+        certificate.completed_on, certificate.trainer_name, certificate.language,
+        facility_name=certificate.facility_name,
+        training_attendance_id=certificate.training_attendance_id,
+    )
+    certificate.replaced_by_id = new.id
+    certificate.replaced_at = utcnow()
+    audit.record(actor, "certificate.replace", "certificates", certificate.id,
+                 facility_id=certificate.facility_id,
+                 changes={"replaced_by": new.id, "reason": (reason or "").strip()})
+    return new
+
+
+@dataclass(frozen=True)
+class Verification:
+    """All the public check may show: never a name, facility or custody detail."""
+
+    status: str  # valid, revoked, replaced, unknown
+    code: str = ""
+    initials: str = ""
+    course_title: str = ""
+    completed_on: date | None = None
+
+
+def verify_certificate(code: str) -> Verification:
+    normalized = normalize_code(code)
+    if normalized is None:
+        return Verification("unknown")
+    certificate = db.session.scalar(select(Certificate).where(Certificate.code == normalized))
+    if certificate is None:
+        return Verification("unknown")
+    return Verification(certificate.status, certificate.code, certificate.holder_initials,
+                        certificate.course_title, certificate.completed_on)
+
+
+# ---------------------------------------------------------------- resources
+
+RESOURCE_FIELDS = ("name", "type", "address", "state", "county", "zip", "phone", "hours",
+                   "languages", "accepts_records", "last_verified_on", "last_verified_by")
+RESOURCE_CSV_COLUMNS = ["id", *RESOURCE_FIELDS]
+_ZIP = re.compile(r"^\d{5}(-\d{4})?$")
+_LIMITS = {"name": 200, "address": 300, "county": 100, "phone": 40, "hours": 200,
+           "languages": 200, "last_verified_by": 200}
+
+
+def county_name(text: str | None) -> str:
+    """'Franklin County' and 'franklin' name the same county: keep the bare name."""
+    name = " ".join((text or "").split())
+    return re.sub(r"\s+(county|parish|borough)$", "", name, flags=re.IGNORECASE)
+
+
+def clean_resource(values: dict) -> tuple[dict, list[tuple[str, str]]]:
+    """Normalized resource values and a list of (field, message) problems."""
+    clean: dict = {}
+    problems: list[tuple[str, str]] = []
+    for field in RESOURCE_FIELDS:
+        value = values.get(field)
+        clean[field] = value.strip() if isinstance(value, str) else value
+    for field, limit in _LIMITS.items():
+        clean[field] = clean[field] or ""
+        if len(clean[field]) > limit:
+            problems.append((field, f"at most {limit} characters"))
+    if not clean["name"]:
+        problems.append(("name", "is required"))
+    if clean["type"] not in RESOURCE_TYPES:
+        problems.append(("type", f"must be one of {', '.join(RESOURCE_TYPES)}"))
+    clean["state"] = (clean["state"] or "").upper()
+    if clean["state"] not in US_STATES:
+        problems.append(("state", "must be a two-letter US state code, such as OH"))
+    clean["county"] = county_name(clean["county"])
+    if not clean["county"]:
+        problems.append(("county", "is required (the packet lists places by county)"))
+    clean["zip"] = clean["zip"] or ""
+    if clean["zip"] and not _ZIP.match(clean["zip"]):
+        problems.append(("zip", "must be 5 digits (or ZIP+4, 12345-6789)"))
+    clean["accepts_records"] = (clean["accepts_records"] or "unknown").lower()
+    if clean["accepts_records"] not in TRI_STATE:
+        problems.append(("accepts_records", "must be yes, no or unknown"))
+    verified = clean["last_verified_on"]
+    if isinstance(verified, str):
+        try:
+            verified = date.fromisoformat(verified) if verified else None
+        except ValueError:
+            problems.append(("last_verified_on", "must be a date like 2026-01-31"))
+            verified = None
+    if verified is not None and verified > today():
+        problems.append(("last_verified_on", "cannot be in the future"))
+    clean["last_verified_on"] = verified
+    return clean, problems
+
+
+def _resource_error(problems: list[tuple[str, str]]) -> DomainError:
+    field, message = problems[0]
+    return DomainError(f"{field.replace('_', ' ').capitalize()} {message}.", field=field)
+
+
+def create_resource(actor, **values) -> Resource:
+    """Add a place to the directory."""
+    clean, problems = clean_resource(values)
+    if problems:
+        raise _resource_error(problems)
+    resource = Resource(**clean)
+    db.session.add(resource)
+    db.session.flush()
+    audit.record(actor, "resource.create", "resources", resource.id,
+                 changes={k: [None, v] for k, v in audit.snapshot(resource, RESOURCE_FIELDS).items()})
+    return resource
+
+
+def update_resource(actor, resource: Resource, **values) -> Resource:
+    """Change a directory entry (who verified it, and when, are fields the admin sets)."""
+    clean, problems = clean_resource(values)
+    if problems:
+        raise _resource_error(problems)
+    before = audit.snapshot(resource, RESOURCE_FIELDS)
+    for field, value in clean.items():
+        setattr(resource, field, value)
+    changes = audit.changes_between(before, audit.snapshot(resource, RESOURCE_FIELDS))
+    if changes:
+        audit.record(actor, "resource.update", "resources", resource.id, changes=changes)
+    return resource
+
+
+def void_resource(actor, resource: Resource, reason: str) -> Resource:
+    """Take a place out of the directory (kept, with the reason, for the record)."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError("Give a reason for removing this entry.", field="reason")
+    if resource.is_voided:
+        raise DomainError("This entry was already removed.")
+    resource.is_voided, resource.void_reason = True, reason
+    audit.record(actor, "resource.void", "resources", resource.id, changes={"reason": reason})
+    return resource
+
+
+def directory(state: str = "", county: str = "", include_voided: bool = False) -> list[Resource]:
+    stmt = select(Resource).order_by(Resource.state, Resource.county, Resource.type, Resource.name)
+    if state:
+        stmt = stmt.where(Resource.state == state.upper())
+    if county:
+        stmt = stmt.where(func.lower(Resource.county) == county_name(county).lower())
+    if not include_voided:
+        stmt = stmt.where(Resource.is_voided.is_(False))
+    return list(db.session.scalars(stmt))
+
+
+def resource_csv_rows(resources: Iterable[Resource]):
+    for r in resources:
+        yield [r.id, r.name, r.type, r.address, r.state, r.county, r.zip, r.phone, r.hours,
+               r.languages, r.accepts_records,
+               r.last_verified_on.isoformat() if r.last_verified_on else "", r.last_verified_by]
+
+
+def _unguard(value: str) -> str:
+    """Undo the quote our export puts before a formula-like cell (see csvutil.escape_cell)."""
+    return value[1:] if value.startswith("'") and value[1:2] in FORMULA_STARTS else value
+
+
+def import_resources(actor, text: str) -> tuple[int, int]:
+    """Add and update directory entries from CSV text, all or nothing.
+
+    A row with an `id` updates that entry; a row without one adds a new entry. Returns
+    (added, updated); raises ImportRowsError listing every bad row.
+    """
+    text = text.lstrip("\ufeff")
+    reader = csv.DictReader(io.StringIO(text))
+    header = [h.strip() for h in (reader.fieldnames or [])]
+    missing = [c for c in RESOURCE_FIELDS if c not in header and c not in
+               ("address", "zip", "phone", "hours", "languages", "accepts_records",
+                "last_verified_on", "last_verified_by")]
+    if missing:
+        raise ImportRowsError([f"row 1, column {c}: this column is missing" for c in missing])
+    reader.fieldnames = header
+    errors: list[str] = []
+    planned: list[tuple[Resource | None, dict]] = []
+    for number, row in enumerate(reader, start=2):
+        if None in row:
+            errors.append(f"row {number}: more cells than the header has columns")
+            continue
+        values = {k: _unguard(row.get(k) or "") for k in RESOURCE_FIELDS}
+        clean, problems = clean_resource(values)
+        errors += [f"row {number}, column {field}: {message}" for field, message in problems]
+        existing = None
+        raw_id = (row.get("id") or "").strip()
+        if raw_id:
+            existing = db.session.get(Resource, int(raw_id)) if raw_id.isdigit() and len(raw_id) < 10 else None
+            if existing is None:
+                errors.append(f"row {number}, column id: no entry with id {raw_id}")
+        planned.append((existing, clean))
+    if not planned and not errors:
+        errors.append("row 2: the file has no data rows")
+    if errors:
+        raise ImportRowsError(errors)
+    added = updated = 0
+    for existing, clean in planned:
+        if existing is None:
+            create_resource(actor, **clean)
+            added += 1
+        else:
+            update_resource(actor, existing, **clean)
+            updated += 1
+    audit.record(actor, "resource.import", "resources", None,
+                 changes={"added": added, "updated": updated})
+    return added, updated
+
+
+def packet_resources(state: str, county: str, on: date | None = None) -> tuple[ResourceEntry, ...]:
+    """The destination county's entries as packet input (stale ones marked on the page)."""
+    if not state or not county:
+        return ()
+    return tuple(
+        ResourceEntry(name=r.name, type=r.type, address=", ".join(x for x in (r.address, r.zip) if x),
+                      phone=r.phone, hours=r.hours, languages=r.languages,
+                      accepts_records=r.accepts_records, is_stale=is_stale(r.last_verified_on, on))
+        for r in directory(state, county)
+    )
+
+
+# ---------------------------------------------------------------- hotlines and laws
+
+
+def seed_reference_data() -> list[str]:
+    """Add the shipped hotlines and law rows that are missing (never overwrites an admin's edit)."""
+    report = []
+    have = set(db.session.scalars(select(Hotline.key)))
+    for row in hotline_rows():
+        if row["key"] not in have:
+            db.session.add(Hotline(**row))
+            report.append(f"added hotline {row['key']}")
+    have = set(db.session.scalars(select(GoodSamaritanLaw.state_code)))
+    added = [row for row in law_rows() if row["state_code"] not in have]
+    db.session.add_all(GoodSamaritanLaw(**row) for row in added)
+    if added:
+        report.append(f"added {len(added)} Good Samaritan law rows")
+    db.session.flush()
+    return report
+
+
+HOTLINE_FIELDS = ("name_en", "name_es", "number", "description_en", "description_es",
+                  "is_verified", "last_verified_on", "last_verified_by", "source")
+
+
+def update_hotline(actor, hotline: Hotline, *, name_en: str, name_es: str, number: str,
+                   description_en: str, description_es: str, source: str, is_verified: bool,
+                   verified_on: date | None = None) -> Hotline:
+    """Edit a hotline. Marking it verified records who and when; saved without the tick, it
+    stops printing (so a changed number prints only once someone has called it)."""
+    number = (number or "").strip()
+    if not number:
+        raise DomainError("Number is required.", field="number")
+    if not (name_en or "").strip():
+        raise DomainError("English name is required.", field="name_en")
+    if is_verified and verified_on is not None and verified_on > today():
+        raise DomainError("The verification date cannot be in the future.", field="verified_on")
+    if is_verified and number != hotline.number and verified_on is None:
+        raise DomainError("The number changed: call the new number, then give the date you "
+                          "verified it (or untick verified).", field="verified_on")
+    before = audit.snapshot(hotline, HOTLINE_FIELDS)
+    hotline.name_en, hotline.name_es = name_en.strip(), (name_es or "").strip() or name_en.strip()
+    hotline.number = number
+    hotline.description_en, hotline.description_es = (description_en or "").strip(), (description_es or "").strip()
+    hotline.source = (source or "").strip()
+    # Ticking "verified" is the admin saying they called it now (or on the date given).
+    hotline.is_verified = bool(is_verified)
+    if is_verified:
+        hotline.last_verified_on = verified_on or today()
+        hotline.last_verified_by = actor.email if actor is not None else "system"
+    changes = audit.changes_between(before, audit.snapshot(hotline, HOTLINE_FIELDS))
+    if changes:
+        audit.record(actor, "hotline.update", "hotlines", hotline.id, changes=changes)
+    return hotline
+
+
+def hotlines() -> list[Hotline]:
+    return list(db.session.scalars(select(Hotline).order_by(Hotline.sort_order, Hotline.id)))
+
+
+def printable_hotlines(lang: str) -> tuple[HotlineEntry, ...]:
+    """Verified numbers only: an unverified number never reaches paper."""
+    lang = language(lang)
+    return tuple(
+        HotlineEntry(name=getattr(h, f"name_{lang}") or h.name_en, number=h.number,
+                     description=getattr(h, f"description_{lang}") or h.description_en)
+        for h in hotlines() if h.is_verified
+    )
+
+
+def laws() -> list[GoodSamaritanLaw]:
+    return list(db.session.scalars(select(GoodSamaritanLaw).order_by(GoodSamaritanLaw.state_code)))
+
+
+def law_for_state(state_code: str) -> GoodSamaritanLaw | None:
+    return db.session.scalar(
+        select(GoodSamaritanLaw).where(GoodSamaritanLaw.state_code == (state_code or "").upper())
+    )
+
+
+def update_law(actor, law: GoodSamaritanLaw, *, source: str, as_of: date, is_verified: bool,
+               effective_date: str = "", notes: str = "", **fields: str) -> GoodSamaritanLaw:
+    """Edit a state's row; the source and the as-of date are required with every edit."""
+    if not (source or "").strip():
+        raise DomainError("Source is required: say where this came from.", field="source")
+    if as_of is None or as_of > today():
+        raise DomainError("As-of date is required and cannot be in the future.", field="as_of")
+    effective_date = (effective_date or "").strip()
+    if effective_date and not re.match(r"^\d{4}(-\d{2}-\d{2})?$", effective_date):
+        raise DomainError("Effective date: use 2016-09-13, or just the year.", field="effective_date")
+    for field in LAW_FIELDS:
+        if fields.get(field, getattr(law, field)) not in TRI_STATE:
+            raise DomainError(f"{field}: choose yes, no or unknown.", field=field)
+    names = ("source", "as_of", "is_verified", "effective_date", "notes", *LAW_FIELDS)
+    before = audit.snapshot(law, names)
+    law.source, law.as_of, law.is_verified = source.strip(), as_of, bool(is_verified)
+    law.effective_date, law.notes = effective_date, (notes or "").strip()
+    for field in LAW_FIELDS:
+        if field in fields:
+            setattr(law, field, fields[field])
+    changes = audit.changes_between(before, audit.snapshot(law, names))
+    if changes:
+        audit.record(actor, "law.update", "good_samaritan_laws", law.id, changes=changes)
+    return law
+
+
+_LAW_LINES = (
+    ("protects_arrest", "yes", "law_arrest_yes"),
+    ("protects_arrest", "no", "law_arrest_no"),
+    ("protects_charge", "yes", "law_charge_yes"),
+    ("protects_prosecution", "yes", "law_prosecution_yes"),
+    ("covers_possession", "yes", "law_possession_yes"),
+    ("covers_paraphernalia", "yes", "law_paraphernalia_yes"),
+    ("protects_probation_parole", "yes", "law_parole_yes"),
+)
+
+
+def law_summary(law: GoodSamaritanLaw | None, lang: str, state_name: str = "") -> LawSummary:
+    """What a packet may say about a state's law: only what the row knows, never 'unknown' as a
+    protection, nothing from an unverified row, always 'as of DATE' and 'not legal advice'."""
+    t = texts(lang)
+    lang = language(lang)
+    name = law.state_name if law is not None else (state_name or "")
+    if law is None or not law.is_verified or law.has_gsl == "unknown":
+        return LawSummary(lines=(t["law_not_checked"].format(state=name or "?"), t["law_call"]),
+                          as_of_line=t["law_not_advice"])
+    as_of_line = t["law_as_of"].format(date=long_date(law.as_of, lang))
+    if law.has_gsl == "no":
+        return LawSummary(lines=(t["law_none"].format(state=name), t["law_call"]),
+                          as_of_line=as_of_line, source=law.source)
+    lines = [t["law_has"].format(state=name)]
+    if re.match(r"^\d{4}-\d{2}-\d{2}$", law.effective_date or ""):
+        lines.append(t["law_since"].format(date=long_date(date.fromisoformat(law.effective_date), lang)))
+    elif re.match(r"^\d{4}$", law.effective_date or ""):
+        lines.append(t["law_since_year"].format(year=law.effective_date))
+    lines += [t[key] for field, value, key in _LAW_LINES if getattr(law, field) == value]
+    lines.append(t["law_call"])
+    return LawSummary(lines=tuple(lines), as_of_line=as_of_line, source=law.source)
+
+
+# ---------------------------------------------------------------- printing
+
+
+def latest_valid_certificate(participant_id: int) -> Certificate | None:
+    return db.session.scalar(
+        select(Certificate)
+        .where(Certificate.participant_id == participant_id, Certificate.is_revoked.is_(False),
+               Certificate.replaced_by_id.is_(None))
+        .order_by(Certificate.issued_at.desc(), Certificate.id.desc())
+    )
+
+
+def assemble_packet(participant, warning: builders.WarningInput, *, release_date: date | None,
+                    product_code: str | None, lang: str | None = None,
+                    on: date | None = None) -> builders.PacketInput:
+    """Packet input for one person from the database: their destination county's resources and
+    state's law, verified hotlines, and their current certificate. The caller supplies the
+    warning (from risk.assess) and the product given (from the kit events)."""
+    lang = language(lang or participant.preferred_language)
+    state, county = participant.destination_state or "", county_name(participant.destination_county)
+    certificate = latest_valid_certificate(participant.id)
+    area = f"{county} County, {state}" if county and state else (county or state)
+    return builders.PacketInput(
+        name=_holder_name(participant), language=lang, release_date=release_date, warning=warning,
+        product_code=product_code, area_label=area, resources=packet_resources(state, county, on),
+        law=law_summary(law_for_state(state), lang, state_name=state) if state else None,
+        hotlines=printable_hotlines(lang),
+        certificate=certificate_input(certificate, _holder_name(participant)) if certificate else None,
+        participant_id=participant.id,
+    )
+
+
+def print_packets(actor, packets: list[builders.PacketInput], *, facility_id: int | None = None,
+                  large_print: bool = False, lang: str = "en",
+                  on_packet: Callable[[int], None] | None = None) -> bytes:
+    """One PDF with every packet (each on an odd page), audited as one print of these people.
+
+    The `reentry packets` command and the print buttons are thin wrappers around this.
+    """
+    if not packets:
+        raise DomainError("There are no packets to print for this selection.")
+    data = builders.build_packets(packets, large_print=large_print, on_packet=on_packet, lang=lang)
+    audit.record(actor, "packet.print", "participants", None, facility_id=facility_id,
+                 changes={"count": len(packets), "large_print": large_print,
+                          "participant_ids": [p.participant_id for p in packets if p.participant_id]})
+    return data

@@ -1,0 +1,274 @@
+"""The PDFs read back: layout rules, every document in English and Spanish, normal and large
+print, each product's instructions, hostile names, determinism, duplex batches."""
+from __future__ import annotations
+
+import io
+import re
+import shutil
+import subprocess
+from datetime import date
+
+import pytest
+import textstat
+from pypdf import PdfReader
+
+from reentry.documents import builders, pdf
+from reentry.documents.content import PRODUCT_CODES, product_instructions, texts
+from reentry.documents.seed import hotline_rows
+from tests.documents.conftest import HOSTILE_NAMES, pdf_pages, pdf_text, sample_packet, sample_warning
+
+FORBIDDEN = re.compile(r"low risk|bajo riesgo|addict|abuser|\bclean\b|\bdirty\b|unknown|desconocid",
+                       re.IGNORECASE)
+DIAGNOSIS = re.compile(r"use disorder|\bOUD\b|diagnos|trastorno|adicci", re.IGNORECASE)
+
+
+def font_names(data: bytes) -> set[str]:
+    reader = PdfReader(io.BytesIO(data))
+    names = set()
+    for page in reader.pages:
+        fonts = page["/Resources"].get("/Font", {})
+        for ref in fonts.values():
+            font = ref.get_object()
+            descriptor = font.get("/FontDescriptor")
+            embedded = descriptor is not None and "/FontFile2" in descriptor.get_object()
+            names.add((str(font["/BaseFont"]), embedded))
+    return names
+
+
+def assert_layout(data: bytes, lang: str):
+    reader = PdfReader(io.BytesIO(data))
+    for page in reader.pages:
+        assert (float(page.mediabox.width), float(page.mediabox.height)) == (612, 792)
+    assert reader.trailer["/Root"]["/Lang"] == lang
+    assert reader.metadata.title and reader.metadata.author == "reentry"
+    fonts = font_names(data)
+    assert fonts and all(embedded for _, embedded in fonts), fonts
+    assert all("DejaVuSans" in name for name, _ in fonts), fonts
+
+
+def test_margins_and_sizes_meet_the_print_rules():
+    assert pdf.MARGIN >= 36 and pdf.BOTTOM_MARGIN >= 36
+    assert pdf.styles(False).body.fontSize >= 12 and pdf.styles(False).bullet.fontSize >= 12
+    assert pdf.styles(True).body.fontSize >= 18 and pdf.styles(True).bullet.fontSize >= 18
+    assert pdf.styles(True).heading.fontSize > pdf.styles(True).body.fontSize
+
+
+@pytest.mark.parametrize("lang", ["en", "es"])
+@pytest.mark.parametrize("large", [False, True])
+def test_packet_reads_back_in_order_with_every_section(lang, large):
+    t = texts(lang)
+    data = builders.build_packet(sample_packet(lang, name="María José Núñez-O'Brien"), large_print=large)
+    assert_layout(data, lang)
+    text = pdf_text(data)
+    assert "María José Núñez-O'Brien" in text
+    order = [t["cover_title"], t["warn_title"], t["product_title"], t["response_title"],
+             t["resources_title"].format(county="Franklin County, OH"), t["law_title"],
+             t["hotlines_title"], t["cert_title"]]
+    # Each section heading appears, in this order, after the cover's list of contents.
+    position = text.find(t["cover_inside"]) + 200
+    for heading in order[1:]:
+        found = text.find(" ".join(heading.split()), position)
+        assert found > position, heading
+        position = found
+    assert t["resource_not_checked"] in text  # the stale entry is marked
+    assert "1-800-662-4357" in text
+    assert not FORBIDDEN.search(text)
+    assert not DIAGNOSIS.search(text)
+    if large:
+        assert pdf_pages(data) > pdf_pages(builders.build_packet(sample_packet(lang)))
+
+
+@pytest.mark.parametrize("code", PRODUCT_CODES)
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_each_product_prints_its_own_instructions(code, lang):
+    words = product_instructions(code)[lang]
+    text = pdf_text(builders.build_packet(sample_packet(lang, product=code, certificate=False)))
+    assert " ".join(words["name"].split()) in text
+    for step in words["steps"]:
+        assert " ".join(step.split()) in text
+    assert texts(lang)["free_title"] not in text
+
+
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_no_product_given_prints_the_generic_page_and_where_to_get_it_free(lang):
+    t = texts(lang)
+    text = pdf_text(builders.build_packet(sample_packet(lang, product=None)))
+    assert t["generic_title"] in text and t["free_title"] in text
+    assert t["cover_kit_none"] in text
+    for item in t["free_items"]:
+        assert item in text
+
+
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_warning_with_no_flags_still_warns_and_never_says_low_risk(lang):
+    t = texts(lang)
+    data = builders.build_warning(sample_warning(lang, flags=()))
+    assert_layout(data, lang)
+    text = pdf_text(data)
+    assert text.startswith(t["warn_title"])
+    assert t["warn_lead"] in text and t["warn_no_flags"] in text
+    for item in t["warn_todo_items"]:
+        assert item in text
+    assert not FORBIDDEN.search(text)
+    assert pdf_pages(data) == 1
+
+
+def test_warning_with_every_flag_prints_reasons_dates_and_citations():
+    flags = tuple(builders.RiskFlag(f"flag{n}", f"Plain reason number {n}.", f"source{n}") for n in range(12))
+    w = builders.WarningInput(name="Alex", language="en", release_date=date(2026, 12, 1),
+                              week2_end=date(2026, 12, 15), week4_end=date(2026, 12, 29),
+                              naltrexone_ends=date(2026, 12, 20), flags=flags)
+    text = pdf_text(builders.build_warning(w))
+    for n in range(12):
+        assert f"Plain reason number {n}." in text and f"source{n}" in text
+    for label in ("December 15, 2026", "December 29, 2026", "December 20, 2026",
+                  "Your naltrexone shot stops working"):
+        assert label in text
+    assert pdf_pages(builders.build_warning(w)) == 1
+
+
+def test_a_flag_reason_naming_a_diagnosis_is_replaced_in_print():
+    flag = builders.RiskFlag("moud", "You have opioid use disorder and take methadone.", "x")
+    text = pdf_text(builders.build_packet(sample_packet(flags=(flag,))))
+    assert "disorder" not in text and texts("en")["flag_generic"] in text
+
+
+def test_warning_input_adapts_a_risk_assessment():
+    class Flag:
+        code, citation = "past_overdose", "keen2020"
+
+        def reason(self, lang):
+            return {"en": "You had an overdose before.", "es": "Tuviste una sobredosis antes."}[lang]
+
+    class Assessment:
+        flags = [Flag()]
+        key_dates = {"release": date(2026, 12, 1), "week2_end": date(2026, 12, 15),
+                     "week4_end": date(2026, 12, 29), "naltrexone_ends": None}
+
+    w = builders.warning_input_from_assessment(Assessment(), "Alex", "es")
+    assert w.flags == (builders.RiskFlag("past_overdose", "Tuviste una sobredosis antes.", "keen2020"),)
+    assert w.week4_end == date(2026, 12, 29)
+    assert "Tuviste una sobredosis antes." in pdf_text(builders.build_warning(w))
+
+
+@pytest.mark.parametrize("name", HOSTILE_NAMES)
+def test_hostile_names_print_literally_or_safely_and_never_break_a_build(name):
+    data = builders.build_packet(sample_packet(name=name))
+    text = pdf_text(data)
+    certificate = builders.build_certificate(sample_packet(name=name).certificate)
+    assert pdf_pages(certificate) == 1  # a long name shrinks, never spills onto a page 2
+    if name in ("דוד כהן", "محمد عبد الله"):
+        assert name in text  # drawn right to left, so it reads back in logical order
+    else:
+        assert pdf.printable(name, builders.NAME_LIMIT)[:40] in text
+    assert "\u202e" not in text and "\u2066" not in text
+    if "<script>" in name:
+        assert "<script>alert(1)</script>" in text  # printed as text, not markup
+    if "font color" in name:
+        assert '<font color="[[[1]]]">x</font>' in text
+
+
+def test_names_in_scripts_the_font_lacks_are_replaced_not_crashed():
+    assert pdf.printable("王小明") == "???"
+    assert pdf.printable("Ｆｕｌｌ") == "Full"  # compatibility forms fold to letters the font has
+    assert pdf.printable("Ab\u202eCD") == "AbCD"
+    assert pdf.printable("Name: דוד כהן 7") == "Name: ןהכ דוד 7"  # right-to-left run in seen order
+    assert pdf.printable("x😀y") == "x?y"
+    assert pdf.printable("Ελένη Жанна Zoë") == "Ελένη Жанна Zoë"  # Greek and Cyrillic print as is
+    assert pdf.safe('<font color="[[[1]]]">') == '&lt;font color="[[[1]]]"&gt;'
+
+
+def test_same_input_gives_the_same_bytes():
+    assert builders.build_packet(sample_packet()) == builders.build_packet(sample_packet())
+    cert = sample_packet().certificate
+    assert builders.build_certificate(cert) == builders.build_certificate(cert)
+
+
+@pytest.mark.parametrize("lang", ["en", "es"])
+@pytest.mark.parametrize("large", [False, True])
+def test_certificate_reads_back_with_code_and_url_and_no_facility_by_default(lang, large):
+    t = texts(lang)
+    cert = sample_packet(lang, name="Zoë Ñúñez").certificate
+    data = builders.build_certificate(cert, large_print=large)
+    assert_layout(data, lang)
+    text = pdf_text(data)
+    for expected in (t["cert_title"], "Zoë Ñúñez", cert.course_title, "2026.1", "Pat Trainer",
+                     cert.code, cert.verify_url):
+        assert expected in text
+    assert t["cert_place"] not in text
+    assert pdf_pages(data) == 1
+    with_place = builders.build_certificate(
+        builders.CertificateInput(**{**cert.__dict__, "facility_name": "Demo County Jail"}))
+    assert "Demo County Jail" in pdf_text(with_place)
+
+
+def test_batch_starts_every_packet_on_an_odd_page():
+    packets = [sample_packet(name=f"Person {n}", certificate=n % 2 == 0) for n in range(5)]
+    started = []
+    data = builders.build_packets(packets, on_packet=started.append)
+    assert started == [0, 1, 2, 3, 4]
+    reader = PdfReader(io.BytesIO(data))
+    starts = [i + 1 for i, page in enumerate(reader.pages)
+              if "Your release packet" in (page.extract_text() or "")]
+    assert len(starts) == 5
+    assert all(page % 2 == 1 for page in starts), starts
+    blank = [p for p in reader.pages if "This page is blank on purpose." in (p.extract_text() or "")]
+    assert blank  # packets of an odd length got a marked blank back page
+    # Page numbers restart with each packet, and the footer names whose packet it is.
+    assert "Person 3" in reader.pages[starts[3] - 1].extract_text()
+    assert "Page 1" in reader.pages[starts[3] - 1].extract_text()
+
+
+def test_batch_of_nothing_is_refused():
+    with pytest.raises(ValueError):
+        builders.build_packets([])
+
+
+def _plain_texts(lang: str) -> list[str]:
+    t = texts(lang)
+    skip = {"response_source", "warn_base_sources", "warn_sources", "sources_title"}
+    out = []
+    for key, value in t.items():
+        if key in skip:
+            continue
+        out += value if isinstance(value, list) else [value]
+    for code in PRODUCT_CODES:
+        words = product_instructions(code)[lang]
+        out += [*words["steps"], words["storage"]]
+    out += [row[f"description_{lang}"] for row in hotline_rows()]
+    return [s.format(state="Ohio", county="Franklin County", date="May 1, 2021", year="2024") for s in out]
+
+
+def test_english_participant_text_is_grade_6_or_below():
+    textstat.set_lang("en_US")
+    whole = " ".join(s if s.endswith(".") else s + "." for s in _plain_texts("en"))
+    assert textstat.flesch_kincaid_grade(whole) <= 6
+    for code in PRODUCT_CODES:
+        assert textstat.flesch_kincaid_grade(" ".join(product_instructions(code)["en"]["steps"])) <= 6
+    t = texts("en")
+    for key in ("warn_lead", "warn_everyone", "generic_intro"):
+        assert textstat.flesch_kincaid_grade(t[key]) <= 6, key
+    for key in ("warn_todo_items", "response_steps", "response_notes"):
+        assert textstat.flesch_kincaid_grade(" ".join(t[key])) <= 6, key
+
+
+def test_spanish_participant_text_is_easy_to_read():
+    # Fernández-Huerta 80+ reads as "easy" (about 6th grade); textstat has no Spanish grade level.
+    textstat.set_lang("es")
+    try:
+        whole = " ".join(s if s.endswith(".") else s + "." for s in _plain_texts("es"))
+        assert textstat.fernandez_huerta(whole) >= 80
+    finally:
+        textstat.set_lang("en_US")
+
+
+@pytest.mark.skipif(not shutil.which("pdftotext"), reason="poppler-utils not installed")
+def test_sixty_character_accented_name_fits_one_page_and_reads_back_exactly_in_pdftotext():
+    name = "Zoë María-José Ñúñez de la Peña y Mañón Ürquhart-Øresund Lóx"
+    assert len(name) == 60
+    cert = builders.CertificateInput(**{**sample_packet().certificate.__dict__, "holder_name": name})
+    for large in (False, True):
+        data = builders.build_certificate(cert, large_print=large)
+        assert pdf_pages(data) == 1
+        text = subprocess.run(["pdftotext", "-", "-"], input=data, capture_output=True, check=True).stdout
+        assert name in " ".join(text.decode().split())
