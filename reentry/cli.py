@@ -129,6 +129,7 @@ def restore_command(file, force):
 
 
 COMMANDS = [create_user_command, create_facility_command, demo_command, backup_command, restore_command]
+COMMANDS += __import__("reentry.participants.cli", fromlist=["COMMANDS"]).COMMANDS
 
 
 def register_commands(app: Flask) -> None:
