@@ -630,3 +630,22 @@ def _apply_updates(episode_updates, person_updates, now) -> None:
                 {**{c: bindparam(f"v_{c}") for c in columns}, "updated_at": now, "version": t.c.version + 1}),
             [{"_id": pid, **{f"v_{c}": values[c] for c in columns}} for pid, (_, values) in person_updates.items()],
         )
+
+
+def saved_mappings(facility_ids: list[int] | None) -> list[RosterMapping]:
+    """The mappings saved for these facilities (all of them for None)."""
+    stmt = select(RosterMapping).join(Facility).order_by(Facility.code, RosterMapping.name)
+    if facility_ids is not None:
+        stmt = stmt.where(RosterMapping.facility_id.in_(facility_ids))
+    return list(db.session.scalars(stmt))
+
+
+def bundled_mapping_names() -> list[str]:
+    """The example mappings shipped in docs/mappings (usable by name from any facility)."""
+    return sorted(path.stem for path in MAPPINGS_DIR.glob("*.toml")) if MAPPINGS_DIR.is_dir() else []
+
+
+def bundled_mapping_text(name: str) -> str:
+    if name not in bundled_mapping_names():
+        return ""
+    return (MAPPINGS_DIR / f"{name}.toml").read_text(encoding="utf-8")

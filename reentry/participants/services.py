@@ -246,6 +246,31 @@ def _main_facility_id(participant: Participant) -> int | None:
     return participant.episodes[0].facility_id if participant.episodes else None
 
 
+def create_participant(actor, facility, *, booking_id: str, custody_start: date | None = None,
+                       expected_release_date: date | None = None, release_date: date | None = None,
+                       housing_unit: str = "", release_type: str = "", **person) -> Participant:
+    """Add a person with their first custody episode in a facility (the import does this in bulk)."""
+    clean = _check_person(person)
+    booking_id = check_text(booking_id, "booking_id", "Booking number", 64, required=True)
+    taken = db.session.scalar(select(CustodyEpisode.id).where(CustodyEpisode.facility_id == facility.id,
+                                                              CustodyEpisode.booking_id == booking_id))
+    if taken is not None:
+        raise DomainError(f"Booking {booking_id} already exists in {facility.code}.", field="booking_id")
+    participant = Participant(**{name: clean.get(name) for name in PERSON_FIELDS if name in clean or name == "date_of_birth"},
+                              search_name=search_name_for(clean["last_name"], clean["first_name"], clean["middle_name"]))
+    episode = CustodyEpisode(participant=participant, facility_id=facility.id, booking_id=booking_id,
+                             custody_start=custody_start, expected_release_date=expected_release_date,
+                             release_date=release_date,
+                             housing_unit=check_text(housing_unit, "housing_unit", "Housing unit", 64),
+                             release_type=check_text(release_type, "release_type", "Release type", 64))
+    db.session.add_all([participant, episode])
+    db.session.flush()
+    audit.record(actor, "participant.create", "participants", participant.id, facility_id=facility.id,
+                 changes={**{k: [None, v] for k, v in audit.snapshot(participant, PERSON_FIELDS).items()},
+                          "booking_id": [None, booking_id]})
+    return participant
+
+
 def update_participant(actor, participant: Participant, expected_version: int, **values) -> Participant:
     """Change a person's details; refused (Conflict) when someone saved a newer version first."""
     if participant.is_voided:
@@ -323,3 +348,25 @@ def record_screening(actor, participant: Participant, answers: dict, token: str 
                  changes={"participant_id": participant.id,
                           **{k: v for k, v in audit.snapshot(screening, SCREENING_FIELDS).items() if v is not None}})
     return screening, True
+
+
+def screening_history(participant_id: int) -> list[ReleaseScreening]:
+    """Every screening of a participant, newest first."""
+    return list(db.session.scalars(
+        select(ReleaseScreening).where(ReleaseScreening.participant_id == participant_id)
+        .order_by(ReleaseScreening.screened_on.desc(), ReleaseScreening.id.desc())))
+
+
+def export_rows(user, stmt: Select):
+    """CSV rows for the registry download: one per visible episode, streamed in batches."""
+    for participant in db.session.scalars(stmt.options(selectinload(Participant.episodes))
+                                          .execution_options(yield_per=500)):
+        for episode in visible_episodes(user, participant) or [None]:
+            yield [
+                participant.id, participant.last_name, participant.first_name, participant.middle_name,
+                participant.date_of_birth.isoformat() if participant.date_of_birth else "",
+                episode.facility.code if episode else "", episode.booking_id if episode else "",
+                episode.housing_unit if episode else "",
+                *[(getattr(episode, name).isoformat() if episode and getattr(episode, name) else "")
+                  for name in ("custody_start", "expected_release_date", "release_date")],
+            ]
