@@ -68,6 +68,8 @@ def load_core_demo(password: str) -> list[str]:
 
 # Each step takes the demo password and returns lines to print. Features append theirs.
 DEMO_STEPS = [load_core_demo]
+from reentry.participants.demo import load_participant_demo  # noqa: E402
+DEMO_STEPS.append(load_participant_demo)
 
 
 def load_demo(given_password: str | None, instance_path: str) -> list[str]:

@@ -57,4 +57,4 @@ def import_roster_command(file, facility_code, mapping_name, people_file, snapsh
     click.echo(prefix + result.summary)
 
 
-COMMANDS = [import_roster_command]
+

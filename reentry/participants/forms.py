@@ -56,6 +56,7 @@ class AnswerField(SelectField):
     """Yes / No / Unknown, read as True / False / None."""
 
     def __init__(self, label=None, validators=None, **kwargs):
+        kwargs.setdefault("default", "")
         super().__init__(label, validators, choices=select_choices(ANSWER_CHOICES), **kwargs)
 
     @property
@@ -84,7 +85,7 @@ class ScreeningForm(FlaskForm):
     xylazine_in_supply = AnswerField(_l("Xylazine known in the local supply"))
     fentanyl_in_supply = AnswerField(_l("Fentanyl known in the local supply"))
     uses_alone = AnswerField(_l("Usually uses alone"))
-    housing_at_release = SelectField(_l("Housing at release"), choices=select_choices(HOUSING_CHOICES))
+    housing_at_release = SelectField(_l("Housing at release"), choices=select_choices(HOUSING_CHOICES), default="")
     wants_naloxone = AnswerField(_l("Wants naloxone"))
     wants_treatment_referral = AnswerField(_l("Wants a treatment referral"))
     token = HiddenField()
