@@ -370,3 +370,19 @@ def export_rows(user, stmt: Select):
                 *[(getattr(episode, name).isoformat() if episode and getattr(episode, name) else "")
                   for name in ("custody_start", "expected_release_date", "release_date")],
             ]
+
+
+def recent_releases(user, since: date, until: date | None = None) -> list[CustodyEpisode]:
+    """Episodes released in a window (recorded, or inferred from a roster snapshot) in the user's
+    facilities, newest first: the release worklist reads this."""
+    stmt = (select(CustodyEpisode).join(Participant)
+            .where(CustodyEpisode.release_date >= since, CustodyEpisode.is_voided.is_(False),
+                   Participant.is_voided.is_(False))
+            .order_by(CustodyEpisode.release_date.desc(), CustodyEpisode.id.desc())
+            .options(selectinload(CustodyEpisode.participant)))
+    if until is not None:
+        stmt = stmt.where(CustodyEpisode.release_date <= until)
+    ids = visible_facility_ids(user)
+    if ids is not None:
+        stmt = stmt.where(CustodyEpisode.facility_id.in_(ids))
+    return list(db.session.scalars(stmt))

@@ -4,10 +4,12 @@ from __future__ import annotations
 import json
 import re
 import secrets
+import time
 import uuid
 from pathlib import Path
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -101,7 +103,8 @@ def detail(participant_id: int):
     return render_template("participants/detail.html", participant=participant, episodes=episodes,
                            screening=screening, assessment=assessment, citations=CITATIONS,
                            screenings=services.screening_history(participant.id),
-                           lang=participant.preferred_language)
+                           lang="es" if str(get_locale() or "en").startswith("es") else "en",
+                           person_lang=participant.preferred_language)
 
 
 def _person_values(form: ParticipantForm) -> dict:
@@ -197,6 +200,7 @@ def _is_uuid(value: str | None) -> bool:
 # --- roster import ----------------------------------------------------------------------------
 
 UPLOAD_TOKEN = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
+UPLOAD_LIFETIME_SECONDS = 24 * 3600
 
 
 def _upload_dir() -> Path:
@@ -211,6 +215,11 @@ def _upload_path(token: str, part: str) -> Path:
 
 
 def _save_upload(meta: dict, bookings: bytes, people: bytes | None) -> str:
+    # Previews nobody confirmed hold personal data: drop them after a day.
+    cutoff = time.time() - UPLOAD_LIFETIME_SECONDS
+    for stale in _upload_dir().iterdir():
+        if stale.stat().st_mtime < cutoff:
+            stale.unlink(missing_ok=True)
     token = secrets.token_urlsafe(24)
     _upload_path(token, "bookings").write_bytes(bookings)
     if people is not None:

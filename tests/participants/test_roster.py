@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import io
 import json
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -283,3 +283,42 @@ class TestWithCsrf:
         response = client.post("/participants/import/confirm", data={"upload": "x" * 30})
         assert response.status_code == 400
         assert count(CustodyEpisode) == 0
+
+
+def test_snapshot_releases_show_up_in_recent_releases_at_once(run_import, jail, make_user):
+    from reentry.participants.services import recent_releases
+
+    rows = [f"B{n},Person{n},Ann,1980-01-01,,A" for n in range(10)]
+    run_import(roster(*rows))
+    run_import(roster(*rows[1:]), "--snapshot")
+    user = make_user("staff", [jail])
+    released = recent_releases(user, date.today() - timedelta(days=1))
+    assert [e.booking_id for e in released] == ["B0"] and released[0].release_inferred
+
+
+# --- mappings pages ------------------------------------------------------------------------------
+
+def test_admin_creates_edits_and_uses_a_mapping_from_the_page(client, login_as, jail, run_import):
+    login_as("admin")
+    page = client.get("/participants/mappings/new?from=cfa-jail-dashboard").get_data(as_text=True)
+    assert "jms_booking_id" in page
+    definition = '[columns]\nbooking_id = "bk"\nlast_name = "ln"\nfirst_name = "fn"\ndate_of_birth = "dob"\n'
+    bad = client.post("/participants/mappings/new", data={"facility": jail.id, "name": "mine",
+                                                          "definition": "[columns\n"})
+    assert "not valid TOML" in bad.get_data(as_text=True)
+    response = client.post("/participants/mappings/new", data={"facility": jail.id, "name": "mine",
+                                                               "definition": definition})
+    assert response.status_code == 302
+    mapping = db.session.scalar(select(RosterMapping))
+    edited = client.post(f"/participants/mappings/{mapping.id}", data={
+        "facility": jail.id, "name": "mine", "definition": definition.replace('"dob"', '"born"'),
+        "version": mapping.version})
+    assert edited.status_code == 302
+    assert "roster_mapping.update" in db.session.scalars(select(AuditEvent.action)).all()
+    result = run_import("bk,ln,fn,born\n1,Lee,Kim,1980-01-01\n", "--mapping", "mine")
+    assert "created 1" in result.output, result.output
+
+
+def test_mappings_are_for_admins_only(client, login_as):
+    login_as("manager")
+    assert client.get("/participants/mappings").status_code == 403
