@@ -72,6 +72,30 @@ def main() -> None:
             keep = lines[: len(lines) - rows // 100 - 1] + [b""]
             elapsed, result = timed_import(facility, b"\r\n".join(keep), snapshot=True)
             print(f"snapshot, 1% gone: {result.summary} in {elapsed:.2f} s")
+            time_searches(facility)
+
+
+def time_searches(facility) -> None:
+    """The registry's searches at this size: first page and total count, median of 5 runs."""
+    from types import SimpleNamespace
+
+    from reentry.participants.services import ParticipantFilter, page_of, search_participants
+
+    admin = SimpleNamespace(sees_all_facilities=True)
+    for label, criteria in (
+        ("name 'pena jose'", ParticipantFilter(query="pena jose")),
+        ("booking number", ParticipantFilter(query="BK0049999")),
+        ("date of birth", ParticipantFilter(query="1980-06-01")),
+        ("facility + housing unit", ParticipantFilter(facility_id=facility.id, housing_unit="U-7")),
+        ("release window", ParticipantFilter(release_from=date.today(), release_to=date.today() + timedelta(days=14))),
+    ):
+        runs = []
+        for _ in range(5):
+            started = time.perf_counter()
+            rows, total = page_of(search_participants(admin, criteria), 1, 50)
+            runs.append(time.perf_counter() - started)
+            db.session.rollback()
+        print(f"search by {label}: {total} found, {sorted(runs)[2] * 1000:.0f} ms")
 
 
 if __name__ == "__main__":

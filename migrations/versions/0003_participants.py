@@ -74,16 +74,20 @@ def upgrade():
 
     with op.batch_alter_table('custody_episodes', schema=None) as batch_op:
         batch_op.add_column(sa.Column('person_ref', sa.String(length=64), server_default='', nullable=False))
+        batch_op.create_index('ix_custody_episodes_booking_id', ['booking_id'], unique=False)
 
 
 
 def downgrade():
-    with op.batch_alter_table('custody_episodes', schema=None) as batch_op:
-        batch_op.drop_column('person_ref')
-
+    # release_screenings goes first: on SQLite, dropping a column rebuilds custody_episodes, and the
+    # rebuild's DROP TABLE fails while another table still refers to it with rows present.
     with op.batch_alter_table('release_screenings', schema=None) as batch_op:
         batch_op.drop_index('ix_release_screenings_participant_screened')
         batch_op.drop_index(batch_op.f('ix_release_screenings_episode_id'))
 
     op.drop_table('release_screenings')
     op.drop_table('roster_mappings')
+
+    with op.batch_alter_table('custody_episodes', schema=None) as batch_op:
+        batch_op.drop_index('ix_custody_episodes_booking_id')
+        batch_op.drop_column('person_ref')

@@ -55,6 +55,8 @@ def import_roster_command(file, facility_code, mapping_name, people_file, snapsh
         fail(error.message)
     prefix = "dry run, nothing written: " if dry_run else ""
     click.echo(prefix + result.summary)
+    if result.refusal:
+        fail(result.refusal)
 
 
 

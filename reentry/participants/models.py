@@ -73,6 +73,7 @@ class CustodyEpisode(db.Model):
         Index("ix_custody_episodes_facility_release", "facility_id", "release_date"),
         Index("ix_custody_episodes_facility_expected", "facility_id", "expected_release_date"),
         Index("ix_custody_episodes_facility_housing", "facility_id", "housing_unit"),
+        Index("ix_custody_episodes_booking_id", "booking_id"),  # search by booking number, any facility
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -427,6 +427,7 @@ class ImportResult:
     released: int | None = None  # only counted for a snapshot
     ignored_columns: list[str] = field(default_factory=list)
     dry_run: bool = False
+    refusal: str = ""  # why the real import would be refused (the snapshot guard), if it would
 
     @property
     def summary(self) -> str:
@@ -535,17 +536,18 @@ def import_roster(actor, facility: Facility, parsed: ParsedRoster, *, snapshot: 
     if snapshot:
         open_episodes = [e for e in existing.values() if e["release_date"] is None and not e["is_voided"]]
         releases = [e for e in open_episodes if e["booking_id"] not in in_file]
+        result.released = len(releases)
         if releases and len(releases) > SNAPSHOT_GUARD * len(open_episodes) and not force:
             share = round(100 * len(releases) / len(open_episodes))
-            raise DomainError(
+            result.refusal = (
                 f"This snapshot would release {len(releases)} of {len(open_episodes)} people in custody "
                 f"({share}%), more than {round(SNAPSHOT_GUARD * 100)}%. A cut-off export must not release "
-                "a whole jail: check the file, or run again with --force if it is really complete.",
-                field="force")
-        result.released = len(releases)
+                "a whole jail: check the file, or run again with --force if it is really complete.")
     result.created = len(new_rows)
     if dry_run:
-        return result
+        return result  # a dry run reports the refusal with the counts; the caller decides
+    if result.refusal:
+        raise DomainError(result.refusal, field="force")
     if progress:
         progress(f"checked {len(parsed.rows)} rows; writing")
     now = utcnow()

@@ -9,7 +9,7 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import Select, and_, exists, func, or_, select
+from sqlalchemy import Select, and_, exists, func, select
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -206,19 +206,23 @@ def search_participants(user, criteria: ParticipantFilter) -> Select:
                                          CustodyEpisode.is_voided.is_(False), *episode_conditions))
     query = criteria.query.strip()
     if query:
-        born = parse_query_date(query)
-        by_booking = exists().where(
-            CustodyEpisode.participant_id == Participant.id,
-            CustodyEpisode.booking_id == query,
-            *([CustodyEpisode.facility_id.in_(ids)] if ids is not None else []),
-        )
-        tokens = search_key(query).split()
-        by_name = and_(*[Participant.search_name.like(f"%{_like_escape(t)}%", escape="\\") for t in tokens])
-        alternatives = [by_booking, by_name]
-        if born is not None:
-            alternatives.append(Participant.date_of_birth == born)
-        stmt = stmt.where(or_(*alternatives))
+        stmt = stmt.where(_query_condition(query, ids))
     return stmt.order_by(Participant.search_name, Participant.id)
+
+
+def _query_condition(query: str, ids):
+    """A date finds dates of birth; a booking number that exists finds its person (both indexed);
+    anything else is a name, matched word by word anywhere in the folded name."""
+    born = parse_query_date(query)
+    if born is not None:
+        return Participant.date_of_birth == born
+    booked = select(CustodyEpisode.participant_id).where(CustodyEpisode.booking_id == query)
+    if ids is not None:
+        booked = booked.where(CustodyEpisode.facility_id.in_(ids))
+    if db.session.scalar(select(booked.exists())):
+        return Participant.id.in_(booked)
+    tokens = search_key(query).split()
+    return and_(*[Participant.search_name.like(f"%{_like_escape(t)}%", escape="\\") for t in tokens])
 
 
 def page_of(stmt: Select, page: int, size: int) -> tuple[list, int]:

@@ -285,7 +285,10 @@ def import_roster():
             except DomainError as error:
                 apply_domain_error(form, error)
             else:
-                confirm = RosterConfirmForm(upload=_save_upload(meta, bookings, people))
+                if preview.refusal:
+                    form.force.errors = [preview.refusal]
+                else:
+                    confirm = RosterConfirmForm(upload=_save_upload(meta, bookings, people))
             db.session.rollback()
     return render_template("participants/import.html", form=form, problems=problems[:500],
                            more_problems=max(len(problems) - 500, 0), preview=preview, confirm=confirm)

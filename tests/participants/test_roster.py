@@ -168,6 +168,9 @@ def test_snapshot_refuses_to_release_more_than_20_percent_without_force(run_impo
     refused = run_import(truncated, "--snapshot")
     assert refused.exit_code != 0 and "would release 3 of 10" in refused.output
     assert db.session.scalar(select(func.count()).where(CustodyEpisode.release_date.is_not(None))) == 0
+    dry = run_import(truncated, "--snapshot", "--dry-run")
+    assert "dry run, nothing written: created 0, updated 0, unchanged 7, released 3" in dry.output
+    assert dry.exit_code != 0 and "would release 3 of 10" in dry.output
     forced = run_import(truncated, "--snapshot", "--force")
     assert forced.exit_code == 0 and "released 3" in forced.output
 
@@ -322,3 +325,13 @@ def test_admin_creates_edits_and_uses_a_mapping_from_the_page(client, login_as, 
 def test_mappings_are_for_admins_only(client, login_as):
     login_as("manager")
     assert client.get("/participants/mappings").status_code == 403
+
+
+def test_upload_page_shows_the_snapshot_guard(client, login_as, jail, run_import):
+    rows = [f"B{n},Person{n},Ann,1980-01-01,,A" for n in range(10)]
+    run_import(roster(*rows))
+    login_as("staff", facilities=[jail])
+    page = upload(client, jail, roster(*rows[:5]), snapshot="y").get_data(as_text=True)
+    assert "would release 5 of 10" in page and "Import now" not in page
+    page = upload(client, jail, roster(*rows[:5]), snapshot="y", force="y").get_data(as_text=True)
+    assert "If you import it: created 0, updated 0, unchanged 5, released 5" in page
