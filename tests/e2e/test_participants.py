@@ -58,3 +58,33 @@ def test_upload_fix_import_search_screen_and_see_flags(page, a11y, sign_in):
     expect(flags).to_contain_text("Do not use alone.")
     expect(page).to_have_url(re.compile(r"/participants/\d+#flags"))
     a11y(page, "record with flags")
+
+
+def test_registry_pages_fit_a_320px_screen(browser, base_url, a11y):
+    from tests.e2e.conftest import E2E_PASSWORD
+
+    context = browser.new_context(base_url=base_url, viewport={"width": 320, "height": 640})
+    page = context.new_page()
+    try:
+        page.goto("/login")
+        a11y(page)
+        page.get_by_label("Email").fill("manager@demo.test")
+        page.get_by_label("Password").fill(E2E_PASSWORD)
+        page.get_by_role("button", name="Sign in").click()
+        page.wait_for_load_state("load")
+        a11y(page)
+        for path in ("/participants/", "/participants/import"):
+            page.goto(path)
+            a11y(page)
+            assert page.evaluate("document.documentElement.scrollWidth") <= 320, path
+        page.goto("/participants/")
+        page.locator("table a").first.click()
+        page.wait_for_load_state("load")
+        a11y(page, "a demo record")
+        assert page.evaluate("document.documentElement.scrollWidth") <= 320
+        page.get_by_role("link", name="New release screening").click()
+        page.wait_for_load_state("load")
+        a11y(page, "screening form")
+        assert page.evaluate("document.documentElement.scrollWidth") <= 320
+    finally:
+        context.close()
