@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from reentry.audit.models import AuditEvent
-from reentry.errors import NotFound
+from reentry.errors import DomainError, NotFound
 from reentry.extensions import db
 from reentry.participants import services
 from reentry.participants.models import Participant
@@ -188,3 +188,34 @@ def test_export_escapes_formula_cells_and_is_audited(client, login_as, make_faci
     body = client.get("/participants/export.csv").get_data(as_text=True)
     assert "'=HYPERLINK" in body and "'@SUM(A1)" in body
     assert "participant.export" in audit_actions()
+
+
+def test_long_non_latin_names_render_and_search(client, login_as, make_facility, make_participant):
+    facility = make_facility()
+    login_as("staff", facilities=[facility])
+    long_name = ("Алексеевна" * 20)[:200]
+    person = make_participant(facility, last_name=long_name, first_name="محمد", middle_name="李")
+    page = client.get(f"/participants/{person.id}").get_data(as_text=True)
+    assert long_name in page and "محمد" in page
+    assert long_name in client.get("/participants/", query_string={"q": "алексеевна"}).get_data(as_text=True)
+    with pytest.raises(DomainError, match="longer than 200"):
+        make_participant(facility, last_name="x" * 201)
+
+
+def test_personal_data_never_reaches_the_logs(client, login_as, make_facility, make_participant, caplog, runner,
+                                              tmp_path):
+    import logging
+
+    caplog.set_level(logging.DEBUG)
+    facility = make_facility()
+    login_as("staff", facilities=[facility])
+    path = tmp_path / "r.csv"
+    path.write_text("booking_id,last_name,first_name,date_of_birth\nSENTINEL-BK-42,Zzyzxsentinel,Qqq,1961-07-19\n")
+    assert runner.invoke(args=["import-roster", str(path), "--facility", facility.code]).exit_code == 0
+    person = db.session.scalar(select(Participant).where(Participant.last_name == "Zzyzxsentinel"))
+    client.get(f"/participants/{person.id}")
+    client.get("/participants/?q=zzyzx")
+    client.post(f"/participants/{person.id}/screening", data={"screened_on": date.today().isoformat()})
+    logged = caplog.text + repr(person) + repr(person.episodes[0])
+    for sentinel in ("Zzyzxsentinel", "1961-07-19", "SENTINEL-BK-42"):
+        assert sentinel not in logged
