@@ -33,7 +33,7 @@ def import_roster_command(file, facility_code, mapping_name, people_file, snapsh
 
     try:
         facility = get_facility_by_code(facility_code)
-        mapping = load_mapping(facility, mapping_name)
+        mapping = load_mapping(facility, mapping_name, allow_path=True)
         parsed = parse_roster(_read(file), mapping, facility_zone(facility),
                               people=_read(people_file) if people_file else None)
         if parsed.ignored_columns:

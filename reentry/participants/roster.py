@@ -16,7 +16,7 @@ import re
 import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -140,17 +140,20 @@ def parse_mapping(text: str, name: str = "mapping") -> Mapping:
     return mapping
 
 
-def load_mapping(facility: Facility, name: str | None) -> Mapping:
-    """The default layout, a mapping saved for the facility, or a TOML file (a path or docs/mappings/NAME.toml)."""
+def load_mapping(facility: Facility, name: str | None, allow_path: bool = False) -> Mapping:
+    """The default layout, a mapping saved for the facility, a bundled one (docs/mappings/NAME.toml),
+    or, from the command line only (`allow_path`), a TOML file named by its path."""
     if not name:
         return Mapping()
     row = db.session.scalar(select(RosterMapping).where(RosterMapping.facility_id == facility.id,
                                                         RosterMapping.name == name))
     if row is not None:
         return parse_mapping(row.definition, row.name)
-    for path in (Path(name), MAPPINGS_DIR / f"{name}.toml"):
-        if path.suffix == ".toml" and path.is_file():
-            return parse_mapping(path.read_text(encoding="utf-8"), path.stem)
+    if name in bundled_mapping_names():
+        return parse_mapping(bundled_mapping_text(name), name)
+    path = Path(name)
+    if allow_path and path.suffix == ".toml" and path.is_file():
+        return parse_mapping(path.read_text(encoding="utf-8"), path.stem)
     raise DomainError(f"No mapping named {name!r} for facility {facility.code} (and no such TOML file).",
                       field="mapping")
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import date
 import secrets
 import time
 import uuid
@@ -171,8 +172,6 @@ def screening(participant_id: int):
     if request.method == "GET":
         form.token.data = str(uuid.uuid4())
         form.screener_name.data = current_user.name
-        from datetime import date
-
         form.screened_on.data = date.today()
     elif form.validate_on_submit():
         token = form.token.data if _is_uuid(form.token.data) else None

@@ -335,3 +335,11 @@ def test_upload_page_shows_the_snapshot_guard(client, login_as, jail, run_import
     assert "would release 5 of 10" in page and "Import now" not in page
     page = upload(client, jail, roster(*rows[:5]), snapshot="y", force="y").get_data(as_text=True)
     assert "If you import it: created 0, updated 0, unchanged 5, released 5" in page
+
+
+def test_the_upload_page_never_reads_a_mapping_file_by_path(client, login_as, jail, tmp_path):
+    mapping = tmp_path / "secret.toml"
+    mapping.write_text('[columns]\nbooking_id = "a"\n')
+    login_as("staff", facilities=[jail])
+    page = upload(client, jail, GOOD, mapping=str(mapping)).get_data(as_text=True)
+    assert "No mapping named" in page and count(CustodyEpisode) == 0
