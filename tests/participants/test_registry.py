@@ -219,3 +219,19 @@ def test_personal_data_never_reaches_the_logs(client, login_as, make_facility, m
     logged = caplog.text + repr(person) + repr(person.episodes[0])
     for sentinel in ("Zzyzxsentinel", "1961-07-19", "SENTINEL-BK-42"):
         assert sentinel not in logged
+
+
+def test_a_concurrent_save_between_check_and_write_is_a_conflict(make_facility, make_participant):
+    from sqlalchemy import update
+
+    from reentry.errors import Conflict
+
+    person = make_participant(make_facility(), first_name="Kim")
+    loaded_version = person.version
+    # Another request saves after this one read the row (the session still holds the old copy).
+    db.session.execute(update(Participant.__table__).where(Participant.__table__.c.id == person.id)
+                       .values(first_name="Other", version=loaded_version + 1))
+    with pytest.raises(Conflict):
+        services.update_participant(None, person, loaded_version, last_name=person.last_name, first_name="Mine")
+    db.session.rollback()
+    assert db.session.get(Participant, person.id).first_name != "Mine"
