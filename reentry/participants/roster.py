@@ -28,7 +28,7 @@ from reentry.errors import DomainError
 from reentry.extensions import db
 from reentry.facilities.models import Facility
 from reentry.participants.models import CustodyEpisode, Participant, RosterMapping
-from reentry.participants.services import search_name_for
+from reentry.participants.services import ZIP_CODE, search_name_for
 
 REQUIRED_FIELDS = ("booking_id", "last_name", "first_name", "date_of_birth")
 OPTIONAL_FIELDS = (
@@ -315,7 +315,7 @@ def _check_cell(name: str, text: str, parse_date, mapping: Mapping):
         if not (len(text) == 2 and text.isalpha()):
             raise ValueError("use the two-letter state code, e.g. OH")
         return text.upper()
-    if name == "destination_zip" and not re.fullmatch(r"\d{5}(-\d{4})?", text):
+    if name == "destination_zip" and not ZIP_CODE.fullmatch(text):
         raise ValueError("use 5 digits (or ZIP+4)")
     return text
 

@@ -34,6 +34,7 @@ SCREENING_FIELDS = (
     "uses_sedatives", "xylazine_in_supply", "fentanyl_in_supply", "uses_alone",
     "housing_at_release", "wants_naloxone", "wants_treatment_referral",
 )
+ZIP_CODE = re.compile(r"\d{5}(-\d{4})?")
 STALE_MESSAGE = ("Someone else changed this record while you were editing it. "
                  "Nothing was saved: review the current details below and edit again.")
 # Characters that never belong in a name: C0/C1 controls (NUL breaks PostgreSQL text) and the
@@ -84,7 +85,7 @@ def _check_person(values: dict) -> dict:
     clean["destination_county"] = check_text(values.get("destination_county", ""), "destination_county",
                                              "Destination county", 100)
     zip_code = check_text(values.get("destination_zip", ""), "destination_zip", "Destination ZIP", 10)
-    if zip_code and not re.fullmatch(r"\d{5}(-\d{4})?", zip_code):
+    if zip_code and not ZIP_CODE.fullmatch(zip_code):
         raise DomainError("Destination ZIP: use 5 digits (or ZIP+4).", field="destination_zip")
     clean["destination_zip"] = zip_code
     born = values.get("date_of_birth")
@@ -281,7 +282,8 @@ def update_participant(actor, participant: Participant, expected_version: int, *
         raise DomainError("This record is voided and cannot be changed.")
     if int(expected_version) != participant.version:
         raise Conflict(STALE_MESSAGE)
-    clean = _check_person(values)
+    # Fields not given keep their values (a partial update never blanks the rest).
+    clean = _check_person({**{name: getattr(participant, name) for name in PERSON_FIELDS}, **values})
     before = audit.snapshot(participant, PERSON_FIELDS)
     for name in PERSON_FIELDS:
         setattr(participant, name, clean.get(name, getattr(participant, name)))
