@@ -343,3 +343,12 @@ def test_the_upload_page_never_reads_a_mapping_file_by_path(client, login_as, ja
     login_as("staff", facilities=[jail])
     page = upload(client, jail, GOOD, mapping=str(mapping)).get_data(as_text=True)
     assert "No mapping named" in page and count(CustodyEpisode) == 0
+
+
+def test_empty_files_are_refused_and_a_header_only_snapshot_releases_no_one(run_import):
+    empty = run_import(b"")
+    assert empty.exit_code != 0 and "row 1: the header row is missing or empty." in empty.output
+    run_import(GOOD)
+    header_only = run_import(HEADER + "\n", "--snapshot")
+    assert header_only.exit_code != 0 and "would release 2 of 2" in header_only.output
+    assert db.session.scalar(select(func.count()).where(CustodyEpisode.release_date.is_not(None))) == 0
