@@ -83,3 +83,16 @@ def test_other_facility_screening_page_is_404(client, login_as, make_facility, m
     login_as("staff", facilities=[make_facility()])
     stranger = make_participant(make_facility())
     assert client.get(f"/participants/{stranger.id}/screening").status_code == 404
+
+
+def test_the_form_shows_every_question(client, login_as, make_facility, make_participant):
+    from reentry.participants.forms import ScreeningForm
+
+    facility = make_facility()
+    login_as("staff", facilities=[facility])
+    person = make_participant(facility)
+    page = client.get(f"/participants/{person.id}/screening").get_data(as_text=True)
+    with client.application.test_request_context():
+        names = [field.name for field in ScreeningForm()]
+    for name in names:
+        assert f'name="{name}"' in page, name
