@@ -54,14 +54,15 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from reentry import web
-    from reentry.participants import models as _participant_models  # noqa: F401  (until its views exist)
+    from reentry.participants import views as participant_views
     from reentry.audit import views as audit_views
     from reentry.auth import views as auth_views
     from reentry.facilities import views as facility_views
     from reentry.users import views as user_views
     from reentry.documents import views as document_views
 
-    for module in (web, auth_views, user_views, facility_views, audit_views, document_views):
+    for module in (web, auth_views, user_views, facility_views, audit_views, participant_views,
+                   document_views):
         app.register_blueprint(module.bp)
 
 

@@ -88,6 +88,9 @@ def _append_private(path: Path, lines: list[str]) -> None:
 
 # Each step takes the demo password and returns lines to print. Features append theirs.
 DEMO_STEPS = [load_core_demo]
+from reentry.participants.demo import load_participant_demo  # noqa: E402
+
+DEMO_STEPS.append(load_participant_demo)
 DEMO_STEPS.append(load_documents_demo)
 
 

@@ -84,6 +84,8 @@ def select_locale() -> str:
 # (endpoint, label, roles allowed). Features add their entries; order is the menu's order.
 NAV_ITEMS: list[tuple[str, object, tuple[str, ...]]] = [
     ("facilities.index", _l("Facilities"), ("admin", "manager", "staff", "auditor")),
+    ("participants.index", _l("Participants"), ("admin", "manager", "staff", "auditor")),
+    ("participants.mappings", _l("Roster mappings"), ("admin",)),
     ("users.index", _l("Accounts"), ("admin",)),
     ("audit.index", _l("Audit log"), ("admin", "auditor")),
     ("documents.resource_index", _l("Resources"), ("admin", "auditor")),

@@ -73,6 +73,20 @@ MATRIX: dict[str, tuple[str, str, dict]] = {
     "documents.hotline_edit": ("GET", "/hotlines/{hotline_id}/edit", only("admin")),
     "documents.law_index": ("GET", "/laws/", only("admin", "auditor")),
     "documents.law_edit": ("GET", "/laws/OH/edit", only("admin")),
+    # participants: registry, screening, roster import
+    "participants.index": ("GET", "/participants/", signed_in()),
+    "participants.export": ("GET", "/participants/export.csv", only("manager", "admin", "auditor")),
+    "participants.detail": ("GET", "/participants/{participant_id}", signed_in() | {"other_staff": 404}),
+    "participants.edit": ("GET", "/participants/{participant_id}/edit",
+                          only("staff", "manager", "admin") | {"other_staff": 404}),
+    "participants.void": ("GET", "/participants/{participant_id}/void", only("manager", "admin")),
+    "participants.screening": ("GET", "/participants/{participant_id}/screening",
+                               only("staff", "manager", "admin") | {"other_staff": 404}),
+    "participants.import_roster": ("GET", "/participants/import", only("staff", "manager", "admin", "other_staff")),
+    "participants.import_confirm": ("POST", "/participants/import/confirm",
+                                    only("staff", "manager", "admin", "other_staff", status=302)),
+    "participants.mappings": ("GET", "/participants/mappings", only("admin")),
+    "participants.mapping_edit": ("GET", "/participants/mappings/new", only("admin")),
 }
 
 # Routes every visitor may reach by design and that take no record id.

@@ -36,13 +36,15 @@ def path_values(path: str, facility_a) -> dict:
     if "user_id" in names:
         values["user_id"] = accounts.create_user(None, "target@matrix.test", "staff",
                                                  "a long enough passphrase", [facility_a]).id
-    if names & {"certificate_id", "certificate_code"}:
+    if names & {"certificate_id", "certificate_code", "participant_id"}:
         person = Participant(last_name="Matrix", first_name="Pat")
         db.session.add(person)
         db.session.flush()
         db.session.add(CustodyEpisode(participant_id=person.id, facility_id=facility_a.id, booking_id="M-1"))
         db.session.flush()
-        certificate = documents.issue_certificate(None, person, "Overdose response", "1.0",
+        values["participant_id"] = person.id
+    if names & {"certificate_id", "certificate_code"}:
+        certificate = documents.issue_certificate(None, db.session.get(Participant, values["participant_id"]), "Overdose response", "1.0",
                                                   date(2026, 1, 5), "Trainer T", "en")
         values.update(certificate_id=certificate.id, certificate_code=certificate.code)
     if "resource_id" in names:

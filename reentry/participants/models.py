@@ -73,6 +73,7 @@ class CustodyEpisode(db.Model):
         Index("ix_custody_episodes_facility_release", "facility_id", "release_date"),
         Index("ix_custody_episodes_facility_expected", "facility_id", "expected_release_date"),
         Index("ix_custody_episodes_facility_housing", "facility_id", "housing_unit"),
+        Index("ix_custody_episodes_booking_id", "booking_id"),  # search by booking number, any facility
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -85,6 +86,8 @@ class CustodyEpisode(db.Model):
     release_inferred: Mapped[bool] = mapped_column(default=False)
     housing_unit: Mapped[str] = mapped_column(String(64), default="")
     release_type: Mapped[str] = mapped_column(String(64), default="")
+    # The person's id in the jail system when the roster gives one (joins a later booking to them).
+    person_ref: Mapped[str] = mapped_column(String(64), default="", server_default="")
     is_voided: Mapped[bool] = mapped_column(default=False)
     void_reason: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -102,3 +105,80 @@ class CustodyEpisode(db.Model):
 
     def __repr__(self) -> str:
         return f"<CustodyEpisode {self.id} facility={self.facility_id}>"
+
+
+HOUSING_AT_RELEASE = ("stable", "unstable", "shelter", "none")
+
+
+class ReleaseScreening(db.Model):
+    """The release risk screening a nurse or counselor fills in before release.
+
+    Every answer is optional and None means "unknown": a form that cannot be completed still
+    records what is known. Screenings are never edited: a new one supersedes the last, so the
+    history shows what was known when. `submission_token` makes a double submit harmless.
+    """
+
+    __tablename__ = "release_screenings"
+    __table_args__ = (
+        CheckConstraint(
+            "housing_at_release IS NULL OR housing_at_release IN ('stable', 'unstable', 'shelter', 'none')",
+            name="housing_at_release",
+        ),
+        CheckConstraint("days_since_last_opioid_use IS NULL OR days_since_last_opioid_use >= 0",
+                        name="days_since_last_opioid_use"),
+        Index("ix_release_screenings_participant_screened", "participant_id", "screened_on"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    participant_id: Mapped[int] = mapped_column(ForeignKey("participants.id"))
+    episode_id: Mapped[int | None] = mapped_column(ForeignKey("custody_episodes.id"), index=True)
+    screened_on: Mapped[date] = mapped_column(Date)
+    screened_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    screener_name: Mapped[str] = mapped_column(String(200), default="")
+    opioid_use_before_custody: Mapped[bool | None] = mapped_column()
+    days_since_last_opioid_use: Mapped[int | None] = mapped_column()
+    last_opioid_use_date: Mapped[date | None] = mapped_column(Date)
+    on_methadone: Mapped[bool | None] = mapped_column()
+    on_buprenorphine: Mapped[bool | None] = mapped_column()
+    on_naltrexone_xr: Mapped[bool | None] = mapped_column()
+    last_naltrexone_injection: Mapped[date | None] = mapped_column(Date)
+    community_moud_appointment: Mapped[bool | None] = mapped_column()
+    moud_appointment_date: Mapped[date | None] = mapped_column(Date)
+    moud_appointment_place: Mapped[str] = mapped_column(String(200), default="")
+    overdose_ever: Mapped[bool | None] = mapped_column()
+    overdose_last_12_months: Mapped[bool | None] = mapped_column()
+    injects: Mapped[bool | None] = mapped_column()
+    uses_sedatives: Mapped[bool | None] = mapped_column()
+    xylazine_in_supply: Mapped[bool | None] = mapped_column()
+    fentanyl_in_supply: Mapped[bool | None] = mapped_column()
+    uses_alone: Mapped[bool | None] = mapped_column()
+    housing_at_release: Mapped[str | None] = mapped_column(String(16))
+    wants_naloxone: Mapped[bool | None] = mapped_column()
+    wants_treatment_referral: Mapped[bool | None] = mapped_column()
+    submission_token: Mapped[str | None] = mapped_column(String(36), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"<ReleaseScreening {self.id} participant={self.participant_id}>"
+
+
+class RosterMapping(db.Model):
+    """How one facility's roster export maps onto our fields (TOML text, edited by admins)."""
+
+    __tablename__ = "roster_mappings"
+    __table_args__ = (UniqueConstraint("facility_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    facility_id: Mapped[int] = mapped_column(ForeignKey("facilities.id"))
+    name: Mapped[str] = mapped_column(String(64))
+    definition: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    version: Mapped[int] = mapped_column(default=1)
+
+    facility: Mapped[Facility] = relationship()
+
+    __mapper_args__ = {"version_id_col": version}
+
+    def __repr__(self) -> str:
+        return f"<RosterMapping {self.id} facility={self.facility_id}>"

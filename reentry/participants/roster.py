@@ -1,0 +1,656 @@
+"""Jail roster import: read a booking list exported by a jail management system, check all of
+it, then create or update custody episodes in one transaction.
+
+Two stages, so nothing is half-written:
+- `parse_roster` (no database) decodes the file(s), applies the column mapping and checks every
+  cell, collecting every problem as "row N, column NAME: message";
+- `import_roster` compares the rows with what the facility already has and writes the
+  differences with bulk statements (50,000 rows in a few seconds), auditing each change.
+The caller commits once; an interrupted import leaves the database as it was.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import re
+import tomllib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import bindparam, insert, select, update
+
+from reentry import audit
+from reentry.database import utcnow
+from reentry.errors import DomainError
+from reentry.extensions import db
+from reentry.facilities.models import Facility
+from reentry.participants.models import CustodyEpisode, Participant, RosterMapping
+from reentry.participants.services import ZIP_CODE, search_name_for
+
+REQUIRED_FIELDS = ("booking_id", "last_name", "first_name", "date_of_birth")
+OPTIONAL_FIELDS = (
+    "expected_release_date", "release_date", "middle_name", "booking_date", "housing_unit",
+    "preferred_language", "release_type", "destination_state", "destination_county",
+    "destination_zip", "gender", "person_id",
+)
+FIELDS = REQUIRED_FIELDS + OPTIONAL_FIELDS
+DATE_FIELDS = ("date_of_birth", "expected_release_date", "release_date", "booking_date")
+MAX_LENGTH = {
+    "booking_id": 64, "last_name": 200, "first_name": 200, "middle_name": 200, "housing_unit": 64,
+    "release_type": 64, "destination_state": 2, "destination_county": 100, "destination_zip": 10,
+    "gender": 64, "person_id": 64, "preferred_language": 20, "_key": 64,
+}
+PERSON_FIELDS = ("last_name", "first_name", "middle_name", "date_of_birth", "gender", "preferred_language",
+                 "destination_state", "destination_county", "destination_zip")
+# roster field -> CustodyEpisode column
+EPISODE_FIELDS = {"booking_date": "custody_start", "expected_release_date": "expected_release_date",
+                  "release_date": "release_date", "housing_unit": "housing_unit",
+                  "release_type": "release_type", "person_id": "person_ref"}
+LANGUAGES = {"en": "en", "eng": "en", "english": "en", "es": "es", "spa": "es", "spanish": "es",
+             "espanol": "es", "español": "es"}
+DEFAULT_DATE_FORMATS = ("%Y-%m-%d", "%m/%d/%Y")
+SNAPSHOT_GUARD = 0.20  # a snapshot may release at most this share of open episodes without --force
+INFERRED_RELEASE = "released, inferred from the roster"
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u202a-\u202e\u2066-\u2069]")
+MAPPINGS_DIR = Path(__file__).resolve().parent.parent.parent / "docs" / "mappings"
+
+
+class RosterError(DomainError):
+    """The file cannot be imported; `problems` lists every row and column at fault."""
+
+    def __init__(self, problems: list[str]):
+        super().__init__(f"{len(problems)} problem(s) in the file; nothing was imported.")
+        self.problems = problems
+
+
+# --- mappings ---------------------------------------------------------------------------------
+
+@dataclass
+class FileLayout:
+    header: bool = True
+    names: list[str] = field(default_factory=list)  # column names for a file with no header row
+    columns: dict[str, str] = field(default_factory=dict)  # our field -> source column (lower case)
+
+
+@dataclass
+class Mapping:
+    name: str = "default"
+    bookings: FileLayout = field(default_factory=lambda: FileLayout(columns={f: f for f in FIELDS}))
+    people: FileLayout | None = None
+    people_key: str = ""  # the people file's column holding the id that bookings' person_id refers to
+    date_formats: tuple[str, ...] = DEFAULT_DATE_FORMATS
+    datetime_formats: tuple[str, ...] = ()
+    values: dict[str, dict[str, str]] = field(default_factory=dict)
+
+
+def _layout(table: dict, where: str) -> FileLayout:
+    columns = table.get("columns", {})
+    if not isinstance(columns, dict) or not columns:
+        raise DomainError(f"mapping: [{where}columns] must list which source column feeds each field.")
+    unknown = sorted(set(columns) - set(FIELDS))
+    if unknown:
+        raise DomainError(f"mapping: unknown field(s) in [{where}columns]: {', '.join(unknown)}. "
+                          f"Known fields: {', '.join(FIELDS)}.")
+    header = table.get("header", True)
+    names = [str(n).strip().lower() for n in table.get("names", [])]
+    if not isinstance(header, bool):
+        raise DomainError(f"mapping: {where}header must be true or false.")
+    if not header and not names:
+        raise DomainError(f"mapping: a file without a header needs {where}names = [...] listing its columns.")
+    cols = {k: str(v).strip().lower() for k, v in columns.items()}
+    if names:
+        missing = sorted(v for v in cols.values() if v not in names)
+        if missing:
+            raise DomainError(f"mapping: column(s) {', '.join(missing)} are not in {where}names.")
+    return FileLayout(header=header, names=names, columns=cols)
+
+
+def parse_mapping(text: str, name: str = "mapping") -> Mapping:
+    """A Mapping from its TOML text; DomainError saying what is wrong."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise DomainError(f"mapping: not valid TOML ({error}).", field="definition") from None
+    try:
+        mapping = Mapping(name=str(data.get("name", name)), bookings=_layout(data, ""))
+        if "people" in data:
+            mapping.people = _layout(data["people"], "people.")
+            mapping.people_key = str(data["people"].get("key", "")).strip().lower()
+            if not mapping.people_key or (mapping.people.names and mapping.people_key not in mapping.people.names):
+                raise DomainError("mapping: [people] needs key = the column with the person id.")
+            if "person_id" not in mapping.bookings.columns:
+                raise DomainError("mapping: with [people], [columns] must name the person_id column.")
+        formats = data.get("date_formats")
+        if formats is not None:
+            mapping.date_formats = tuple(str(f) for f in formats)
+        mapping.datetime_formats = tuple(str(f) for f in data.get("datetime_formats", ()))
+        values = data.get("values", {})
+        if not isinstance(values, dict) or any(not isinstance(v, dict) for v in values.values()):
+            raise DomainError("mapping: [values.FIELD] tables map source values to ours.")
+        mapping.values = {f: {str(k).strip().casefold(): str(v) for k, v in table.items()}
+                          for f, table in values.items()}
+    except DomainError as error:
+        error.field = "definition"
+        raise
+    except (TypeError, AttributeError, ValueError) as error:
+        raise DomainError(f"mapping: {error}", field="definition") from None
+    return mapping
+
+
+def load_mapping(facility: Facility, name: str | None, allow_path: bool = False) -> Mapping:
+    """The default layout, a mapping saved for the facility, a bundled one (docs/mappings/NAME.toml),
+    or, from the command line only (`allow_path`), a TOML file named by its path."""
+    if not name:
+        return Mapping()
+    row = db.session.scalar(select(RosterMapping).where(RosterMapping.facility_id == facility.id,
+                                                        RosterMapping.name == name))
+    if row is not None:
+        return parse_mapping(row.definition, row.name)
+    if name in bundled_mapping_names():
+        return parse_mapping(bundled_mapping_text(name), name)
+    path = Path(name)
+    if allow_path and path.suffix == ".toml" and path.is_file():
+        return parse_mapping(path.read_text(encoding="utf-8"), path.stem)
+    raise DomainError(f"No mapping named {name!r} for facility {facility.code} (and no such TOML file).",
+                      field="mapping")
+
+
+def save_mapping(actor, facility: Facility, name: str, definition: str,
+                 mapping: RosterMapping | None = None, expected_version: int | None = None) -> RosterMapping:
+    """Create or change a facility's saved mapping (checked before it is saved)."""
+    name = (name or "").strip()
+    if not re.fullmatch(r"[A-Za-z0-9_.-]{1,64}", name):
+        raise DomainError("Name: 1 to 64 letters, digits, '.', '-' or '_'.", field="name")
+    parse_mapping(definition, name)
+    if mapping is None:
+        taken = db.session.scalar(select(RosterMapping.id).where(RosterMapping.facility_id == facility.id,
+                                                                 RosterMapping.name == name))
+        if taken is not None:
+            raise DomainError(f"{facility.code} already has a mapping named {name}.", field="name")
+        mapping = RosterMapping(facility_id=facility.id, name=name, definition=definition)
+        db.session.add(mapping)
+        db.session.flush()
+        audit.record(actor, "roster_mapping.create", "roster_mappings", mapping.id, facility_id=facility.id,
+                     changes={"name": [None, name], "definition": [None, definition]})
+        return mapping
+    if expected_version is not None and int(expected_version) != mapping.version:
+        raise DomainError("Someone else changed this mapping while you were editing it. Nothing was saved.")
+    before = audit.snapshot(mapping, ("name", "definition"))
+    mapping.name, mapping.definition = name, definition
+    changes = audit.changes_between(before, audit.snapshot(mapping, ("name", "definition")))
+    if changes:
+        db.session.flush()
+        audit.record(actor, "roster_mapping.update", "roster_mappings", mapping.id, facility_id=facility.id,
+                     changes=changes)
+    return mapping
+
+
+# --- reading and checking ---------------------------------------------------------------------
+
+def decode(data: bytes) -> str:
+    """Text from UTF-8 (with or without BOM) or Windows-1252; DomainError for anything else."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise DomainError("The file is UTF-16. Save it as CSV UTF-8 (or Windows-1252) and try again.")
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("cp1252")
+    except UnicodeDecodeError as error:
+        raise DomainError(f"The file is neither UTF-8 nor Windows-1252 (byte {error.start + 1}). "
+                          "Save it as CSV UTF-8 and try again.") from None
+
+
+@dataclass
+class Table:
+    label: str  # "" for the bookings file, "people file " for the other
+    columns: list[str]  # lower-case column names
+    records: list[tuple[int, list[str]]]  # (spreadsheet row number, cells)
+    ignored: list[str]
+
+
+def _read_table(text: str, layout: FileLayout, label: str, problems: list[str]) -> Table:
+    reader = csv.reader(io.StringIO(text, newline=""))
+    records: list[tuple[int, list[str]]] = []
+    number = 0
+    while True:
+        try:
+            cells = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as error:
+            number += 1
+            problems.append(f"{label}row {number}: cannot be read ({error}).")
+            continue
+        number += 1
+        if any(c.strip() for c in cells):
+            records.append((number, cells))
+    if layout.header:
+        if not records or records[0][0] != 1:
+            problems.append(f"{label}row 1: the header row is missing or empty.")
+            return Table(label, [], [], [])
+        columns = [c.strip().lower() for c in records[0][1]]
+        records = records[1:]
+    else:
+        columns = list(layout.names)
+    duplicates = sorted({c for c in columns if c and columns.count(c) > 1})
+    for name in duplicates:
+        problems.append(f"{label}row 1, column {name}: the column appears more than once.")
+    wanted = set(layout.columns.values())
+    ignored = [c for c in columns if c not in wanted]
+    return Table(label, columns, records, ignored)
+
+
+@dataclass
+class ParsedRoster:
+    rows: list[dict]  # field -> parsed value, plus "_row" (the row number)
+    present: set[str]  # the fields the file gives (an absent column never blanks stored data)
+    ignored_columns: list[str]
+
+
+def _make_date_parser(mapping: Mapping, zone: ZoneInfo) -> Callable[[str], date]:
+    cache: dict[str, date] = {}
+    formats = mapping.date_formats
+    datetime_formats = mapping.datetime_formats
+
+    def parse(text: str) -> date:
+        found = cache.get(text)
+        if found is not None:
+            return found
+        value = None
+        for fmt in formats:
+            try:
+                value = date.fromisoformat(text) if fmt == "%Y-%m-%d" and len(text) == 10 else \
+                    datetime.strptime(text, fmt).date()
+                break
+            except ValueError:
+                continue
+        if value is None:
+            for fmt in datetime_formats:
+                try:
+                    moment = datetime.strptime(text, fmt)
+                except ValueError:
+                    continue
+                # A time with a UTC offset is turned into the facility's own calendar date.
+                value = moment.astimezone(zone).date() if moment.tzinfo else moment.date()
+                break
+        if value is None:
+            shown = ", ".join(f.replace("%Y", "YYYY").replace("%m", "MM").replace("%d", "DD")
+                              for f in formats)
+            raise ValueError(f"{text[:40]!r} is not a date ({shown})")
+        if not 1900 <= value.year <= 2100:
+            raise ValueError(f"{text[:40]!r} is not a plausible date")
+        cache[text] = value
+        return value
+
+    return parse
+
+
+def _check_cell(name: str, text: str, parse_date, mapping: Mapping):
+    """The parsed value of one cell (ValueError with a message otherwise)."""
+    value_map = mapping.values.get(name)
+    if value_map:
+        text = value_map.get(text.casefold(), text)
+    if _CONTROL.search(text):
+        raise ValueError("contains a control character")
+    limit = MAX_LENGTH.get(name)
+    if limit and len(text) > limit:
+        raise ValueError(f"longer than {limit} characters")
+    if not text:
+        return None if name in DATE_FIELDS else ""
+    if name in DATE_FIELDS:
+        return parse_date(text)
+    if name == "preferred_language":
+        language = LANGUAGES.get(text.casefold())
+        if language is None:
+            raise ValueError(f"{text[:40]!r} is not a language we offer (en or es)")
+        return language
+    if name == "destination_state":
+        if not (len(text) == 2 and text.isalpha()):
+            raise ValueError("use the two-letter state code, e.g. OH")
+        return text.upper()
+    if name == "destination_zip" and not ZIP_CODE.fullmatch(text):
+        raise ValueError("use 5 digits (or ZIP+4)")
+    return text
+
+
+def _rows(table: Table, layout: FileLayout, mapping: Mapping, parse_date, problems: list[str]) -> list[dict]:
+    index = {c: i for i, c in enumerate(table.columns)}
+    fields = [(f, col, index[col]) for f, col in layout.columns.items() if col in index]
+    width = len(table.columns)
+    rows = []
+    for number, cells in table.records:
+        if len(cells) > width and any(c.strip() for c in cells[width:]):
+            problems.append(f"{table.label}row {number}: {len(cells)} cells but only {width} columns.")
+            continue
+        row = {"_row": number}
+        for name, column, position in fields:
+            text = cells[position].strip() if position < len(cells) else ""
+            try:
+                row[name] = _check_cell(name, text, parse_date, mapping)
+            except ValueError as error:
+                problems.append(f"{table.label}row {number}, column {column}: {error}.")
+        rows.append(row)
+    return rows
+
+
+def parse_roster(data: bytes, mapping: Mapping, zone: ZoneInfo, people: bytes | None = None) -> ParsedRoster:
+    """Check a roster file completely; RosterError lists every problem, else the parsed rows."""
+    if (people is None) != (mapping.people is None):
+        raise DomainError("This mapping needs a people file (--people)." if people is None
+                          else f"Mapping {mapping.name!r} does not take a people file.")
+    problems: list[str] = []
+    parse_date = _make_date_parser(mapping, zone)
+    table = _read_table(decode(data), mapping.bookings, "", problems)
+    present = {f for f, col in mapping.bookings.columns.items() if col in table.columns}
+    if table.columns or not mapping.bookings.header:
+        for name in REQUIRED_FIELDS if people is None else ("booking_id", "person_id"):
+            if name not in present:
+                column = mapping.bookings.columns.get(name, name)
+                problems.append(f"row 1, column {column}: this required column is missing.")
+    rows = _rows(table, mapping.bookings, mapping, parse_date, problems)
+    ignored = list(table.ignored)
+    if people is not None:
+        rows, people_present = _join_people(rows, decode(people), mapping, parse_date, problems)
+        for name in ("last_name", "first_name", "date_of_birth"):
+            if name not in people_present and name not in present:
+                problems.append(f"people file row 1, column {mapping.people.columns.get(name, name)}: "
+                                "this required column is missing.")
+        present |= people_present
+
+    def column_of(name: str) -> str:
+        return mapping.bookings.columns.get(name) or (mapping.people.columns.get(name) if mapping.people else None) or name
+
+    # Required values, and each booking once.
+    seen: dict[str, int] = {}
+    for row in rows:
+        for name in REQUIRED_FIELDS:
+            if name in present and row.get(name) in ("", None) and name in row:
+                problems.append(f"row {row['_row']}, column {column_of(name)}: a value is required.")
+        booking = row.get("booking_id")
+        if booking:
+            if booking in seen:
+                problems.append(f"row {row['_row']}, column {column_of('booking_id')}: "
+                                f"booking {booking} is also on row {seen[booking]}.")
+            else:
+                seen[booking] = row["_row"]
+        born = row.get("date_of_birth")
+        if born and born > date.today():
+            problems.append(f"row {row['_row']}, column {column_of('date_of_birth')}: "
+                            "the date of birth is in the future.")
+    if problems:
+        raise RosterError(problems)
+    return ParsedRoster(rows=rows, present=present, ignored_columns=ignored)
+
+
+def _join_people(rows, text, mapping: Mapping, parse_date, problems):
+    """Add each person's details from the people file to their bookings (joined on person_id)."""
+    layout = FileLayout(header=mapping.people.header, names=mapping.people.names,
+                        columns={**mapping.people.columns, "_key": mapping.people_key})
+    table = _read_table(text, layout, "people file ", problems)
+    if mapping.people_key not in table.columns:
+        problems.append(f"people file row 1, column {mapping.people_key}: the person id column is missing.")
+        return rows, set()
+    people: dict[str, dict] = {}
+    for person in _rows(table, layout, mapping, parse_date, problems):
+        key = person.pop("_key", "")
+        if not key:
+            problems.append(f"people file row {person['_row']}, column {mapping.people_key}: a value is required.")
+        elif key in people:
+            problems.append(f"people file row {person['_row']}, column {mapping.people_key}: person {key[:40]} "
+                            f"is also on row {people[key]['_row']}.")
+        else:
+            people[key] = person
+    present = {f for f, col in mapping.people.columns.items() if col in table.columns}
+    person_column = mapping.bookings.columns["person_id"]
+    joined = []
+    for row in rows:
+        person = people.get(row.get("person_id") or "")
+        if person is None:
+            problems.append(f"row {row['_row']}, column {person_column}: no person "
+                            f"{(row.get('person_id') or '')[:40]!r} in the people file.")
+            continue
+        joined.append({**person, **row})
+    return joined, present
+
+
+# --- writing ----------------------------------------------------------------------------------
+
+@dataclass
+class ImportResult:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    released: int | None = None  # only counted for a snapshot
+    ignored_columns: list[str] = field(default_factory=list)
+    dry_run: bool = False
+    refusal: str = ""  # why the real import would be refused (the snapshot guard), if it would
+
+    @property
+    def summary(self) -> str:
+        """The line the CLI and the page both show."""
+        text = f"created {self.created}, updated {self.updated}, unchanged {self.unchanged}"
+        if self.released is not None:
+            text += f", released {self.released}"
+        return text
+
+
+_EPISODE_COLUMNS = ("custody_start", "expected_release_date", "release_date", "housing_unit",
+                    "release_type", "person_ref")
+_PERSON_COLUMNS = PERSON_FIELDS
+_CHUNK = 500
+
+
+def _existing(facility_id: int) -> dict[str, dict]:
+    """Every episode of the facility with its person's fields, keyed by booking id."""
+    e, p = CustodyEpisode.__table__.c, Participant.__table__.c
+    stmt = (select(e.id, e.booking_id, e.participant_id, e.is_voided, *[e[c] for c in _EPISODE_COLUMNS],
+                   p.is_voided.label("person_voided"), *[p[c] for c in _PERSON_COLUMNS])
+            .join_from(CustodyEpisode.__table__, Participant.__table__, p.id == e.participant_id)
+            .where(e.facility_id == facility_id))
+    return {row.booking_id: row._asdict() for row in db.session.execute(stmt)}
+
+
+def _known_people(keys: set[tuple[str, date]]) -> dict[tuple[str, date], int]:
+    """Existing, non-voided participants with these (search name, date of birth)."""
+    found: dict[tuple[str, date], int] = {}
+    names = sorted({name for name, _ in keys})
+    p = Participant.__table__.c
+    for start in range(0, len(names), _CHUNK):
+        stmt = (select(p.id, p.search_name, p.date_of_birth)
+                .where(p.search_name.in_(names[start:start + _CHUNK]), p.is_voided.is_(False))
+                .order_by(p.id))
+        for pid, name, born in db.session.execute(stmt):
+            if (name, born) in keys:
+                found.setdefault((name, born), pid)
+    return found
+
+
+def _person_values(row: dict) -> dict:
+    values = {name: row.get(name) or ("" if name not in ("date_of_birth",) else None) for name in _PERSON_COLUMNS}
+    values["preferred_language"] = row.get("preferred_language") or "en"
+    values["search_name"] = search_name_for(values["last_name"], values["first_name"], values["middle_name"])
+    return values
+
+
+def _episode_values(row: dict, present: set[str]) -> dict:
+    return {column: row.get(name) if name in DATE_FIELDS else (row.get(name) or "")
+            for name, column in EPISODE_FIELDS.items() if name in present}
+
+
+def import_roster(actor, facility: Facility, parsed: ParsedRoster, *, snapshot: bool = False,
+                  force: bool = False, dry_run: bool = False, source: str = "",
+                  today: date | None = None, progress: Callable[[str], None] | None = None) -> ImportResult:
+    """Create, update (and with `snapshot`, release) the facility's episodes from checked rows.
+
+    Upsert by (facility, booking id): an unchanged row writes nothing. New bookings join an
+    existing person with the same jail person id, or the same name and date of birth.
+    """
+    today = today or datetime.now(ZoneInfo(facility.timezone)).date()
+    result = ImportResult(ignored_columns=parsed.ignored_columns, dry_run=dry_run,
+                          released=0 if snapshot else None)
+    existing = _existing(facility.id)
+    problems: list[str] = []
+    new_rows: list[dict] = []
+    episode_updates: list[tuple[dict, dict]] = []  # (existing, new episode values)
+    person_updates: dict[int, tuple[dict, dict]] = {}  # participant id -> (existing, new values)
+    audit_changes: list[tuple[dict, dict]] = []
+    person_present = parsed.present & set(_PERSON_COLUMNS)
+    for row in parsed.rows:
+        old = existing.get(row["booking_id"])
+        if old is None:
+            new_rows.append(row)
+            continue
+        if old["is_voided"]:
+            problems.append(f"row {row['_row']}: booking {row['booking_id'][:40]} was voided in reentry; "
+                            "remove the row or restore the booking first.")
+            continue
+        episode = _episode_values(row, parsed.present)
+        if episode.get("release_date") is None and "release_date" in episode:
+            del episode["release_date"]  # an empty cell never reopens a release already recorded
+        changes = {c: [old[c], v] for c, v in episode.items() if old[c] != v}
+        person = {}
+        if not old["person_voided"]:
+            wanted = _person_values(row)
+            person = {c: [old[c], wanted[c]] for c in person_present
+                      if old[c] != wanted[c] and not (c == "preferred_language" and not row.get(c))}
+        if not changes and not person:
+            result.unchanged += 1
+            continue
+        result.updated += 1
+        if changes:
+            episode_updates.append((old, {**{c: old[c] for c in _EPISODE_COLUMNS}, **episode}))
+        if person:
+            merged = {c: old[c] for c in _PERSON_COLUMNS} | {c: v[1] for c, v in person.items()}
+            merged["search_name"] = search_name_for(merged["last_name"], merged["first_name"], merged["middle_name"])
+            person_updates[old["participant_id"]] = (old, merged)
+        audit_changes.append((old, {**changes, **person}))
+    if problems:
+        raise RosterError(problems)
+
+    in_file = {row["booking_id"] for row in parsed.rows}
+    releases = []
+    if snapshot:
+        open_episodes = [e for e in existing.values() if e["release_date"] is None and not e["is_voided"]]
+        releases = [e for e in open_episodes if e["booking_id"] not in in_file]
+        result.released = len(releases)
+        if releases and len(releases) > SNAPSHOT_GUARD * len(open_episodes) and not force:
+            share = round(100 * len(releases) / len(open_episodes))
+            result.refusal = (
+                f"This snapshot would release {len(releases)} of {len(open_episodes)} people in custody "
+                f"({share}%), more than {round(SNAPSHOT_GUARD * 100)}%. A cut-off export must not release "
+                "a whole jail: check the file, or run again with --force if it is really complete.")
+    result.created = len(new_rows)
+    if dry_run:
+        return result  # a dry run reports the refusal with the counts; the caller decides
+    if result.refusal:
+        raise DomainError(result.refusal, field="force")
+    if progress:
+        progress(f"checked {len(parsed.rows)} rows; writing")
+    now = utcnow()
+    created_ids = _insert_new(facility, new_rows, parsed.present, existing, now)
+    _apply_updates(episode_updates, person_updates, now)
+    if releases:
+        db.session.execute(
+            update(CustodyEpisode.__table__)
+            .where(CustodyEpisode.__table__.c.id == bindparam("_id"))
+            .values(release_date=today, release_inferred=True, updated_at=now,
+                    version=CustodyEpisode.__table__.c.version + 1),
+            [{"_id": e["id"]} for e in releases],
+        )
+    for old, changes in audit_changes:
+        audit.record(actor, "custody_episode.update", "custody_episodes", old["id"], facility_id=facility.id,
+                     changes={"participant_id": old["participant_id"], **changes})
+    for old in releases:
+        audit.record(actor, "custody_episode.release", "custody_episodes", old["id"], facility_id=facility.id,
+                     changes={"release_date": [None, today], "release_inferred": [False, True],
+                              "reason": INFERRED_RELEASE})
+    audit.record(actor, "roster.import", "facilities", facility.id, facility_id=facility.id, changes={
+        "source": source[:200], "summary": result.summary, "snapshot": snapshot, "forced": force,
+        "created_booking_ids": created_ids,
+    })
+    db.session.flush()
+    db.session.expire_all()  # the bulk statements bypassed the session's copies
+    return result
+
+
+def _insert_new(facility: Facility, rows: list[dict], present: set[str], existing: dict, now) -> list[str]:
+    """Insert new people and episodes with two executemany statements; returns the booking ids."""
+    if not rows:
+        return []
+    by_ref = {e["person_ref"]: e["participant_id"] for e in existing.values() if e["person_ref"] and not e["person_voided"]}
+    people = [_person_values(row) for row in rows]
+    known = _known_people({(p["search_name"], p["date_of_birth"]) for p in people})
+    owners: list[int | tuple] = []  # an existing participant id, or ("new", index into to_create)
+    to_create: list[dict] = []
+    new_index: dict = {}
+    for row, person in zip(rows, people):
+        ref = row.get("person_id") or ""
+        key = (person["search_name"], person["date_of_birth"])
+        owner = by_ref.get(ref) if ref else None
+        owner = owner or known.get(key) or new_index.get(("ref", ref) if ref else None) or new_index.get(key)
+        if owner is None:
+            owner = ("new", len(to_create))
+            to_create.append({**person, "is_voided": False, "version": 1, "created_at": now, "updated_at": now})
+            if ref:
+                new_index[("ref", ref)] = owner
+            new_index[key] = owner
+        owners.append(owner)
+    ids: list[int] = []
+    table = Participant.__table__
+    if to_create:
+        result = db.session.execute(insert(table).returning(table.c.id, sort_by_parameter_order=True), to_create)
+        ids = [r[0] for r in result]
+    episodes = []
+    for row, owner in zip(rows, owners):
+        values = {c: None if c in ("custody_start", "expected_release_date", "release_date") else ""
+                  for c in _EPISODE_COLUMNS}
+        values.update({k: v for k, v in _episode_values(row, present).items()})
+        episodes.append({**values, "participant_id": ids[owner[1]] if isinstance(owner, tuple) else owner,
+                         "facility_id": facility.id, "booking_id": row["booking_id"], "release_inferred": False,
+                         "is_voided": False, "version": 1, "created_at": now, "updated_at": now})
+    db.session.execute(insert(CustodyEpisode.__table__), episodes)
+    return [row["booking_id"] for row in rows]
+
+
+def _apply_updates(episode_updates, person_updates, now) -> None:
+    if episode_updates:
+        t = CustodyEpisode.__table__
+        db.session.execute(
+            update(t).where(t.c.id == bindparam("_id")).values(
+                {**{c: bindparam(f"v_{c}") for c in _EPISODE_COLUMNS}, "updated_at": now, "version": t.c.version + 1}),
+            [{"_id": old["id"], **{f"v_{c}": values[c] for c in _EPISODE_COLUMNS}} for old, values in episode_updates],
+        )
+    if person_updates:
+        t = Participant.__table__
+        columns = (*_PERSON_COLUMNS, "search_name")
+        db.session.execute(
+            update(t).where(t.c.id == bindparam("_id")).values(
+                {**{c: bindparam(f"v_{c}") for c in columns}, "updated_at": now, "version": t.c.version + 1}),
+            [{"_id": pid, **{f"v_{c}": values[c] for c in columns}} for pid, (_, values) in person_updates.items()],
+        )
+
+
+def saved_mappings(facility_ids: list[int] | None) -> list[RosterMapping]:
+    """The mappings saved for these facilities (all of them for None)."""
+    stmt = select(RosterMapping).join(Facility).order_by(Facility.code, RosterMapping.name)
+    if facility_ids is not None:
+        stmt = stmt.where(RosterMapping.facility_id.in_(facility_ids))
+    return list(db.session.scalars(stmt))
+
+
+def bundled_mapping_names() -> list[str]:
+    """The example mappings shipped in docs/mappings (usable by name from any facility)."""
+    return sorted(path.stem for path in MAPPINGS_DIR.glob("*.toml")) if MAPPINGS_DIR.is_dir() else []
+
+
+def bundled_mapping_text(name: str) -> str:
+    if name not in bundled_mapping_names():
+        return ""
+    return (MAPPINGS_DIR / f"{name}.toml").read_text(encoding="utf-8")
