@@ -60,19 +60,11 @@ def test_upload_fix_import_search_screen_and_see_flags(page, a11y, sign_in):
     a11y(page, "record with flags")
 
 
-def test_registry_pages_fit_a_320px_screen(browser, base_url, a11y):
-    from tests.e2e.conftest import E2E_PASSWORD
-
+def test_registry_pages_fit_a_320px_screen(browser, base_url, a11y, sign_in):
     context = browser.new_context(base_url=base_url, viewport={"width": 320, "height": 640})
     page = context.new_page()
     try:
-        page.goto("/login")
-        a11y(page)
-        page.get_by_label("Email").fill("manager@demo.test")
-        page.get_by_label("Password").fill(E2E_PASSWORD)
-        page.get_by_role("button", name="Sign in").click()
-        page.wait_for_load_state("load")
-        a11y(page)
+        sign_in(page, "manager@demo.test")
         for path in ("/participants/", "/participants/import"):
             page.goto(path)
             a11y(page)
