@@ -131,6 +131,8 @@ def restore_command(file, force):
 COMMANDS = [create_user_command, create_facility_command, demo_command, backup_command, restore_command]
 from reentry.participants.cli import import_roster_command  # noqa: E402
 COMMANDS.append(import_roster_command)
+from reentry.documents.cli import packets_command  # noqa: E402
+COMMANDS.append(packets_command)
 
 
 def register_commands(app: Flask) -> None:

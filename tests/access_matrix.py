@@ -63,6 +63,8 @@ MATRIX: dict[str, tuple[str, str, dict]] = {
                                      only("admin", "manager", status=302)),
     "documents.certificate_reissue": ("POST", "/certificates/{certificate_id}/reissue",
                                       only("admin", "manager", "staff", status=302) | {"other_staff": 404}),
+    "documents.participant_packet": ("POST", "/participants/{participant_id}/packet.pdf",
+                                     only("admin", "manager", "staff", status=400) | {"other_staff": 404}),
     "documents.resource_index": ("GET", "/resources/", only("admin", "auditor")),
     "documents.resource_export": ("GET", "/resources/export.csv", only("admin", "auditor")),
     "documents.resource_create": ("GET", "/resources/new", only("admin")),

@@ -83,3 +83,11 @@ class LawForm(FlaskForm):
     as_of = DateField(_l("As of"), validators=[DataRequired()])
     is_verified = BooleanField(_l("Checked against the statute or a vetted source (prints in packets)"))
     submit = SubmitField(_l("Save"))
+
+
+class PrintPacketForm(FlaskForm):
+    """Print one person's release packet (language defaults to theirs)."""
+
+    lang = SelectField(_l("Language"), choices=select_choices([("en", "English"), ("es", "Español")]))
+    large_print = BooleanField(_l("Large print (18 pt)"))
+    submit = SubmitField(_l("Print release packet"))

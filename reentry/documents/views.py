@@ -22,6 +22,7 @@ from reentry.csvutil import csv_response
 from reentry.documents import services
 from reentry.documents.content import resource_type_labels
 from reentry.documents.forms import (
+    PrintPacketForm,
     HotlineForm,
     ImportForm,
     LawForm,
@@ -31,7 +32,7 @@ from reentry.documents.forms import (
 )
 from reentry.documents.models import RESOURCE_TYPES, Certificate, Hotline, Resource
 from reentry.documents.seed import LAW_FIELDS
-from reentry.errors import DomainError
+from reentry.errors import DomainError, NotFound
 from reentry.extensions import db, limiter
 from reentry.forms import apply_domain_error
 from reentry.participants.models import Participant
@@ -82,6 +83,30 @@ def _certificate_or_404(certificate_id: int) -> Certificate:
     elif not can_see_facility(current_user, certificate.facility_id):
         refuse_unseen(current_user, "certificates", certificate.id, certificate.facility_id)
     return certificate
+
+
+@bp.route("/participants/<int:participant_id>/packet.pdf", methods=["POST"])
+@role_required("admin", "manager", "staff")
+def participant_packet(participant_id: int):
+    """One person's release packet as a PDF, from their record (the print is audited)."""
+    from reentry.documents import packets
+    from reentry.participants import services as participant_services
+
+    try:
+        participant = participant_services.get_visible_participant(current_user, participant_id)
+    except NotFound:
+        abort(404)
+    form = PrintPacketForm()
+    if not form.validate_on_submit():
+        abort(400)
+    episode = participant_services.current_episode(
+        participant_services.visible_episodes(current_user, participant))
+    packet = packets.packet_for(participant, episode, form.lang.data)
+    data = services.print_packets(current_user, [packet], facility_id=episode.facility_id if episode else None,
+                                  large_print=form.large_print.data, lang=form.lang.data)
+    db.session.commit()
+    return Response(data, mimetype="application/pdf", headers={
+        "Content-Disposition": f'inline; filename="release-packet-{participant.id}.pdf"'})
 
 
 @bp.route("/certificates/<int:certificate_id>")

@@ -121,6 +121,17 @@ def get_visible_participant(user, participant_id) -> Participant:
     return participant
 
 
+def assess_episode(participant: Participant, episode: CustodyEpisode | None):
+    """The tolerance-loss assessment for a person leaving from this episode (or with no episode)."""
+    from reentry.participants.risk import assess
+
+    return assess(
+        latest_screening(participant.id),
+        (episode.release_date or episode.expected_release_date) if episode else None,
+        episode.custody_start if episode else None,
+    )
+
+
 def latest_screening(participant_id: int) -> ReleaseScreening | None:
     """The most recent release screening of a participant, or None."""
     return db.session.scalar(

@@ -17,6 +17,7 @@ from flask_login import current_user
 from reentry import audit
 from reentry.auth.access import refuse_unseen, role_required
 from reentry.csvutil import csv_response
+from reentry.documents.forms import PrintPacketForm
 from reentry.errors import Conflict, DomainError, NotFound
 from reentry.extensions import db
 from reentry.facilities.services import facility_zone, visible_facilities
@@ -27,7 +28,7 @@ from reentry.participants.forms import (
     VoidForm,
 )
 from reentry.participants.models import Participant, RosterMapping
-from reentry.participants.risk import CITATIONS, assess
+from reentry.participants.risk import CITATIONS
 
 bp = Blueprint("participants", __name__, url_prefix="/participants")
 
@@ -99,15 +100,15 @@ def detail(participant_id: int):
     episodes = services.visible_episodes(current_user, participant)
     episode = services.current_episode(episodes)
     screening = services.latest_screening(participant.id)
-    assessment = assess(screening, episode.release_date or episode.expected_release_date if episode else None,
-                        episode.custody_start if episode else None)
+    assessment = services.assess_episode(participant, episode)
     services.view_participant(current_user, participant)
     db.session.commit()
     return render_template("participants/detail.html", participant=participant, episodes=episodes,
                            screening=screening, assessment=assessment, citations=CITATIONS,
                            screenings=services.screening_history(participant.id),
                            lang="es" if str(get_locale() or "en").startswith("es") else "en",
-                           person_lang=participant.preferred_language)
+                           person_lang=participant.preferred_language,
+                           packet_form=PrintPacketForm(lang=participant.preferred_language))
 
 
 def _person_values(form: ParticipantForm) -> dict:
