@@ -17,6 +17,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from benchmarks.result import report  # noqa: E402
 from reentry import create_app  # noqa: E402
 from reentry.extensions import db  # noqa: E402
 
@@ -66,6 +67,8 @@ def main() -> None:
             print(f"file: {rows} rows, {len(data) / 1e6:.1f} MB")
             elapsed, result = timed_import(facility, data)
             print(f"first import: {result.summary} in {elapsed:.2f} s = {rows / elapsed:,.0f} rows/s")
+            report(f"roster import, {rows:,} new rows (SQLite)", elapsed, "s", 10.0,
+                   note=f"{rows / elapsed:,.0f} rows/s")
             elapsed, result = timed_import(facility, data)
             print(f"same file again: {result.summary} in {elapsed:.2f} s = {rows / elapsed:,.0f} rows/s")
             lines = data.split(b"\r\n")
@@ -96,6 +99,7 @@ def time_searches(facility) -> None:
             runs.append(time.perf_counter() - started)
             db.session.rollback()
         print(f"search by {label}: {total} found, {sorted(runs)[2] * 1000:.0f} ms")
+        report(f"participant search by {label}", sorted(runs)[2] * 1000, "ms")
 
 
 if __name__ == "__main__":

@@ -17,6 +17,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from benchmarks.result import report  # noqa: E402
 from reentry.documents import builders  # noqa: E402
 from reentry.documents.content import PRODUCT_CODES  # noqa: E402
 from reentry.documents.models import RESOURCE_TYPES  # noqa: E402
@@ -85,6 +86,8 @@ def main() -> None:
     print(f"200 packets: {many:.2f} s wall, {statistics.median(batch_cpu):.2f} s CPU, median of "
           f"{len(batches)} (target <= 6 s) {'OK' if many <= 6 else 'SLOW'}; {len(data) // 1024} KiB")
     print(f"load average while measuring: {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
+    report("one release packet", one, "ms", 35, note=f"{statistics.median(single_cpu) * 1000:.1f} ms CPU")
+    report("200 release packets, one PDF", many, "s", 6, note=f"{statistics.median(batch_cpu):.2f} s CPU")
 
 
 if __name__ == "__main__":
