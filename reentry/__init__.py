@@ -61,6 +61,7 @@ def register_blueprints(app: Flask) -> None:
 
     for module in (web, auth_views, user_views, facility_views, audit_views):
         app.register_blueprint(module.bp)
+    from reentry.naloxone.views import bp as naloxone_bp; app.register_blueprint(naloxone_bp)  # noqa: E702
 
 
 def register_error_handlers(app: Flask) -> None:
