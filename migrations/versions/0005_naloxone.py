@@ -11,6 +11,8 @@ import sqlalchemy as sa
 import reentry.database  # noqa: F401  (UTCDateTime in column types)
 from datetime import UTC, datetime
 
+from reentry.naloxone.catalog import seed_rows
+
 
 # revision identifiers, used by Alembic.
 revision = '0005'
@@ -19,59 +21,17 @@ branch_labels = None
 depends_on = None
 
 
-# The catalog every install starts with (../shared/DOMAIN.md section 4). NDCs are as listed there
-# and left unverified: an administrator confirms each against the current label and marks it.
-SEED_PRODUCTS = [
-    # code, name, strength, route, devices per kit, OTC, NDC, min C, max C, storage note,
-    # shelf life months, instructions key
-    ("narcan-4mg", "Narcan nasal spray 4 mg", "4 mg", "nasal", 2, True, "69547-627-02", 2, 25,
-     "Store at 36-77 F (2-25 C). Do not freeze. Avoid above 104 F (40 C). Protect from light.",
-     48, "nasal-4mg"),
-    ("naloxone-4mg-generic", "Naloxone HCl nasal spray 4 mg (generic)", "4 mg", "nasal", 2, True,
-     "0480-3478-68", 2, 25,
-     "Most generics: 36-77 F (2-25 C), do not freeze, protect from light; Teva: below 77 F. "
-     "Check the label of the make you hold (BluePoint NDC 68001-645-45).", None, "nasal-4mg"),
-    ("rivive-3mg", "RiVive nasal spray 3 mg", "3 mg", "nasal", 2, True, None, None, None,
-     "Package size and storage not verified: check the label.", None, "nasal-3mg"),
-    ("kloxxado-8mg", "Kloxxado nasal spray 8 mg", "8 mg", "nasal", 2, False, "59467-679-01", None, None,
-     "Check the label for storage.", None, "nasal-8mg"),
-    ("zimhi-5mg", "Zimhi prefilled syringe 5 mg/0.5 mL", "5 mg/0.5 mL", "IM/SC", 2, False,
-     "84571-140-02", None, None, "Also sold as 1 syringe (-11). Check the label for storage.", None,
-     "zimhi-syringe"),
-    ("naloxone-0.4mg-vial", "Naloxone HCl vial 0.4 mg/mL (1 mL)", "0.4 mg/mL", "IM", 2, False, None,
-     None, None, "Kits of vials and syringes vary; count devices per kit as packed. "
-     "Check the label for storage.", None, "vial-im"),
-]
-SEED_FUNDING_SOURCES = [
-    ("state-program", "State naloxone distribution program", "state_program"),
-    ("federal-grant", "Federal grant", "federal_grant"),
-    ("purchased", "Purchased by the facility", "purchased"),
-    ("donated", "Donated", "donated"),
-]
-
-
 def seed():
+    """The starting catalog (reentry/naloxone/catalog.py), inserted with plain table objects."""
     now = datetime.now(UTC)
-    products = sa.table(
-        "naloxone_products", *(sa.column(name) for name in (
-            "code", "name", "strength", "route", "devices_per_kit", "is_otc", "ndc", "is_ndc_verified",
-            "storage_min_c", "storage_max_c", "storage_note", "shelf_life_months", "instructions_key",
-            "is_active")),
-        sa.column("created_at", reentry.database.UTCDateTime()),
-        sa.column("updated_at", reentry.database.UTCDateTime()),
-    )
-    op.bulk_insert(products, [
-        dict(code=code, name=name, strength=strength, route=route, devices_per_kit=devices, is_otc=otc,
-             ndc=ndc, is_ndc_verified=False, storage_min_c=low, storage_max_c=high, storage_note=note,
-             shelf_life_months=shelf, instructions_key=key, is_active=True, created_at=now,
-             updated_at=now)
-        for code, name, strength, route, devices, otc, ndc, low, high, note, shelf, key in SEED_PRODUCTS
-    ])
-    funding = sa.table("naloxone_funding_sources", sa.column("code"), sa.column("name"),
-                       sa.column("kind"), sa.column("is_active"),
-                       sa.column("created_at", reentry.database.UTCDateTime()))
-    op.bulk_insert(funding, [dict(code=code, name=name, kind=kind, is_active=True, created_at=now)
-                             for code, name, kind in SEED_FUNDING_SOURCES])
+    products, funding = seed_rows()
+    stamp = lambda rows, *cols: [dict(row, **{col: now for col in cols}) for row in rows]  # noqa: E731
+    columns = lambda rows, *extra: [sa.column(name) for name in rows[0]] + [  # noqa: E731
+        sa.column(name, reentry.database.UTCDateTime()) for name in extra]
+    op.bulk_insert(sa.table("naloxone_products", *columns(products, "created_at", "updated_at")),
+                   stamp(products, "created_at", "updated_at"))
+    op.bulk_insert(sa.table("naloxone_funding_sources", *columns(funding, "created_at")),
+                   stamp(funding, "created_at"))
 
 
 def upgrade():
