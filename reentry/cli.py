@@ -129,6 +129,7 @@ def restore_command(file, force):
 
 
 COMMANDS = [create_user_command, create_facility_command, demo_command, backup_command, restore_command]
+from reentry.naloxone.cli import import_distributions_command; COMMANDS.append(import_distributions_command)  # noqa: E402,E702,I001
 
 
 def register_commands(app: Flask) -> None:
