@@ -68,6 +68,7 @@ def load_core_demo(password: str) -> list[str]:
 
 # Each step takes the demo password and returns lines to print. Features append theirs.
 DEMO_STEPS = [load_core_demo]
+from reentry.naloxone.demo import load_naloxone_demo; DEMO_STEPS.append(load_naloxone_demo)  # noqa: E402,E702,I001
 
 
 def load_demo(given_password: str | None, instance_path: str) -> list[str]:
