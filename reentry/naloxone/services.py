@@ -321,11 +321,12 @@ def _move(actor, lot: Lot, kind: str, quantity: int, *, reason: str = "", counte
     return movement
 
 
-def _take_out(actor, lot: Lot, quantity: int, kind: str, **kwargs) -> StockMovement:
+def _take_out(actor, lot: Lot, quantity: int, kind: str, *, locked: bool = False, **kwargs) -> StockMovement:
     """Lock, sum, refuse if it would go below zero, then write the negative movement."""
     if quantity < 1:
         raise DomainError("Number of kits must be at least 1.", field="kits")
-    _lock_lot(lot)
+    if not locked:
+        _lock_lot(lot)
     on_hand = lot_stock(lot.id)
     if quantity > on_hand:
         raise OutOfStock(
@@ -703,7 +704,7 @@ def record_kit_event(actor, facility: Facility, details: KitDetails, *, token: s
             raise
         return existing, False
     if event.is_given:
-        _take_out(actor, details.lot, details.kits, "distribute", kit_event_id=event.id,
+        _take_out(actor, details.lot, details.kits, "distribute", locked=True, kit_event_id=event.id,
                   occurred_at=details.occurred_at)
         db.session.flush()
     audit.record(actor, "kit_event.create", "naloxone_kit_events", event.id, facility_id=facility.id,

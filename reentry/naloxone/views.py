@@ -107,8 +107,10 @@ def worklist(code: str):
     audit.record(current_user, "naloxone.worklist.view", "facilities", facility.id, facility_id=facility.id,
                  changes={"rows": len(worklist.expected) + len(worklist.recently_released)
                           + len(worklist.in_custody)})
+    # Render first: committing expires every loaded row, and 500 reloads would cost ~0.5 s.
+    page = render_template("naloxone/worklist.html", facility=facility, worklist=worklist)
     db.session.commit()
-    return render_template("naloxone/worklist.html", facility=facility, worklist=worklist)
+    return page
 
 
 # --- kit events -------------------------------------------------------------------------------
