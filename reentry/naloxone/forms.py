@@ -67,6 +67,7 @@ def _count(label):
 
 class KitEventForm(FlaskForm):
     token = HiddenField()
+    version = HiddenField()  # corrections: refused if someone else saved the record first
     occurred_at = DateTimeLocalField(_l("Date and time"), format="%Y-%m-%dT%H:%M", validators=[DataRequired()],
                                      description=_l("Facility local time."))
     context = SelectField(_l("Where"), choices=select_choices(CONTEXT_LABELS), default="release")

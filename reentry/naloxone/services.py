@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 
 from reentry import audit
 from reentry.database import utcnow
-from reentry.errors import DomainError, NotFound
+from reentry.errors import Conflict, DomainError, NotFound
 from reentry.extensions import db
 from reentry.facilities.models import Facility
 from reentry.naloxone.models import (
@@ -745,10 +745,13 @@ def _return_stock(actor, event: KitEvent, reason: str) -> None:
         _move(actor, event.lot, "return", event.kits, reason=reason, kit_event_id=event.id)
 
 
-def correct_kit_event(actor, event: KitEvent, details: KitDetails) -> KitEvent:
+def correct_kit_event(actor, event: KitEvent, details: KitDetails, expected_version: int | None = None) -> KitEvent:
     """A correction: an audited edit. Stock follows: the old kits go back, the new ones go out."""
     if event.is_voided:
         raise DomainError("A voided record cannot be corrected.")
+    if expected_version is not None and expected_version != event.version:
+        raise Conflict("Someone else changed this record while you were editing. "
+                       "Reload it to see their change, then correct it again.")
     facility = event.facility
     details.product = details.product or (None if details.lot else event.product)
     product = _validate_kit(facility, details, historical=event.is_historical)

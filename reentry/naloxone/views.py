@@ -20,7 +20,7 @@ from reentry.errors import DomainError
 from reentry.extensions import db
 from reentry.facilities.models import Facility
 from reentry.facilities.services import visible_facilities
-from reentry.forms import apply_domain_error, select_choices
+from reentry.forms import EmptyForm, apply_domain_error, select_choices
 from reentry.naloxone import forms as f
 from reentry.naloxone import services
 from reentry.naloxone.models import (
@@ -61,7 +61,8 @@ def _visible(obj):
     return obj
 
 
-def _to_utc(facility: Facility, local: datetime) -> datetime:
+def _localize(facility: Facility, local: datetime) -> datetime:
+    """A form's wall-clock time, read in the facility's zone (stored as UTC by the column type)."""
     return local.replace(tzinfo=ZoneInfo(facility.timezone))
 
 
@@ -117,7 +118,7 @@ def worklist(code: str):
 
 def _kit_details(facility: Facility, form: f.KitEventForm) -> services.KitDetails:
     return services.KitDetails(
-        occurred_at=_to_utc(facility, form.occurred_at.data), context=form.context.data,
+        occurred_at=_localize(facility, form.occurred_at.data), context=form.context.data,
         outcome=form.outcome.data, recipient_type=form.recipient_type.data, kits=form.kits.data,
         lot=_chosen_lot(facility, form.lot.data), decline_reason=form.decline_reason.data or None,
         decline_other=form.decline_other.data or "", supply=form.supply.data,
@@ -186,7 +187,7 @@ def kit_bulk(code: str):
         try:
             events = services.record_bulk_distribution(
                 current_user, facility, token=form.token.data,
-                occurred_at=_to_utc(facility, form.occurred_at.data), context=form.context.data,
+                occurred_at=_localize(facility, form.occurred_at.data), context=form.context.data,
                 lot=_chosen_lot(facility, form.lot.data),
                 counts={r: getattr(form, r).data or 0 for r in ("participant", "family", "staff", "community")})
         except DomainError as error:
@@ -237,13 +238,15 @@ def kit_edit(event_id: int):
     form.lot.choices = choices
     form.submit.label.text = _("Save correction")
     if request.method == "GET":
+        form.version.data = str(event.version)
         form.occurred_at.data = event.occurred_at.astimezone(ZoneInfo(facility.timezone)).replace(tzinfo=None)
         form.lot.data = str(event.lot_id or "")
         form.decline_reason.data = event.decline_reason or ""
         form.repeat_reason.data = event.repeat_reason or ""
     if form.validate_on_submit():
         try:
-            services.correct_kit_event(current_user, event, _kit_details(facility, form))
+            services.correct_kit_event(current_user, event, _kit_details(facility, form),
+                                       expected_version=int(form.version.data or 0))
         except DomainError as error:
             db.session.rollback()
             apply_domain_error(form, error)
@@ -295,6 +298,18 @@ def kit_pickup(event_id: int):
 
 # --- reversal / use reports -------------------------------------------------------------------
 
+def _participant_here(facility: Facility, value: str | None) -> Participant | None:
+    """The participant named by a hidden field, only if they have a booking at this facility."""
+    if not (value or "").isdigit():
+        return None
+    person = db.session.scalar(
+        select(Participant).join(CustodyEpisode, CustodyEpisode.participant_id == Participant.id)
+        .where(Participant.id == int(value), CustodyEpisode.facility_id == facility.id).limit(1))
+    if person is None:
+        abort(404)
+    return person
+
+
 @bp.route("/<code>/reversals/new", methods=["GET", "POST"])
 @role_required(*WRITERS)
 def reversal_create(code: str):
@@ -316,8 +331,7 @@ def reversal_create(code: str):
             kit = db.session.get(KitEvent, int(form.kit_event.data)) if (form.kit_event.data or "").isdigit() else None
             if kit is not None:
                 _visible(kit)
-            person = (db.session.get(Participant, int(form.participant.data))
-                      if (form.participant.data or "").isdigit() else None)
+            person = _participant_here(facility, form.participant.data)
             product = db.session.get(Product, int(form.product.data)) if (form.product.data or "").isdigit() else None
             details = services.ReversalDetails(
                 occurred_on=form.occurred_on.data, reporter_type=form.reporter_type.data,
@@ -604,8 +618,6 @@ def _product_values(form: f.ProductForm) -> dict:
 @login_required
 def products():
     """The product catalog (retired products listed last)."""
-    from reentry.forms import EmptyForm
-
     return render_template("naloxone/products.html", products=services.all_products(), button_form=EmptyForm())
 
 
@@ -633,8 +645,6 @@ def product_edit(product_id: int | None = None):
 @role_required("admin")
 def product_retire(product_id: int):
     """Retire a product from new records (history keeps it), or bring it back."""
-    from reentry.forms import EmptyForm
-
     product = db.session.get(Product, product_id) or abort(404)
     if EmptyForm().validate_on_submit():
         services.set_product_active(current_user, product, not product.is_active)

@@ -190,3 +190,30 @@ def test_receive_a_lot_with_csrf_on(database_url, app):
     assert (lot.lot_number, on_hand) == ("CSRF1", 12)
     with csrf_app.app_context():
         db.engine.dispose()
+
+
+def test_a_stale_correction_is_refused(app, client, staff, facility, make_lot):
+    lot = make_lot(quantity=5)
+    event, _ = services.record_kit_event(None, facility, kit(lot), token=services.new_token())
+    db.session.commit()
+    form = {"version": str(event.version), "occurred_at": services.facility_today(facility).isoformat() + "T00:01",
+            "context": "release", "outcome": "handed", "lot": str(lot.id), "kits": "2",
+            "recipient_type": "participant", "supply": "first", "decline_reason": "", "repeat_reason": ""}
+    assert client.post(f"/naloxone/kits/{event.id}/edit", data=form).status_code == 302
+    assert event.kits == 2 and services.lot_stock(lot.id) == 3
+    stale = client.post(f"/naloxone/kits/{event.id}/edit", data={**form, "kits": "4"})
+    assert stale.status_code == 200 and "Someone else changed this record" in stale.get_data(as_text=True)
+    db.session.refresh(event)
+    assert event.kits == 2 and services.lot_stock(lot.id) == 3
+
+
+def test_a_use_report_cannot_name_a_participant_from_elsewhere(app, client, staff, facility, make_facility,
+                                                               make_episode):
+    stranger = make_episode(at=make_facility("ELSEWHERE"))
+    response = client.post(f"/naloxone/{facility.code}/reversals/new", data={
+        "token": services.new_token(), "participant": str(stranger.participant_id),
+        "occurred_on": date.today().isoformat(), "reporter_type": "participant", "location_type": "home",
+        "giver_type": "participant", "product": "", "doses_used": "1", "outcome": "survived",
+        "age_band": "unknown", "naloxone_source": "unknown"})
+    assert response.status_code == 404
+    assert db.session.scalar(select(func.count(ReversalReport.id))) == 0
