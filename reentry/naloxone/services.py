@@ -816,6 +816,13 @@ def facility_kit_events(facility: Facility, limit: int = 100, include_voided: bo
     return list(db.session.scalars(stmt.order_by(KitEvent.occurred_at.desc(), KitEvent.id.desc()).limit(limit)))
 
 
+def has_earlier_kit(participant_id: int) -> bool:
+    """Whether this person was given a kit before (the form then suggests "repeat")."""
+    return db.session.scalar(select(KitEvent.id).where(
+        KitEvent.participant_id == participant_id, KitEvent.outcome.in_(GIVEN_OUTCOMES),
+        KitEvent.is_voided.is_(False)).limit(1)) is not None
+
+
 def participant_kit_events(participant_id: int) -> list[KitEvent]:
     return list(db.session.scalars(
         select(KitEvent).where(KitEvent.participant_id == participant_id)

@@ -152,6 +152,8 @@ def kit_create(code: str):
             form.recipient_type.data = "community"
             form.context.data = "community"
         else:
+            if services.has_earlier_kit(episode.participant_id):
+                form.supply.data = "repeat"
             audit.record(current_user, "participant.view", "participants", episode.participant_id,
                          facility_id=facility.id, changes={"page": "naloxone.kit_create"})
             db.session.commit()

@@ -92,7 +92,9 @@ def test_repeat_for_used_offers_the_reversal_form_prefilled(app, client, staff, 
                                            token=services.new_token(), episode=episode)
     db.session.commit()
     url = f"/naloxone/{facility.code}/kits/new?episode={episode.id}"
-    token = _token(client.get(url).get_data(as_text=True))
+    page = client.get(url).get_data(as_text=True)
+    assert '<option selected value="repeat">' in page  # a kit was given before: suggested as repeat
+    token = _token(page)
     response = client.post(url, data={
         "token": token, "occurred_at": services.facility_today(facility).isoformat() + "T00:01",
         "context": "community", "outcome": "handed", "lot": str(lot.id), "kits": "1",
