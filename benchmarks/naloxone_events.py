@@ -93,6 +93,8 @@ def main() -> None:
             services.record_kit_event(actor, fac, details, token=services.new_token(),
                                       episode=db.session.get(CustodyEpisode, episode_ids[n % len(episode_ids)]))
             db.session.commit()
+            if (n + 1) % 2000 == 0:
+                print(f"  {n + 1} events, {(n + 1) / (time.perf_counter() - start):,.0f} events/s so far", flush=True)
         elapsed = time.perf_counter() - start
         count = db.session.scalar(db.select(db.func.count(KitEvent.id)))
         print(f"engine: {db.engine.dialect.name}")

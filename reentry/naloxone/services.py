@@ -554,10 +554,11 @@ def facility_alerts(facility: Facility, today: date | None = None) -> Alerts:
     lots = facility_lots(facility)
     days = stock_minimum_days(facility)
     since = utcnow() - timedelta(days=USE_WINDOW_DAYS)
+    # Kits given, less those given back by a void or correction.
     used = dict(db.session.execute(
         select(Lot.product_id, func.sum(-StockMovement.quantity))
         .join(Lot, StockMovement.lot_id == Lot.id)
-        .where(Lot.facility_id == facility.id, StockMovement.kind == "distribute",
+        .where(Lot.facility_id == facility.id, StockMovement.kind.in_(("distribute", "return")),
                StockMovement.occurred_at >= since)
         .group_by(Lot.product_id)).all())
     usable: dict[int, int] = {}
