@@ -72,9 +72,6 @@ class KitEventForm(FlaskForm):
                                      description=_l("Facility local time."))
     context = SelectField(_l("Where"), choices=select_choices(CONTEXT_LABELS), default="release")
     outcome = SelectField(_l("What happened"), choices=select_choices(OUTCOME_LABELS), default="handed")
-    decline_reason = SelectField(_l("Why it was declined"), choices=select_choices([BLANK, *DECLINE_LABELS]),
-                                 description=_l("Only for a declined kit."))
-    decline_other = StringField(_l("Other reason"), validators=[Length(max=500)])
     lot = SelectField(_l("Lot"), description=_l("Earliest expiry first. Leave empty for a declined kit."))
     kits = IntegerField(_l("Number of kits"), validators=[InputRequired(), NumberRange(min=1, max=500)], default=1)
     recipient_type = SelectField(_l("Who received it"), choices=select_choices(RECIPIENT_LABELS),
@@ -82,6 +79,9 @@ class KitEventForm(FlaskForm):
     supply = SelectField(_l("First or repeat kit"), choices=select_choices(SUPPLY_LABELS), default="first")
     repeat_reason = SelectField(_l("Why a repeat kit"), choices=select_choices([BLANK, *REPEAT_LABELS]),
                                 description=_l("If the last kit was used, you can record that use next."))
+    decline_reason = SelectField(_l("Why it was declined"), choices=select_choices([BLANK, *DECLINE_LABELS]),
+                                 description=_l("Only for a declined kit."))
+    decline_other = StringField(_l("Other reason"), validators=[Length(max=500)])
     submit = SubmitField(_l("Save kit record"))
 
 

@@ -43,7 +43,9 @@ def test_staff_records_a_decline_with_its_reason(page, a11y, sign_in):
     _open_worklist(page, a11y)
     page.get_by_role("link", name=re.compile("^Record kit for ")).last.click()
     a11y(page)
+    expect(page.get_by_label("Why it was declined")).to_be_hidden()  # asked only for a decline
     page.get_by_label("What happened").select_option("declined")
+    expect(page.get_by_label("Why it was declined")).to_be_visible()
     page.get_by_role("button", name="Save kit record").click()
     expect(page.get_by_role("alert")).to_contain_text("Choose why the kit was declined.")
     a11y(page, "form with errors")
