@@ -328,6 +328,10 @@ def reversal_create(code: str):
         if source_event is not None:
             for key, value in services.reversal_prefill(source_event).items():
                 getattr(form, key).data = value if key == "occurred_on" else str(value)
+        elif request.args.get("participant"):
+            person = _participant_here(facility, request.args.get("participant"))
+            form.participant.data = str(person.id)
+            form.county.data, form.zip_code.data = person.destination_county, person.destination_zip
     if form.validate_on_submit():
         try:
             kit = db.session.get(KitEvent, int(form.kit_event.data)) if (form.kit_event.data or "").isdigit() else None
@@ -353,7 +357,7 @@ def reversal_create(code: str):
         else:
             db.session.commit()
             flash(_("Use report saved.") if created else _("This report was already saved."), "success")
-            return redirect(url_for("naloxone.reversal_index", code=facility.code))
+            return redirect(url_for("naloxone.reversal_detail", report_id=report.id))
     return render_template("naloxone/reversal_form.html", form=form, facility=facility, source_event=source_event)
 
 
@@ -363,7 +367,19 @@ def reversal_index(code: str):
     """Naloxone uses reported back to this facility's program."""
     facility = _facility(code)
     return render_template("naloxone/reversal_index.html", facility=facility,
-                           reports=services.facility_reversals(facility), void_form=f.VoidForm())
+                           reports=services.facility_reversals(facility))
+
+
+@bp.route("/reversals/<int:report_id>")
+@role_required(*ALL_ROLES)
+def reversal_detail(report_id: int):
+    """One use report, every answer, with the void action."""
+    report = _visible(db.session.get(ReversalReport, report_id))
+    if report.participant_id:
+        audit.record(current_user, "participant.view", "participants", report.participant_id,
+                     facility_id=report.facility_id, changes={"page": "naloxone.reversal_detail", "report": report.id})
+        db.session.commit()
+    return render_template("naloxone/reversal_detail.html", report=report, void_form=f.VoidForm())
 
 
 @bp.route("/reversals/<int:report_id>/void", methods=["POST"])
@@ -381,7 +397,9 @@ def reversal_void(report_id: int):
         else:
             db.session.commit()
             flash(_("Report voided."), "success")
-    return redirect(url_for("naloxone.reversal_index", code=report.facility.code))
+    else:
+        flash(_("Give the reason for voiding this report."), "error")
+    return redirect(url_for("naloxone.reversal_detail", report_id=report.id))
 
 
 # --- inventory --------------------------------------------------------------------------------

@@ -113,6 +113,10 @@ def test_repeat_for_used_offers_the_reversal_form_prefilled(app, client, staff, 
         "outcome": "survived", "age_band": "25_34", "gender": "woman", "naloxone_source": "our_kit"})
     assert saved.status_code == 302
     report = db.session.scalar(select(ReversalReport))
+    assert saved.location == f"/naloxone/reversals/{report.id}"
+    assert "lot " + lot.lot_number in client.get(saved.location).get_data(as_text=True)
+    assert client.post(f"/naloxone/reversals/{report.id}/void", data={"reason": "duplicate"}).status_code == 302
+    assert report.is_voided and report.void_reason == "duplicate"
     assert (report.kit_event_id, report.lot_id, report.doses_used, report.giver_type) == (earlier.id, lot.id, 2, "family")
 
 
@@ -141,7 +145,8 @@ def test_every_page_renders(app, client, login_as, facility, make_lot, make_epis
                 f"/naloxone/{code}/inventory", f"/naloxone/{code}/lots/receive", f"/naloxone/lots/{lot.id}",
                 f"/naloxone/lots/{lot.id}/recall-list", f"/naloxone/{code}/locations",
                 f"/naloxone/locations/{location.id}/check", f"/naloxone/{code}/alerts",
-                f"/naloxone/{code}/reversals", f"/naloxone/{code}/reversals/new", "/naloxone/products",
+                f"/naloxone/{code}/reversals", f"/naloxone/{code}/reversals/new",
+                f"/naloxone/{code}/reversals/new?participant={event.participant_id}", "/naloxone/products",
                 "/naloxone/products/new", "/naloxone/funding"):
         assert client.get(url).status_code == 200, url
 
