@@ -79,6 +79,14 @@ def _lot_choices(facility: Facility, blank: bool = True):
     return select_choices(pairs)
 
 
+def _audit_participant_view(participant_id: int | None, facility_id: int, page: str, **details) -> None:
+    """A page that shows a participant's record writes a "participant.view" audit row."""
+    if participant_id is not None:
+        audit.record(current_user, "participant.view", "participants", participant_id, facility_id=facility_id,
+                     changes={"page": page, **details})
+        db.session.commit()
+
+
 def _chosen_lot(facility: Facility, value) -> Lot | None:
     if not value:
         return None
@@ -154,9 +162,7 @@ def kit_create(code: str):
         else:
             if services.has_earlier_kit(episode.participant_id):
                 form.supply.data = "repeat"
-            audit.record(current_user, "participant.view", "participants", episode.participant_id,
-                         facility_id=facility.id, changes={"page": "naloxone.kit_create"})
-            db.session.commit()
+            _audit_participant_view(episode.participant_id, facility.id, "naloxone.kit_create")
     if form.validate_on_submit():
         existing = services.find_kit_event_by_token(form.token.data or "")
         if existing is not None:
@@ -216,10 +222,7 @@ def kit_index(code: str):
 def kit_detail(event_id: int):
     """One kit record, with correction, void and pickup actions."""
     event = _visible(db.session.get(KitEvent, event_id))
-    if event.participant_id:
-        audit.record(current_user, "participant.view", "participants", event.participant_id,
-                     facility_id=event.facility_id, changes={"page": "naloxone.kit_detail", "kit_event": event.id})
-        db.session.commit()
+    _audit_participant_view(event.participant_id, event.facility_id, "naloxone.kit_detail", kit_event=event.id)
     reversals = db.session.scalars(select(ReversalReport).where(ReversalReport.kit_event_id == event.id)).all()
     return render_template("naloxone/kit_detail.html", event=event, void_form=f.VoidForm(prefix="void"),
                            pickup_form=f.PickupForm(prefix="pickup"), reversals=reversals)
@@ -375,10 +378,7 @@ def reversal_index(code: str):
 def reversal_detail(report_id: int):
     """One use report, every answer, with the void action."""
     report = _visible(db.session.get(ReversalReport, report_id))
-    if report.participant_id:
-        audit.record(current_user, "participant.view", "participants", report.participant_id,
-                     facility_id=report.facility_id, changes={"page": "naloxone.reversal_detail", "report": report.id})
-        db.session.commit()
+    _audit_participant_view(report.participant_id, report.facility_id, "naloxone.reversal_detail", report=report.id)
     return render_template("naloxone/reversal_detail.html", report=report, void_form=f.VoidForm())
 
 

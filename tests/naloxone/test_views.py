@@ -224,3 +224,17 @@ def test_a_use_report_cannot_name_a_participant_from_elsewhere(app, client, staf
         "age_band": "unknown", "naloxone_source": "unknown"})
     assert response.status_code == 404
     assert db.session.scalar(select(func.count(ReversalReport.id))) == 0
+
+
+def test_pages_showing_a_participant_write_a_view_audit_row(app, client, staff, facility, make_lot, make_episode):
+    lot = make_lot()
+    episode = make_episode()
+    event, _ = services.record_kit_event(None, facility, kit(lot), token=services.new_token(), episode=episode)
+    anonymous, _ = services.record_kit_event(None, facility, kit(lot, recipient_type="community"),
+                                             token=services.new_token())
+    db.session.commit()
+    client.get(f"/naloxone/{facility.code}/kits/new?episode={episode.id}")
+    client.get(f"/naloxone/kits/{event.id}")
+    client.get(f"/naloxone/kits/{anonymous.id}")
+    rows = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "participant.view")).all()
+    assert [(r.entity_id, r.actor_id) for r in rows] == [(str(episode.participant_id), staff.id)] * 2
