@@ -61,7 +61,10 @@ def test_two_staff_giving_the_last_kit_at_once_give_one(app, make_lot, make_epis
     assert db.session.scalar(select(func.count(KitEvent.id)).where(KitEvent.facility_id == facility_id)) == 1
 
 
-def test_a_double_click_makes_one_record(app, make_lot, make_episode):
+@pytest.mark.parametrize("outcome", ["handed", "declined"])
+def test_a_double_click_makes_one_record(app, make_lot, make_episode, outcome):
+    """Two submits of one form at the same moment: one row. A given kit meets at the lot lock; a
+    declined one (no lot) at the UNIQUE token, whose loser finds the winner's row."""
     lot = make_lot(quantity=5)
     lot_id, episode_id = lot.id, make_episode().id
     token = services.new_token()
@@ -69,7 +72,8 @@ def test_a_double_click_makes_one_record(app, make_lot, make_episode):
 
     def submit(_i):
         fresh = db.session.get(Lot, lot_id)
-        event, created = services.record_kit_event(None, fresh.facility, kit(fresh), token=token,
+        details = kit(fresh) if outcome == "handed" else kit(None, outcome="declined", decline_reason="has_kit")
+        event, created = services.record_kit_event(None, fresh.facility, details, token=token,
                                                    episode=db.session.get(CustodyEpisode, episode_id))
         return event.id, created
 
@@ -78,7 +82,7 @@ def test_a_double_click_makes_one_record(app, make_lot, make_episode):
     assert results[0][0] == results[1][0]
     assert sorted(created for _, created in results) == [False, True]
     assert db.session.scalar(select(func.count(KitEvent.id))) == 1
-    assert services.lot_stock(lot_id) == 4
+    assert services.lot_stock(lot_id) == (4 if outcome == "handed" else 5)
 
 
 def test_a_resubmitted_declined_form_makes_one_record(app, facility, make_episode):
