@@ -12,6 +12,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
+from sqlalchemy.orm.exc import StaleDataError
 
 from reentry import audit
 from reentry.auth.access import can_see_facility, role_required
@@ -252,11 +253,16 @@ def kit_edit(event_id: int):
         try:
             services.correct_kit_event(current_user, event, _kit_details(facility, form),
                                        expected_version=int(form.version.data or 0))
+            db.session.commit()
         except DomainError as error:
             db.session.rollback()
             apply_domain_error(form, error)
+        except StaleDataError:
+            # Two corrections sent at the same moment: the version column let only one through.
+            db.session.rollback()
+            form.form_errors.append(_("Someone else changed this record while you were editing. "
+                                      "Reload it to see their change, then correct it again."))
         else:
-            db.session.commit()
             flash(_("Correction saved."), "success")
             return redirect(url_for("naloxone.kit_detail", event_id=event.id))
     return render_template("naloxone/kit_form.html", form=form, facility=facility, episode=event.episode,

@@ -238,3 +238,26 @@ def test_pages_showing_a_participant_write_a_view_audit_row(app, client, staff, 
     client.get(f"/naloxone/kits/{anonymous.id}")
     rows = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "participant.view")).all()
     assert [(r.entity_id, r.actor_id) for r in rows] == [(str(episode.participant_id), staff.id)] * 2
+
+
+def test_two_corrections_at_once_one_is_refused_not_a_500(app, client, staff, facility, make_lot, monkeypatch):
+    from sqlalchemy import text
+
+    lot = make_lot(quantity=5)
+    event, _ = services.record_kit_event(None, facility, kit(lot), token=services.new_token())
+    db.session.commit()
+    original = services.correct_kit_event
+
+    def other_person_saves_first(actor, event, details, expected_version=None):
+        # The other correction commits between our version check and our UPDATE.
+        db.session.execute(text("UPDATE naloxone_kit_events SET version = version + 1 WHERE id = :id"),
+                           {"id": event.id})
+        return original(actor, event, details, expected_version=None)
+
+    monkeypatch.setattr(services, "correct_kit_event", other_person_saves_first)
+    page = client.post(f"/naloxone/kits/{event.id}/edit", data={
+        "version": str(event.version), "occurred_at": services.facility_today(facility).isoformat() + "T00:01",
+        "context": "release", "outcome": "handed", "lot": str(lot.id), "kits": "3",
+        "recipient_type": "participant", "supply": "first", "decline_reason": "", "repeat_reason": ""})
+    assert page.status_code == 200 and "Someone else changed this record" in page.get_data(as_text=True)
+    assert services.lot_stock(lot.id) == 4
