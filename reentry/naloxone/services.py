@@ -810,11 +810,11 @@ def record_property_pickup(actor, event: KitEvent, picked_up: bool) -> KitEvent:
     return event
 
 
-def facility_kit_events(facility: Facility, limit: int = 100, include_voided: bool = True) -> list[KitEvent]:
-    stmt = select(KitEvent).where(KitEvent.facility_id == facility.id)
-    if not include_voided:
-        stmt = stmt.where(KitEvent.is_voided.is_(False))
-    return list(db.session.scalars(stmt.order_by(KitEvent.occurred_at.desc(), KitEvent.id.desc()).limit(limit)))
+def facility_kit_events(facility: Facility, limit: int = 100, offset: int = 0) -> list[KitEvent]:
+    """A page of the facility's kit records, newest first (voided ones included and marked)."""
+    return list(db.session.scalars(
+        select(KitEvent).where(KitEvent.facility_id == facility.id)
+        .order_by(KitEvent.occurred_at.desc(), KitEvent.id.desc()).limit(limit).offset(offset)))
 
 
 def has_earlier_kit(participant_id: int) -> bool:

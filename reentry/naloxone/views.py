@@ -34,6 +34,7 @@ bp = Blueprint("naloxone", __name__, url_prefix="/naloxone")
 
 ALL_ROLES = ("admin", "manager", "staff", "auditor")
 WRITERS = ("admin", "manager", "staff")
+KIT_PAGE_SIZE = 100
 
 
 @bp.app_template_global()
@@ -212,10 +213,12 @@ def kit_bulk(code: str):
 @bp.route("/<code>/kits")
 @role_required(*ALL_ROLES)
 def kit_index(code: str):
-    """The facility's latest kit records."""
+    """The facility's kit records, newest first, a page at a time."""
     facility = _facility(code)
-    return render_template("naloxone/kit_index.html", facility=facility,
-                           events=services.facility_kit_events(facility))
+    page = max(request.args.get("page", 1, type=int), 1)
+    events = services.facility_kit_events(facility, limit=KIT_PAGE_SIZE + 1, offset=(page - 1) * KIT_PAGE_SIZE)
+    return render_template("naloxone/kit_index.html", facility=facility, events=events[:KIT_PAGE_SIZE],
+                           page=page, has_more=len(events) > KIT_PAGE_SIZE)
 
 
 @bp.route("/kits/<int:event_id>")

@@ -77,6 +77,12 @@ def test_staff_receives_a_lot(page, a11y, sign_in):
     page.get_by_role("link", name="Inventory").click()
     expect(page.get_by_role("link", name="E2E-LOT-7")).to_be_visible()
     a11y(page)
+    # The other pages of the facility's naloxone menu pass axe too.
+    for link, heading in (("Kit records", "Kit records"), ("Alerts", "Naloxone alerts"),
+                          ("Storage", "Storage locations"), ("Use reports", "Naloxone use reports")):
+        page.get_by_role("link", name=link, exact=True).click()
+        expect(page.get_by_role("heading", level=1, name=re.compile(heading))).to_be_visible()
+        a11y(page)
 
 
 def test_worklist_fits_a_phone(browser, base_url, a11y):

@@ -261,3 +261,17 @@ def test_two_corrections_at_once_one_is_refused_not_a_500(app, client, staff, fa
         "recipient_type": "participant", "supply": "first", "decline_reason": "", "repeat_reason": ""})
     assert page.status_code == 200 and "Someone else changed this record" in page.get_data(as_text=True)
     assert services.lot_stock(lot.id) == 4
+
+
+def test_kit_records_are_paged(app, client, staff, facility, make_lot, monkeypatch):
+    from reentry.naloxone import views
+
+    monkeypatch.setattr(views, "KIT_PAGE_SIZE", 2)
+    lot = make_lot()
+    for _ in range(3):
+        services.record_kit_event(None, facility, kit(lot, recipient_type="community"), token=services.new_token())
+    db.session.commit()
+    first = client.get(f"/naloxone/{facility.code}/kits").get_data(as_text=True)
+    second = client.get(f"/naloxone/{facility.code}/kits?page=2").get_data(as_text=True)
+    assert first.count("/naloxone/kits/") == 2 and "Older records" in first
+    assert second.count("/naloxone/kits/") == 1 and "Newer records" in second and "Older records" not in second
