@@ -700,4 +700,17 @@ def funding():
                 db.session.commit()
                 flash(_("Funding source added."), "success")
                 return redirect(url_for("naloxone.funding"))
-    return render_template("naloxone/funding.html", form=form, sources=services.all_funding_sources())
+    return render_template("naloxone/funding.html", form=form, sources=services.all_funding_sources(),
+                           button_form=EmptyForm())
+
+
+@bp.route("/funding/<int:source_id>/retire", methods=["POST"])
+@role_required("admin")
+def funding_retire(source_id: int):
+    """Retire a funding source from new lots (lots already received keep it), or bring it back."""
+    source = db.session.get(FundingSource, source_id) or abort(404)
+    if EmptyForm().validate_on_submit():
+        services.set_funding_source_active(current_user, source, not source.is_active)
+        db.session.commit()
+        flash(_("Funding source retired.") if not source.is_active else _("Funding source restored."), "success")
+    return redirect(url_for("naloxone.funding"))

@@ -82,6 +82,9 @@ def test_admin_pages_for_catalog_and_funding(app, client, login_as):
     response = client.post("/naloxone/funding", data={"code": "county", "name": "County budget", "kind": "purchased"})
     assert response.status_code == 302
     assert "County budget" in client.get("/naloxone/funding").get_data(as_text=True)
+    donated = db.session.scalar(select(FundingSource).where(FundingSource.code == "donated"))
+    assert client.post(f"/naloxone/funding/{donated.id}/retire").status_code == 302
+    assert not donated.is_active and donated not in services.active_funding_sources()
 
 
 def test_staff_cannot_edit_the_catalog(app, client, login_as):
