@@ -54,15 +54,16 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from reentry import web
-    from reentry.participants import views as participant_views
     from reentry.audit import views as audit_views
     from reentry.auth import views as auth_views
-    from reentry.facilities import views as facility_views
-    from reentry.users import views as user_views
     from reentry.documents import views as document_views
+    from reentry.facilities import views as facility_views
+    from reentry.naloxone import views as naloxone_views
+    from reentry.participants import views as participant_views
+    from reentry.users import views as user_views
 
     for module in (web, auth_views, user_views, facility_views, audit_views, participant_views,
-                   document_views):
+                   naloxone_views, document_views):
         app.register_blueprint(module.bp)
 
 

@@ -133,6 +133,8 @@ from reentry.participants.cli import import_roster_command  # noqa: E402
 COMMANDS.append(import_roster_command)
 from reentry.documents.cli import packets_command  # noqa: E402
 COMMANDS.append(packets_command)
+from reentry.naloxone.cli import import_distributions_command  # noqa: E402
+COMMANDS.append(import_distributions_command)
 
 
 def register_commands(app: Flask) -> None:

@@ -88,9 +88,12 @@ def _append_private(path: Path, lines: list[str]) -> None:
 
 # Each step takes the demo password and returns lines to print. Features append theirs.
 DEMO_STEPS = [load_core_demo]
+from reentry.naloxone.demo import load_naloxone_demo  # noqa: E402
 from reentry.participants.demo import load_participant_demo  # noqa: E402
 
+# People first: later steps attach trainings and kits to them.
 DEMO_STEPS.append(load_participant_demo)
+DEMO_STEPS.append(load_naloxone_demo)
 DEMO_STEPS.append(load_documents_demo)
 
 

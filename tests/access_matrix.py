@@ -31,6 +31,11 @@ def only(*roles: str, status: int = 200) -> dict:
     return answers(403, anonymous=LOGIN, **{role: status for role in roles})
 
 
+# Writing in a facility: its staff, managers and admins; auditors only read; staff of another
+# facility are told the record does not exist.
+WRITE_IN_FACILITY = only("staff", "manager", "admin") | {"other_staff": 404}
+WRITE_IN_FACILITY_POST = only("staff", "manager", "admin", status=302) | {"other_staff": 404}
+
 # endpoint: (method, path, expected answers). POSTs are sent with no form data.
 MATRIX: dict[str, tuple[str, str, dict]] = {
     "web.index": ("GET", "/", answers(302)),
@@ -75,6 +80,38 @@ MATRIX: dict[str, tuple[str, str, dict]] = {
     "documents.hotline_edit": ("GET", "/hotlines/{hotline_id}/edit", only("admin")),
     "documents.law_index": ("GET", "/laws/", only("admin", "auditor")),
     "documents.law_edit": ("GET", "/laws/OH/edit", only("admin")),
+    # naloxone: catalog, funding, stock by lot, kit events, use reports, worklist
+    "naloxone.index": ("GET", "/naloxone/", signed_in()),
+    "naloxone.products": ("GET", "/naloxone/products", signed_in()),
+    "naloxone.product_edit": ("GET", "/naloxone/products/{product_id}/edit", only("admin")),
+    "naloxone.product_retire": ("POST", "/naloxone/products/{product_id}/retire", only("admin", status=302)),
+    "naloxone.funding": ("GET", "/naloxone/funding", signed_in()),
+    "naloxone.funding_retire": ("POST", "/naloxone/funding/{source_id}/retire", only("admin", status=302)),
+    "naloxone.worklist": ("GET", "/naloxone/{facility}/worklist", signed_in() | {"other_staff": 404}),
+    "naloxone.inventory": ("GET", "/naloxone/{facility}/inventory", signed_in() | {"other_staff": 404}),
+    "naloxone.alerts": ("GET", "/naloxone/{facility}/alerts", signed_in() | {"other_staff": 404}),
+    "naloxone.locations": ("GET", "/naloxone/{facility}/locations", signed_in() | {"other_staff": 404}),
+    "naloxone.kit_index": ("GET", "/naloxone/{facility}/kits", signed_in() | {"other_staff": 404}),
+    "naloxone.reversal_index": ("GET", "/naloxone/{facility}/reversals", signed_in() | {"other_staff": 404}),
+    "naloxone.kit_create": ("GET", "/naloxone/{facility}/kits/new", WRITE_IN_FACILITY),
+    "naloxone.kit_bulk": ("GET", "/naloxone/{facility}/kits/bulk", WRITE_IN_FACILITY),
+    "naloxone.reversal_create": ("GET", "/naloxone/{facility}/reversals/new", WRITE_IN_FACILITY),
+    "naloxone.lot_receive": ("GET", "/naloxone/{facility}/lots/receive", WRITE_IN_FACILITY),
+    "naloxone.kit_detail": ("GET", "/naloxone/kits/{event_id}", signed_in() | {"other_staff": 404}),
+    "naloxone.kit_edit": ("GET", "/naloxone/kits/{event_id}/edit", WRITE_IN_FACILITY),
+    "naloxone.kit_void": ("POST", "/naloxone/kits/{event_id}/void", WRITE_IN_FACILITY_POST),
+    "naloxone.kit_pickup": ("POST", "/naloxone/kits/{event_id}/pickup", WRITE_IN_FACILITY_POST),
+    "naloxone.reversal_detail": ("GET", "/naloxone/reversals/{report_id}", signed_in() | {"other_staff": 404}),
+    "naloxone.reversal_void": ("POST", "/naloxone/reversals/{report_id}/void", WRITE_IN_FACILITY_POST),
+    "naloxone.lot_detail": ("GET", "/naloxone/lots/{lot_id}", signed_in() | {"other_staff": 404}),
+    "naloxone.lot_waste": ("POST", "/naloxone/lots/{lot_id}/waste", WRITE_IN_FACILITY_POST),
+    "naloxone.lot_adjust": ("POST", "/naloxone/lots/{lot_id}/adjust", WRITE_IN_FACILITY_POST),
+    "naloxone.lot_transfer": ("POST", "/naloxone/lots/{lot_id}/transfer", WRITE_IN_FACILITY_POST),
+    "naloxone.lot_recall": ("POST", "/naloxone/lots/{lot_id}/recall", only("admin", "manager", status=302)),
+    "naloxone.recall_list": ("GET", "/naloxone/lots/{lot_id}/recall-list", only("admin", "manager", "auditor")),
+    "naloxone.recall_export": ("GET", "/naloxone/lots/{lot_id}/recall-list.csv",
+                               only("admin", "manager", "auditor")),
+    "naloxone.location_check": ("GET", "/naloxone/locations/{location_id}/check", WRITE_IN_FACILITY),
     # participants: registry, screening, roster import
     "participants.index": ("GET", "/participants/", signed_in()),
     "participants.export": ("GET", "/participants/export.csv", only("manager", "admin", "auditor")),

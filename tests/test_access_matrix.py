@@ -50,11 +50,45 @@ def path_values(path: str, facility_a) -> dict:
     if "resource_id" in names:
         values["resource_id"] = documents.create_resource(None, name="Matrix Clinic", type="moud", state="OH",
                                                           county="Franklin", phone="614-555-0100").id
+    if names & {"product_id", "source_id", "lot_id", "event_id", "report_id", "location_id"}:
+        values.update(naloxone_records(facility_a, names))
     if "hotline_id" in names:
         if db.session.scalar(select(Hotline.id)) is None:
             documents.seed_reference_data()  # emptied between tests on PostgreSQL
         values["hotline_id"] = db.session.scalar(select(Hotline.id))
     db.session.commit()
+    return values
+
+
+def naloxone_records(facility, names: set) -> dict:
+    from datetime import date, timedelta
+
+    from sqlalchemy import select
+
+    from reentry.database import utcnow
+    from reentry.extensions import db
+    from reentry.naloxone import services as naloxone
+    from reentry.naloxone.catalog import seed_catalog
+    from reentry.naloxone.models import FundingSource, Product
+
+    if db.session.scalar(select(Product.id)) is None:
+        seed_catalog()  # emptied between tests on PostgreSQL
+    product = naloxone.get_product_by_code("narcan-4mg")
+    source = db.session.scalar(select(FundingSource).order_by(FundingSource.id))
+    values = {"product_id": product.id, "source_id": source.id}
+    lot = naloxone.receive_lot(None, facility, product, "MATRIX-1", date.today() + timedelta(days=400), 5, source)
+    values["lot_id"] = lot.id
+    if "event_id" in names or "report_id" in names:
+        event, _ = naloxone.record_kit_event(None, facility, naloxone.KitDetails(
+            occurred_at=utcnow(), context="release", outcome="property", recipient_type="participant",
+            kits=1, lot=lot, supply="first"), token=naloxone.new_token())
+        values["event_id"] = event.id
+        report, _ = naloxone.record_reversal(None, facility, naloxone.ReversalDetails(
+            occurred_on=date.today(), reporter_type="staff", location_type="home", giver_type="family",
+            outcome="survived", kit_event=event, naloxone_source="our_kit"), token=naloxone.new_token())
+        values["report_id"] = report.id
+    if "location_id" in names:
+        values["location_id"] = naloxone.create_location(None, facility, "Unit A cabinet", "housing_cabinet", 7).id
     return values
 
 

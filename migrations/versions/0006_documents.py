@@ -1,7 +1,7 @@
 """documents: certificates, resources, hotlines, Good Samaritan laws
 
 Revision ID: 0006
-Revises: 0003
+Revises: 0005
 Create Date: 2026-11-25 14:29:23.357184
 
 Also seeds the hotlines (DOMAIN.md section 6) and the Good Samaritan law table (RAND OPTIC,
@@ -19,7 +19,7 @@ from reentry.documents.seed import hotline_rows, law_rows
 
 # revision identifiers, used by Alembic.
 revision = '0006'
-down_revision = '0003'
+down_revision = '0005'
 branch_labels = None
 depends_on = None
 

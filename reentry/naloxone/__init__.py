@@ -1,0 +1,1 @@
+"""Naloxone: product catalog, lot inventory, release worklist, kit events and reversal reports."""

@@ -1,0 +1,979 @@
+"""Naloxone services: catalog, storage, lots and stock, kit events, reversals, recalls.
+
+Plain functions in the house shape: they take models and plain values, flush, write the audit row
+and return; the caller commits once. Stock is the sum of a lot's movement rows. Every write that
+takes stock out first locks the lot row (SELECT ... FOR UPDATE on PostgreSQL; SQLite's
+BEGIN IMMEDIATE already serialises writers), then sums and checks, so two staff giving the last
+kit at the same moment cannot both succeed.
+"""
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy.exc import IntegrityError
+
+from reentry import audit
+from reentry.database import utcnow
+from reentry.errors import Conflict, DomainError, NotFound
+from reentry.extensions import db
+from reentry.facilities.models import Facility
+from reentry.naloxone.models import (
+    AGE_BANDS, CONTEXTS, DECLINE_REASONS, FUNDING_KINDS, GIVEN_OUTCOMES, GIVER_TYPES,
+    LOCATION_KINDS, LOCATION_TYPES, NALOXONE_SOURCES, OUTCOMES, RECIPIENT_TYPES, REPEAT_REASONS,
+    REPORTER_TYPES, REVERSAL_OUTCOMES, ROUTES, SUPPLY_TYPES, WASTE_REASONS, YES_NO_UNKNOWN,
+    FundingSource, KitEvent, Lot, Product, ReversalReport, StockMinimum, StockMovement,
+    StorageCheck, StorageLocation,
+)
+from reentry.participants.models import CustodyEpisode, Participant
+
+PRODUCT_FIELDS = ("code", "name", "strength", "route", "devices_per_kit", "is_otc", "ndc",
+                  "is_ndc_verified", "ndc_verified_on", "storage_min_c", "storage_max_c",
+                  "storage_note", "shelf_life_months", "instructions_key", "is_active")
+KIT_EVENT_FIELDS = ("occurred_at", "context", "outcome", "decline_reason", "decline_other",
+                    "product_id", "lot_id", "kits", "recipient_type", "supply", "repeat_reason",
+                    "episode_id", "participant_id")
+REVERSAL_FIELDS = ("reporter_type", "participant_id", "occurred_on", "county", "zip_code",
+                   "location_type", "giver_type", "is_self_administered", "product_id",
+                   "doses_used", "was_breathing", "was_responsive", "rescue_breathing",
+                   "called_911", "ems_came", "giver_stayed", "others_gave_naloxone", "outcome",
+                   "age_band", "gender", "naloxone_source", "kit_event_id", "lot_id")
+EXPIRING_DAYS = 90
+USE_WINDOW_DAYS = 90
+
+
+class OutOfStock(DomainError):
+    """The lot does not hold enough kits for this."""
+
+
+class LotNotUsable(DomainError):
+    """The lot is expired or recalled and cannot be given out."""
+
+
+def new_token() -> str:
+    """An idempotency token for a form: rendered once, stored UNIQUE with the record it makes."""
+    return str(uuid.uuid4())
+
+
+def _check_token(token: str | None) -> str:
+    try:
+        return str(uuid.UUID(str(token)))
+    except (ValueError, TypeError):
+        raise DomainError("The form is missing its submission key; reload the page and try again.") from None
+
+
+def _choice(value, allowed, field: str, label: str):
+    if value not in allowed:
+        raise DomainError(f"{label}: choose one of {', '.join(allowed)}.", field=field)
+    return value
+
+
+def facility_today(facility: Facility, now: datetime | None = None) -> date:
+    """Today's date in the facility's own time zone."""
+    return (now or utcnow()).astimezone(ZoneInfo(facility.timezone)).date()
+
+
+def local_date(facility: Facility, moment: datetime) -> date:
+    return moment.astimezone(ZoneInfo(facility.timezone)).date()
+
+
+# --- catalog ----------------------------------------------------------------------------------
+
+def active_products() -> list[Product]:
+    return list(db.session.scalars(select(Product).where(Product.is_active).order_by(Product.name)))
+
+
+def all_products() -> list[Product]:
+    return list(db.session.scalars(select(Product).order_by(Product.is_active.desc(), Product.name)))
+
+
+def get_product_by_code(code: str) -> Product:
+    product = db.session.scalar(select(Product).where(Product.code == code.strip().lower()))
+    if product is None:
+        raise NotFound(f"No product with code {code.strip()!r} in the catalog.", field="product")
+    return product
+
+
+def _validate_product(values: dict) -> None:
+    code = values["code"]
+    if not code or len(code) > 64 or not all(c.isalnum() or c in "-_." for c in code):
+        raise DomainError("Code: use letters, digits, '-', '_' or '.'.", field="code")
+    if not values["name"].strip():
+        raise DomainError("Name is required.", field="name")
+    _choice(values["route"], ROUTES, "route", "Route")
+    if not values["devices_per_kit"] or values["devices_per_kit"] < 1:
+        raise DomainError("Devices per kit must be at least 1.", field="devices_per_kit")
+    if values["is_ndc_verified"] and not values["ndc"]:
+        raise DomainError("An NDC can be marked verified only when it is filled in.", field="is_ndc_verified")
+    low, high = values["storage_min_c"], values["storage_max_c"]
+    if low is not None and high is not None and low > high:
+        raise DomainError("Storage: the lowest temperature is above the highest.", field="storage_min_c")
+    if not values["instructions_key"].strip():
+        raise DomainError("Instructions key is required: it chooses the how-to page printed.",
+                          field="instructions_key")
+
+
+def save_product(actor, product: Product | None, **values) -> Product:
+    """Create a catalog product or edit one; verifying an NDC stamps today's date."""
+    values["code"] = values["code"].strip().lower()
+    values["ndc"] = (values.get("ndc") or "").strip() or None
+    _validate_product(values)
+    clash = db.session.scalar(select(Product.id).where(Product.code == values["code"]))
+    if clash is not None and (product is None or clash != product.id):
+        raise DomainError(f"A product with code {values['code']} already exists.", field="code")
+    creating = product is None
+    if creating:
+        product = Product()
+        db.session.add(product)
+        before = {}
+    else:
+        before = audit.snapshot(product, PRODUCT_FIELDS)
+    if values["is_ndc_verified"] and not (product.is_ndc_verified and product.ndc == values["ndc"]):
+        values["ndc_verified_on"] = utcnow().date()
+    elif not values["is_ndc_verified"]:
+        values["ndc_verified_on"] = None
+    else:
+        values["ndc_verified_on"] = product.ndc_verified_on
+    for key, value in values.items():
+        setattr(product, key, value)
+    db.session.flush()
+    changes = audit.changes_between(before, audit.snapshot(product, PRODUCT_FIELDS))
+    if changes:
+        audit.record(actor, "product.create" if creating else "product.update", "naloxone_products",
+                     product.id, changes=changes)
+    return product
+
+
+def set_product_active(actor, product: Product, active: bool) -> Product:
+    """Retire a product (hidden from new records, kept on history) or bring it back."""
+    if product.is_active != active:
+        product.is_active = active
+        audit.record(actor, "product.restore" if active else "product.retire", "naloxone_products",
+                     product.id, changes={"is_active": [not active, active]})
+    return product
+
+
+def active_funding_sources() -> list[FundingSource]:
+    return list(db.session.scalars(
+        select(FundingSource).where(FundingSource.is_active).order_by(FundingSource.name)))
+
+
+def all_funding_sources() -> list[FundingSource]:
+    return list(db.session.scalars(select(FundingSource).order_by(FundingSource.name)))
+
+
+def create_funding_source(actor, code: str, name: str, kind: str) -> FundingSource:
+    """Add a funding source to the list admins keep."""
+    code = code.strip().lower()
+    if not code or not all(c.isalnum() or c in "-_" for c in code):
+        raise DomainError("Code: use letters, digits, '-' or '_'.", field="code")
+    if not name.strip():
+        raise DomainError("Name is required.", field="name")
+    _choice(kind, FUNDING_KINDS, "kind", "Kind")
+    if db.session.scalar(select(FundingSource.id).where(FundingSource.code == code)) is not None:
+        raise DomainError(f"A funding source with code {code} already exists.", field="code")
+    source = FundingSource(code=code, name=name.strip(), kind=kind)
+    db.session.add(source)
+    db.session.flush()
+    audit.record(actor, "funding_source.create", "naloxone_funding_sources", source.id,
+                 changes={"code": [None, code], "name": [None, source.name], "kind": [None, kind]})
+    return source
+
+
+def set_funding_source_active(actor, source: FundingSource, active: bool) -> FundingSource:
+    """Retire a funding source from new lots (old lots keep it)."""
+    if source.is_active != active:
+        source.is_active = active
+        audit.record(actor, "funding_source.update", "naloxone_funding_sources", source.id,
+                     changes={"is_active": [not active, active]})
+    return source
+
+
+# --- storage locations and checks --------------------------------------------------------------
+
+def facility_locations(facility: Facility, active_only: bool = False) -> list[StorageLocation]:
+    stmt = select(StorageLocation).where(StorageLocation.facility_id == facility.id)
+    if active_only:
+        stmt = stmt.where(StorageLocation.is_active)
+    return list(db.session.scalars(stmt.order_by(StorageLocation.name)))
+
+
+def create_location(actor, facility: Facility, name: str, kind: str,
+                    check_every_days: int | None) -> StorageLocation:
+    """Add a place where kits are kept, with an optional check schedule in days."""
+    name = name.strip()
+    if not name:
+        raise DomainError("Name is required.", field="name")
+    _choice(kind, LOCATION_KINDS, "kind", "Kind")
+    if check_every_days is not None and check_every_days < 1:
+        raise DomainError("Check every: at least 1 day, or leave it empty for no schedule.",
+                          field="check_every_days")
+    exists = db.session.scalar(select(StorageLocation.id).where(
+        StorageLocation.facility_id == facility.id, StorageLocation.name == name))
+    if exists is not None:
+        raise DomainError(f"{facility.code} already has a location called {name}.", field="name")
+    location = StorageLocation(facility_id=facility.id, name=name, kind=kind,
+                               check_every_days=check_every_days)
+    db.session.add(location)
+    db.session.flush()
+    audit.record(actor, "storage_location.create", "naloxone_storage_locations", location.id,
+                 facility_id=facility.id,
+                 changes={"name": [None, name], "kind": [None, kind],
+                          "check_every_days": [None, check_every_days]})
+    return location
+
+
+def record_storage_check(actor, location: StorageLocation, counted: int, expired: int, missing: int,
+                         note: str = "", checked_at: datetime | None = None) -> StorageCheck:
+    """Record a look inside a location: how many kits were there, expired, missing."""
+    for field, value in (("counted", counted), ("expired", expired), ("missing", missing)):
+        if value is None or value < 0:
+            raise DomainError(f"{field.capitalize()}: enter 0 or more.", field=field)
+    check = StorageCheck(location_id=location.id, counted=counted, expired=expired, missing=missing,
+                         note=note.strip(), checked_at=checked_at or utcnow(),
+                         checked_by_id=actor.id if actor is not None else None)
+    db.session.add(check)
+    db.session.flush()
+    audit.record(actor, "storage_check.create", "naloxone_storage_checks", check.id,
+                 facility_id=location.facility_id,
+                 changes={"location_id": location.id, "counted": counted, "expired": expired,
+                          "missing": missing})
+    return check
+
+
+@dataclass
+class LocationStatus:
+    location: StorageLocation
+    last_check: StorageCheck | None
+    next_due: date | None
+    is_overdue: bool
+    has_missing: bool
+
+
+def location_statuses(facility: Facility, today: date | None = None) -> list[LocationStatus]:
+    """Each active location with its last check; overdue (or never checked) and missing flagged."""
+    today = today or facility_today(facility)
+    locations = facility_locations(facility, active_only=True)
+    latest = {}
+    if locations:
+        last_ids = (select(func.max(StorageCheck.id))
+                    .where(StorageCheck.location_id.in_([loc.id for loc in locations]))
+                    .group_by(StorageCheck.location_id))
+        for check in db.session.scalars(select(StorageCheck).where(StorageCheck.id.in_(last_ids))):
+            latest[check.location_id] = check
+    statuses = []
+    for location in locations:
+        check = latest.get(location.id)
+        next_due = None
+        overdue = False
+        if location.check_every_days:
+            if check is None:
+                overdue = True
+            else:
+                next_due = local_date(facility, check.checked_at) + timedelta(days=location.check_every_days)
+                overdue = next_due < today
+        statuses.append(LocationStatus(location, check, next_due, overdue,
+                                       bool(check and check.missing)))
+    return statuses
+
+
+# --- lots and stock -----------------------------------------------------------------------------
+
+def lot_stock(lot_id: int) -> int:
+    """Kits on hand in a lot: the sum of its movements."""
+    return db.session.scalar(
+        select(func.coalesce(func.sum(StockMovement.quantity), 0)).where(StockMovement.lot_id == lot_id)
+    )
+
+
+def stock_by_lot(lot_ids) -> dict[int, int]:
+    ids = list(lot_ids)
+    if not ids:
+        return {}
+    rows = db.session.execute(
+        select(StockMovement.lot_id, func.sum(StockMovement.quantity))
+        .where(StockMovement.lot_id.in_(ids)).group_by(StockMovement.lot_id))
+    stock = dict.fromkeys(ids, 0)
+    stock.update({lot_id: int(total) for lot_id, total in rows})
+    return stock
+
+
+def _lock_lot(lot: Lot) -> Lot:
+    """Take the lot's row lock for the rest of the transaction (no-op on SQLite: see module doc)."""
+    return db.session.scalars(
+        select(Lot).where(Lot.id == lot.id).with_for_update().execution_options(populate_existing=True)
+    ).one()
+
+
+def _move(actor, lot: Lot, kind: str, quantity: int, *, reason: str = "", counted=None, expected=None,
+          kit_event_id=None, transfer_lot_id=None, note: str = "",
+          occurred_at: datetime | None = None) -> StockMovement:
+    """Add one movement row. Callers that take stock out hold the lot lock already."""
+    movement = StockMovement(
+        lot_id=lot.id, kind=kind, quantity=quantity, reason=reason, counted=counted, expected=expected,
+        kit_event_id=kit_event_id, transfer_lot_id=transfer_lot_id, note=note.strip(),
+        occurred_at=occurred_at or utcnow(), actor_id=actor.id if actor is not None else None,
+    )
+    db.session.add(movement)
+    return movement
+
+
+def _take_out(actor, lot: Lot, quantity: int, kind: str, *, locked: bool = False, **kwargs) -> StockMovement:
+    """Lock, sum, refuse if it would go below zero, then write the negative movement."""
+    if quantity < 1:
+        raise DomainError("Number of kits must be at least 1.", field="kits")
+    if not locked:
+        _lock_lot(lot)
+    on_hand = lot_stock(lot.id)
+    if quantity > on_hand:
+        raise OutOfStock(
+            f"Lot {lot.lot_number} has {on_hand} kit(s) left; {quantity} cannot be taken from it.",
+            field="kits" if kind == "distribute" else "quantity")
+    return _move(actor, lot, kind, -quantity, **kwargs)
+
+
+def check_lot_usable(lot: Lot, on: date) -> None:
+    """Expired and recalled lots cannot be given out."""
+    if lot.is_recalled:
+        raise LotNotUsable(f"Lot {lot.lot_number} is recalled and cannot be given out.", field="lot")
+    if lot.expiry_date < on:
+        raise LotNotUsable(f"Lot {lot.lot_number} expired on {lot.expiry_date.isoformat()} "
+                           "and cannot be given out.", field="lot")
+
+
+def find_lot(facility: Facility, product: Product, lot_number: str) -> Lot | None:
+    return db.session.scalar(select(Lot).where(
+        Lot.facility_id == facility.id, Lot.product_id == product.id, Lot.lot_number == lot_number))
+
+
+def receive_lot(actor, facility: Facility, product: Product, lot_number: str, expiry_date: date,
+                quantity: int, funding_source: FundingSource, location: StorageLocation | None = None,
+                received_date: date | None = None, note: str = "") -> Lot:
+    """Receive kits of a lot into a facility (a new lot, or more of one already held)."""
+    lot_number = lot_number.strip()
+    if not lot_number or len(lot_number) > 64:
+        raise DomainError("Lot number is required (up to 64 characters).", field="lot_number")
+    if quantity is None or quantity < 1:
+        raise DomainError("Quantity must be at least 1 kit.", field="quantity")
+    if expiry_date is None:
+        raise DomainError("Expiry date is required.", field="expiry_date")
+    if not product.is_active:
+        raise DomainError(f"{product.name} is retired; it cannot be received.", field="product")
+    if location is not None and location.facility_id != facility.id:
+        raise DomainError("That storage location belongs to another facility.", field="location")
+    received_date = received_date or facility_today(facility)
+    lot = find_lot(facility, product, lot_number)
+    if lot is None:
+        lot = Lot(product_id=product.id, lot_number=lot_number, expiry_date=expiry_date,
+                  received_date=received_date, facility_id=facility.id,
+                  location_id=location.id if location else None, funding_source_id=funding_source.id)
+        db.session.add(lot)
+        db.session.flush()
+    elif lot.expiry_date != expiry_date or lot.funding_source_id != funding_source.id:
+        raise DomainError(
+            f"Lot {lot_number} is already held here with expiry {lot.expiry_date.isoformat()} and "
+            f"funding {lot.funding_source.name}; check the box label.", field="expiry_date")
+    movement = _move(actor, lot, "receive", quantity, note=note)
+    db.session.flush()
+    audit.record(actor, "lot.receive", "naloxone_lots", lot.id, facility_id=facility.id,
+                 changes={"product": product.code, "lot_number": lot_number, "quantity": quantity,
+                          "expiry_date": expiry_date, "funding_source": funding_source.code,
+                          "movement_id": movement.id})
+    return lot
+
+
+def waste_stock(actor, lot: Lot, quantity: int, reason: str, note: str = "") -> StockMovement:
+    """Take kits out of stock as waste: expired, damaged, recalled or lost."""
+    _choice(reason, WASTE_REASONS, "reason", "Reason")
+    movement = _take_out(actor, lot, quantity, "waste", reason=reason, note=note)
+    db.session.flush()
+    audit.record(actor, "lot.waste", "naloxone_lots", lot.id, facility_id=lot.facility_id,
+                 changes={"quantity": quantity, "reason": reason, "movement_id": movement.id})
+    return movement
+
+
+def adjust_count(actor, lot: Lot, counted: int, reason: str, note: str = "") -> StockMovement | None:
+    """Record a physical count; the difference from what the records expect becomes a movement."""
+    if counted is None or counted < 0:
+        raise DomainError("Counted: enter 0 or more.", field="counted")
+    if not reason.strip():
+        raise DomainError("Give the reason for the count adjustment.", field="reason")
+    _lock_lot(lot)
+    expected = lot_stock(lot.id)
+    if counted == expected:
+        audit.record(actor, "lot.count", "naloxone_lots", lot.id, facility_id=lot.facility_id,
+                     changes={"counted": counted, "expected": expected})
+        return None
+    movement = _move(actor, lot, "adjust", counted - expected, reason=reason.strip()[:200],
+                     counted=counted, expected=expected, note=note)
+    db.session.flush()
+    audit.record(actor, "lot.adjust", "naloxone_lots", lot.id, facility_id=lot.facility_id,
+                 changes={"counted": counted, "expected": expected, "reason": reason.strip(),
+                          "movement_id": movement.id})
+    return movement
+
+
+def transfer_stock(actor, lot: Lot, destination: Facility, quantity: int,
+                   location: StorageLocation | None = None, note: str = "") -> Lot:
+    """Move kits of a lot to another facility: transfer out here, transfer in there."""
+    if destination.id == lot.facility_id:
+        raise DomainError("Choose a different facility to transfer to.", field="destination")
+    if location is not None and location.facility_id != destination.id:
+        raise DomainError("That storage location is not at the receiving facility.", field="location")
+    target = find_lot(destination, lot.product, lot.lot_number)
+    if target is None:
+        target = Lot(product_id=lot.product_id, lot_number=lot.lot_number, expiry_date=lot.expiry_date,
+                     received_date=facility_today(destination), facility_id=destination.id,
+                     location_id=location.id if location else None,
+                     funding_source_id=lot.funding_source_id, is_recalled=lot.is_recalled,
+                     recalled_at=lot.recalled_at, recall_reason=lot.recall_reason)
+        db.session.add(target)
+        db.session.flush()
+    out = _take_out(actor, lot, quantity, "transfer_out", transfer_lot_id=target.id, note=note)
+    into = _move(actor, target, "transfer_in", quantity, transfer_lot_id=lot.id, note=note)
+    db.session.flush()
+    audit.record(actor, "lot.transfer", "naloxone_lots", lot.id, facility_id=lot.facility_id,
+                 changes={"quantity": quantity, "to_facility": destination.code, "to_lot_id": target.id,
+                          "movement_ids": [out.id, into.id]})
+    return target
+
+
+def recall_lot(actor, lot: Lot, reason: str) -> list[Lot]:
+    """Mark a lot recalled everywhere it is held (same product and lot number)."""
+    if not reason.strip():
+        raise DomainError("Give the reason for the recall (e.g. the manufacturer's notice).", field="reason")
+    lots = list(db.session.scalars(select(Lot).where(
+        Lot.product_id == lot.product_id, Lot.lot_number == lot.lot_number)))
+    now = utcnow()
+    for each in lots:
+        if not each.is_recalled:
+            each.is_recalled, each.recalled_at, each.recall_reason = True, now, reason.strip()
+            audit.record(actor, "lot.recall", "naloxone_lots", each.id, facility_id=each.facility_id,
+                         changes={"is_recalled": [False, True], "reason": reason.strip()})
+    return lots
+
+
+def recall_contacts(lot: Lot):
+    """Every kit given from this product and lot number, at any facility: who, when, where.
+
+    Rows of (event, participant or None, facility, booking_id or ""), oldest first.
+    """
+    return db.session.execute(
+        select(KitEvent, Participant, Facility, CustodyEpisode.booking_id)
+        .join(Lot, KitEvent.lot_id == Lot.id)
+        .join(Facility, KitEvent.facility_id == Facility.id)
+        .outerjoin(Participant, KitEvent.participant_id == Participant.id)
+        .outerjoin(CustodyEpisode, KitEvent.episode_id == CustodyEpisode.id)
+        .where(Lot.product_id == lot.product_id, Lot.lot_number == lot.lot_number,
+               KitEvent.outcome.in_(GIVEN_OUTCOMES), KitEvent.is_voided.is_(False))
+        .order_by(KitEvent.occurred_at, KitEvent.id)
+    ).all()
+
+
+RECALL_CSV_COLUMNS = ["event_id", "event_date", "facility", "booking_id", "participant_id",
+                      "last_name", "first_name", "date_of_birth", "recipient", "outcome", "kits",
+                      "product", "lot", "picked_up"]
+
+
+def recall_csv_rows(lot: Lot):
+    for event, person, facility, booking_id in recall_contacts(lot):
+        yield [event.id, event.event_date.isoformat(), facility.code, booking_id or "",
+               person.id if person else "", person.last_name if person else "",
+               person.first_name if person else "",
+               person.date_of_birth.isoformat() if person and person.date_of_birth else "",
+               event.recipient_type, event.outcome, event.kits, lot.product.code, lot.lot_number,
+               "" if event.property_picked_up is None else ("yes" if event.property_picked_up else "no")]
+
+
+def facility_lots(facility: Facility, include_empty: bool = False):
+    """The facility's lots with stock on hand, first-expiring-first: [(lot, on_hand)]."""
+    lots = list(db.session.scalars(
+        select(Lot).where(Lot.facility_id == facility.id)
+        .order_by(Lot.expiry_date, Lot.id)))
+    stock = stock_by_lot(lot.id for lot in lots)
+    return [(lot, stock[lot.id]) for lot in lots if include_empty or stock[lot.id] > 0]
+
+
+def distributable_lots(facility: Facility, on: date | None = None):
+    """Lots a kit can be given from today: in stock, not expired, not recalled, active product;
+    first-expiring-first, so the oldest stock goes out before it expires."""
+    on = on or facility_today(facility)
+    return [(lot, qty) for lot, qty in facility_lots(facility)
+            if not lot.is_recalled and lot.expiry_date >= on and lot.product.is_active]
+
+
+def lot_movements(lot: Lot) -> list[StockMovement]:
+    return list(db.session.scalars(
+        select(StockMovement).where(StockMovement.lot_id == lot.id)
+        .order_by(StockMovement.occurred_at.desc(), StockMovement.id.desc())))
+
+
+# --- alerts -------------------------------------------------------------------------------------
+
+@dataclass
+class Alerts:
+    below_minimum: list[dict]
+    expiring: list[tuple[Lot, int]]
+    recalled_in_stock: list[tuple[Lot, int]]
+    locations: list[LocationStatus]
+
+    @property
+    def count(self) -> int:
+        flagged = [s for s in self.locations if s.is_overdue or s.has_missing]
+        return len(self.below_minimum) + len(self.expiring) + len(self.recalled_in_stock) + len(flagged)
+
+
+def stock_minimum_days(facility: Facility) -> int:
+    row = db.session.get(StockMinimum, facility.id)
+    return row.days_of_supply if row else 30
+
+
+def set_stock_minimum(actor, facility: Facility, days_of_supply: int) -> StockMinimum:
+    """Set how many days of supply the facility must keep on hand."""
+    if days_of_supply is None or not 1 <= days_of_supply <= 365:
+        raise DomainError("Days of supply: between 1 and 365.", field="days_of_supply")
+    row = db.session.get(StockMinimum, facility.id)
+    before = row.days_of_supply if row else None
+    if row is None:
+        row = StockMinimum(facility_id=facility.id)
+        db.session.add(row)
+    row.days_of_supply = days_of_supply
+    db.session.flush()
+    audit.record(actor, "stock_minimum.update", "naloxone_stock_minimums", facility.id,
+                 facility_id=facility.id, changes={"days_of_supply": [before, days_of_supply]})
+    return row
+
+
+def facility_alerts(facility: Facility, today: date | None = None) -> Alerts:
+    """Stock below the facility's minimum, lots expiring within 90 days, recalled lots in stock,
+    and storage locations with an overdue or missing check."""
+    today = today or facility_today(facility)
+    lots = facility_lots(facility)
+    days = stock_minimum_days(facility)
+    since = utcnow() - timedelta(days=USE_WINDOW_DAYS)
+    # Kits given, less those given back by a void or correction.
+    used = dict(db.session.execute(
+        select(Lot.product_id, func.sum(-StockMovement.quantity))
+        .join(Lot, StockMovement.lot_id == Lot.id)
+        .where(Lot.facility_id == facility.id, StockMovement.kind.in_(("distribute", "return")),
+               StockMovement.occurred_at >= since)
+        .group_by(Lot.product_id)).all())
+    usable: dict[int, int] = {}
+    for lot, qty in lots:
+        if not lot.is_recalled and lot.expiry_date >= today:
+            usable[lot.product_id] = usable.get(lot.product_id, 0) + qty
+    products = {p.id: p for p in db.session.scalars(select(Product).where(Product.id.in_(set(used) | set(usable))))}
+    below = []
+    for product_id, kits_used in sorted(used.items()):
+        per_day = kits_used / USE_WINDOW_DAYS
+        minimum = int(-(-per_day * days // 1))  # round up: a fraction of a kit is still a kit
+        on_hand = usable.get(product_id, 0)
+        if minimum and on_hand < minimum:
+            below.append({"product": products[product_id], "on_hand": on_hand, "minimum": minimum,
+                          "used_90_days": int(kits_used), "days_of_supply": days})
+    horizon = today + timedelta(days=EXPIRING_DAYS)
+    expiring = [(lot, qty) for lot, qty in lots if not lot.is_recalled and lot.expiry_date <= horizon]
+    recalled = [(lot, qty) for lot, qty in lots if lot.is_recalled]
+    return Alerts(below, expiring, recalled, location_statuses(facility, today))
+
+
+# --- kit events ---------------------------------------------------------------------------------
+
+@dataclass
+class KitDetails:
+    """What a person enters for one kit event (the form's cleaned data)."""
+
+    occurred_at: datetime
+    context: str
+    outcome: str
+    recipient_type: str
+    kits: int = 1
+    lot: Lot | None = None
+    product: Product | None = None
+    decline_reason: str | None = None
+    decline_other: str = ""
+    supply: str = "unknown"
+    repeat_reason: str | None = None
+
+
+def _validate_kit(facility: Facility, details: KitDetails, *, historical: bool = False) -> Product | None:
+    _choice(details.context, CONTEXTS, "context", "Context")
+    _choice(details.outcome, OUTCOMES, "outcome", "Outcome")
+    _choice(details.recipient_type, RECIPIENT_TYPES, "recipient_type", "Recipient")
+    _choice(details.supply, SUPPLY_TYPES, "supply", "First or repeat kit")
+    if details.occurred_at is None or details.occurred_at.tzinfo is None:
+        raise DomainError("Date and time are required.", field="occurred_at")
+    if details.occurred_at > utcnow() + timedelta(minutes=5):
+        raise DomainError("Date and time cannot be in the future.", field="occurred_at")
+    if details.kits is None or not 1 <= details.kits <= 500:
+        raise DomainError("Number of kits: between 1 and 500.", field="kits")
+    if details.outcome == "declined":
+        if details.decline_reason is None and not historical:
+            raise DomainError("Choose why the kit was declined.", field="decline_reason")
+        if details.decline_reason is not None:
+            _choice(details.decline_reason, DECLINE_REASONS, "decline_reason", "Decline reason")
+        if details.decline_reason == "other" and not details.decline_other.strip():
+            raise DomainError("Say why the kit was declined (reason: other).", field="decline_other")
+        if details.lot is not None:
+            raise DomainError("A declined kit leaves no lot: clear the lot.", field="lot")
+    else:
+        if details.decline_reason or details.decline_other.strip():
+            raise DomainError("A decline reason is only for declined kits.", field="decline_reason")
+        if details.lot is None and not historical:
+            raise DomainError("Choose the lot the kit came from.", field="lot")
+    if details.supply == "repeat":
+        if details.repeat_reason is None and not historical:
+            raise DomainError("Choose why a repeat kit was needed.", field="repeat_reason")
+        if details.repeat_reason is not None:
+            _choice(details.repeat_reason, REPEAT_REASONS, "repeat_reason", "Repeat reason")
+    elif details.repeat_reason:
+        raise DomainError("A repeat reason is only for repeat kits.", field="repeat_reason")
+    product = details.product
+    if details.lot is not None:
+        if details.lot.facility_id != facility.id:
+            raise DomainError("That lot is held at another facility.", field="lot")
+        if product is not None and product.id != details.lot.product_id:
+            raise DomainError("The lot is of a different product than the one chosen.", field="product")
+        product = details.lot.product
+    return product
+
+
+def _episode_for(facility: Facility, episode: CustodyEpisode | None) -> CustodyEpisode | None:
+    if episode is not None and (episode.facility_id != facility.id or episode.is_voided):
+        raise DomainError("That booking is not an active episode at this facility.", field="episode")
+    return episode
+
+
+def find_kit_event_by_token(token: str) -> KitEvent | None:
+    return db.session.scalar(select(KitEvent).where(KitEvent.token == token))
+
+
+def record_kit_event(actor, facility: Facility, details: KitDetails, *, token: str,
+                     episode: CustodyEpisode | None = None, participant: Participant | None = None,
+                     is_anonymous: bool = False) -> tuple[KitEvent, bool]:
+    """Record one kit offered: handed, packed in property, or declined.
+
+    Returns (event, created). A token already used returns the earlier event and created=False,
+    so a double-click or a resubmitted form makes one record. Stock leaves the lot in the same
+    transaction, under the lot's lock.
+    """
+    token = _check_token(token)
+    episode = _episode_for(facility, episode)
+    if episode is not None:
+        participant = episode.participant
+    if participant is not None and participant.is_voided:
+        raise DomainError("That participant's record is voided.", field="participant")
+    product = _validate_kit(facility, details)
+    if details.outcome != "declined":
+        check_lot_usable(details.lot, local_date(facility, details.occurred_at))
+        if not product.is_active:
+            raise DomainError(f"{product.name} is retired; choose another lot.", field="lot")
+        # The lock comes first: a concurrent submit of the same token then finds the other's row.
+        _lock_lot(details.lot)
+    existing = find_kit_event_by_token(token)
+    if existing is not None:
+        return existing, False
+    if is_anonymous:
+        participant = episode = None
+    trained = None
+    if participant is not None:
+        from reentry.naloxone.worklist import participant_trained_before
+
+        trained = participant_trained_before(participant.id, details.occurred_at)
+    event = KitEvent(
+        token=token, facility_id=facility.id, participant_id=participant.id if participant else None,
+        episode_id=episode.id if episode else None, is_anonymous=is_anonymous,
+        occurred_at=details.occurred_at, event_date=local_date(facility, details.occurred_at),
+        context=details.context, outcome=details.outcome, decline_reason=details.decline_reason,
+        decline_other=details.decline_other.strip(), product_id=product.id if product else None,
+        lot_id=details.lot.id if details.lot else None, kits=details.kits,
+        recipient_type=details.recipient_type, supply=details.supply,
+        repeat_reason=details.repeat_reason, was_trained_before=trained,
+        staff_id=actor.id if actor is not None else None,
+    )
+    try:
+        with db.session.begin_nested():
+            db.session.add(event)
+            db.session.flush()
+    except IntegrityError:
+        # Another submit with this token committed between our check and our insert.
+        existing = find_kit_event_by_token(token)
+        if existing is None:
+            raise
+        return existing, False
+    if event.is_given:
+        _take_out(actor, details.lot, details.kits, "distribute", locked=True, kit_event_id=event.id,
+                  occurred_at=details.occurred_at)
+        db.session.flush()
+    audit.record(actor, "kit_event.create", "naloxone_kit_events", event.id, facility_id=facility.id,
+                 changes={k: [None, v] for k, v in audit.snapshot(event, KIT_EVENT_FIELDS).items()
+                          if v not in (None, "")})
+    return event, True
+
+
+def record_bulk_distribution(actor, facility: Facility, *, token: str, occurred_at: datetime,
+                             context: str, lot: Lot, counts: dict[str, int]) -> list[KitEvent]:
+    """Anonymous counts-only entry (community or visit-room handouts): one event per recipient
+    type with a count, no identity. Idempotent on the form's token."""
+    token = _check_token(token)
+    counts = {k: v for k, v in counts.items() if v}
+    if not counts:
+        raise DomainError("Enter how many kits went to at least one type of recipient.")
+    for recipient, count in counts.items():
+        _choice(recipient, RECIPIENT_TYPES, recipient, "Recipient")
+        if count < 0:
+            raise DomainError("Counts cannot be negative.", field=recipient)
+    events = []
+    for recipient in RECIPIENT_TYPES:
+        if recipient not in counts:
+            continue
+        # One derived key per recipient type, so a resubmit finds every row it made.
+        sub_token = str(uuid.uuid5(uuid.UUID(token), recipient))
+        event, _created = record_kit_event(
+            actor, facility,
+            KitDetails(occurred_at=occurred_at, context=context, outcome="handed",
+                       recipient_type=recipient, kits=counts[recipient], lot=lot),
+            token=sub_token, is_anonymous=True)
+        events.append(event)
+    return events
+
+
+def _return_stock(actor, event: KitEvent, reason: str) -> None:
+    if event.is_given and event.lot_id is not None and not event.is_historical:
+        _move(actor, event.lot, "return", event.kits, reason=reason, kit_event_id=event.id)
+
+
+def correct_kit_event(actor, event: KitEvent, details: KitDetails, expected_version: int | None = None) -> KitEvent:
+    """A correction: an audited edit. Stock follows: the old kits go back, the new ones go out."""
+    if event.is_voided:
+        raise DomainError("A voided record cannot be corrected.")
+    if expected_version is not None and expected_version != event.version:
+        raise Conflict("Someone else changed this record while you were editing. "
+                       "Reload it to see their change, then correct it again.")
+    facility = event.facility
+    details.product = details.product or (None if details.lot else event.product)
+    product = _validate_kit(facility, details, historical=event.is_historical)
+    before = audit.snapshot(event, KIT_EVENT_FIELDS)
+    stock_changes = (event.lot_id != (details.lot.id if details.lot else None)
+                     or event.kits != details.kits or event.is_given != (details.outcome in GIVEN_OUTCOMES))
+    if stock_changes and not event.is_historical:
+        if details.outcome in GIVEN_OUTCOMES and details.lot.id != event.lot_id:
+            check_lot_usable(details.lot, local_date(facility, details.occurred_at))
+        _return_stock(actor, event, "correction")
+    event.occurred_at = details.occurred_at
+    event.event_date = local_date(facility, details.occurred_at)
+    event.context, event.outcome, event.recipient_type = details.context, details.outcome, details.recipient_type
+    event.decline_reason, event.decline_other = details.decline_reason, details.decline_other.strip()
+    event.product_id = product.id if product else None
+    event.lot_id = details.lot.id if details.lot else None
+    event.kits, event.supply, event.repeat_reason = details.kits, details.supply, details.repeat_reason
+    if event.outcome != "property":
+        event.property_picked_up = None
+    db.session.flush()
+    if stock_changes and not event.is_historical and event.is_given:
+        db.session.flush()
+        _take_out(actor, details.lot, details.kits, "distribute", kit_event_id=event.id,
+                  occurred_at=details.occurred_at, note="correction")
+    changes = audit.changes_between(before, audit.snapshot(event, KIT_EVENT_FIELDS))
+    if changes:
+        audit.record(actor, "kit_event.update", "naloxone_kit_events", event.id,
+                     facility_id=event.facility_id, changes=changes)
+    return event
+
+
+def void_kit_event(actor, event: KitEvent, reason: str) -> KitEvent:
+    """Void a record entered in error; its kits go back to the lot. The row stays for audit."""
+    if event.is_voided:
+        raise DomainError("This record is already voided.")
+    if not reason.strip():
+        raise DomainError("Give the reason for voiding this record.", field="reason")
+    _return_stock(actor, event, "void")
+    event.is_voided, event.void_reason, event.voided_at = True, reason.strip(), utcnow()
+    db.session.flush()
+    audit.record(actor, "kit_event.void", "naloxone_kit_events", event.id, facility_id=event.facility_id,
+                 changes={"is_voided": [False, True], "reason": reason.strip()})
+    return event
+
+
+def record_property_pickup(actor, event: KitEvent, picked_up: bool) -> KitEvent:
+    """Record whether a kit packed in property left with the person at release."""
+    if event.outcome != "property" or event.is_voided:
+        raise DomainError("Only a kit packed in property can be picked up.")
+    before = event.property_picked_up
+    event.property_picked_up, event.picked_up_recorded_at = picked_up, utcnow()
+    db.session.flush()
+    audit.record(actor, "kit_event.pickup", "naloxone_kit_events", event.id, facility_id=event.facility_id,
+                 changes={"property_picked_up": [before, picked_up]})
+    return event
+
+
+def facility_kit_events(facility: Facility, limit: int = 100, offset: int = 0) -> list[KitEvent]:
+    """A page of the facility's kit records, newest first (voided ones included and marked)."""
+    return list(db.session.scalars(
+        select(KitEvent).where(KitEvent.facility_id == facility.id)
+        .order_by(KitEvent.occurred_at.desc(), KitEvent.id.desc()).limit(limit).offset(offset)))
+
+
+def has_earlier_kit(participant_id: int) -> bool:
+    """Whether this person was given a kit before (the form then suggests "repeat")."""
+    return db.session.scalar(select(KitEvent.id).where(
+        KitEvent.participant_id == participant_id, KitEvent.outcome.in_(GIVEN_OUTCOMES),
+        KitEvent.is_voided.is_(False)).limit(1)) is not None
+
+
+def participant_kit_events(participant_id: int) -> list[KitEvent]:
+    return list(db.session.scalars(
+        select(KitEvent).where(KitEvent.participant_id == participant_id)
+        .order_by(KitEvent.occurred_at.desc())))
+
+
+def kit_status_by_episode(episode_ids) -> dict[int, dict]:
+    """For each episode: kits given, whether one is in property, and the latest outcome."""
+    ids = list(episode_ids)
+    if not ids:
+        return {}
+    given = case((KitEvent.outcome.in_(GIVEN_OUTCOMES), KitEvent.kits), else_=0)
+    in_property = case((and_(KitEvent.outcome == "property",
+                             or_(KitEvent.property_picked_up.is_(None), KitEvent.property_picked_up)), 1),
+                       else_=0)
+    declined = case((KitEvent.outcome == "declined", 1), else_=0)
+    rows = db.session.execute(
+        select(KitEvent.episode_id, func.sum(given), func.max(in_property), func.max(declined))
+        .where(KitEvent.episode_id.in_(ids), KitEvent.is_voided.is_(False))
+        .group_by(KitEvent.episode_id))
+    return {episode_id: {"given": int(g or 0), "in_property": bool(p), "declined": bool(d)}
+            for episode_id, g, p, d in rows}
+
+
+# --- reversal reports ---------------------------------------------------------------------------
+
+@dataclass
+class ReversalDetails:
+    occurred_on: date
+    reporter_type: str
+    location_type: str
+    giver_type: str
+    outcome: str
+    doses_used: int = 1
+    county: str = ""
+    zip_code: str = ""
+    is_self_administered: bool = False
+    product: Product | None = None
+    was_breathing: str = "unknown"
+    was_responsive: str = "unknown"
+    rescue_breathing: str = "unknown"
+    called_911: str = "unknown"
+    ems_came: str = "unknown"
+    giver_stayed: str = "unknown"
+    others_gave_naloxone: str = "unknown"
+    age_band: str = "unknown"
+    gender: str = ""
+    naloxone_source: str = "unknown"
+    kit_event: KitEvent | None = None
+
+
+def reversal_prefill(event: KitEvent) -> dict:
+    """Form defaults when a repeat kit's reason is "used": the earlier kit most likely used."""
+    earlier = None
+    if event.participant_id is not None:
+        earlier = db.session.scalar(
+            select(KitEvent).where(KitEvent.participant_id == event.participant_id,
+                                   KitEvent.id != event.id, KitEvent.outcome.in_(GIVEN_OUTCOMES),
+                                   KitEvent.is_voided.is_(False), KitEvent.occurred_at <= event.occurred_at)
+            .order_by(KitEvent.occurred_at.desc()).limit(1))
+    person = event.participant
+    return {
+        "reporter_type": "participant" if event.recipient_type == "participant" else
+        {"family": "family", "staff": "staff"}.get(event.recipient_type, "other"),
+        "occurred_on": event.event_date,
+        "county": person.destination_county if person else "",
+        "zip_code": person.destination_zip if person else "",
+        "product": (earlier.product_id if earlier else event.product_id) or "",
+        "naloxone_source": "our_kit" if earlier else "unknown",
+        "kit_event": earlier.id if earlier else "",
+        "participant": person.id if person else "",
+    }
+
+
+def _validate_reversal(details: ReversalDetails) -> None:
+    _choice(details.reporter_type, REPORTER_TYPES, "reporter_type", "Reported by")
+    _choice(details.location_type, LOCATION_TYPES, "location_type", "Where")
+    _choice(details.giver_type, GIVER_TYPES, "giver_type", "Who gave the naloxone")
+    _choice(details.outcome, REVERSAL_OUTCOMES, "outcome", "Outcome")
+    _choice(details.age_band, AGE_BANDS, "age_band", "Age band")
+    _choice(details.naloxone_source, NALOXONE_SOURCES, "naloxone_source", "Where the naloxone came from")
+    for field in ("was_breathing", "was_responsive", "rescue_breathing", "called_911", "ems_came",
+                  "giver_stayed", "others_gave_naloxone"):
+        _choice(getattr(details, field), YES_NO_UNKNOWN, field, field.replace("_", " ").capitalize())
+    if details.occurred_on is None:
+        raise DomainError("Date is required.", field="occurred_on")
+    if details.occurred_on > utcnow().date() + timedelta(days=1):
+        raise DomainError("Date cannot be in the future.", field="occurred_on")
+    if details.doses_used is None or not 1 <= details.doses_used <= 20:
+        raise DomainError("Doses used: between 1 and 20.", field="doses_used")
+    if details.zip_code and not (details.zip_code[:5].isdigit() and len(details.zip_code) in (5, 10)):
+        raise DomainError("ZIP: 5 digits (or ZIP+4).", field="zip_code")
+    if details.kit_event is not None and details.naloxone_source != "our_kit":
+        raise DomainError("A linked kit means the naloxone came from one of our kits.", field="naloxone_source")
+
+
+def record_reversal(actor, facility: Facility, details: ReversalDetails, *, token: str,
+                    participant: Participant | None = None) -> tuple[ReversalReport, bool]:
+    """Record a use of naloxone reported back; linked to our kit (and its lot) when known."""
+    token = _check_token(token)
+    existing = db.session.scalar(select(ReversalReport).where(ReversalReport.token == token))
+    if existing is not None:
+        return existing, False
+    _validate_reversal(details)
+    kit = details.kit_event
+    if kit is not None and kit.is_voided:
+        raise DomainError("The linked kit record is voided.", field="kit_event")
+    product = details.product or (kit.product if kit else None)
+    report = ReversalReport(
+        token=token, facility_id=facility.id, reporter_type=details.reporter_type,
+        participant_id=participant.id if participant else None, occurred_on=details.occurred_on,
+        county=details.county.strip(), zip_code=details.zip_code.strip(),
+        location_type=details.location_type, giver_type=details.giver_type,
+        is_self_administered=details.is_self_administered, product_id=product.id if product else None,
+        doses_used=details.doses_used, was_breathing=details.was_breathing,
+        was_responsive=details.was_responsive, rescue_breathing=details.rescue_breathing,
+        called_911=details.called_911, ems_came=details.ems_came, giver_stayed=details.giver_stayed,
+        others_gave_naloxone=details.others_gave_naloxone, outcome=details.outcome,
+        age_band=details.age_band, gender=details.gender.strip(),
+        naloxone_source=details.naloxone_source, kit_event_id=kit.id if kit else None,
+        lot_id=kit.lot_id if kit else None, recorded_by_id=actor.id if actor is not None else None,
+    )
+    try:
+        with db.session.begin_nested():
+            db.session.add(report)
+            db.session.flush()
+    except IntegrityError:
+        existing = db.session.scalar(select(ReversalReport).where(ReversalReport.token == token))
+        if existing is None:
+            raise
+        return existing, False
+    audit.record(actor, "reversal.create", "naloxone_reversal_reports", report.id, facility_id=facility.id,
+                 changes={k: [None, v] for k, v in audit.snapshot(report, REVERSAL_FIELDS).items()
+                          if v not in (None, "")})
+    return report, True
+
+
+def void_reversal(actor, report: ReversalReport, reason: str) -> ReversalReport:
+    """Void a reversal report entered in error."""
+    if report.is_voided:
+        raise DomainError("This report is already voided.")
+    if not reason.strip():
+        raise DomainError("Give the reason for voiding this report.", field="reason")
+    report.is_voided, report.void_reason = True, reason.strip()
+    audit.record(actor, "reversal.void", "naloxone_reversal_reports", report.id,
+                 facility_id=report.facility_id, changes={"is_voided": [False, True], "reason": reason.strip()})
+    return report
+
+
+def facility_reversals(facility: Facility, limit: int = 100) -> list[ReversalReport]:
+    return list(db.session.scalars(
+        select(ReversalReport).where(ReversalReport.facility_id == facility.id)
+        .order_by(ReversalReport.occurred_on.desc(), ReversalReport.id.desc()).limit(limit)))
