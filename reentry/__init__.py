@@ -58,8 +58,9 @@ def register_blueprints(app: Flask) -> None:
     from reentry.auth import views as auth_views
     from reentry.facilities import views as facility_views
     from reentry.users import views as user_views
+    from reentry.training import views as training_views
 
-    for module in (web, auth_views, user_views, facility_views, audit_views):
+    for module in (web, auth_views, user_views, facility_views, audit_views, training_views):
         app.register_blueprint(module.bp)
 
 

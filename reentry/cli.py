@@ -130,6 +130,10 @@ def restore_command(file, force):
 
 COMMANDS = [create_user_command, create_facility_command, demo_command, backup_command, restore_command]
 
+from reentry.training.cli import curriculum_group  # noqa: E402  (feature commands)
+
+COMMANDS.append(curriculum_group)
+
 
 def register_commands(app: Flask) -> None:
     for command in COMMANDS:

@@ -76,6 +76,7 @@ def select_locale() -> str:
 # (endpoint, label, roles allowed). Features add their entries; order is the menu's order.
 NAV_ITEMS: list[tuple[str, object, tuple[str, ...]]] = [
     ("facilities.index", _l("Facilities"), ("admin", "manager", "staff", "auditor")),
+    ("training.index", _l("Trainings"), ("admin", "manager", "staff", "auditor")),
     ("users.index", _l("Accounts"), ("admin",)),
     ("audit.index", _l("Audit log"), ("admin", "auditor")),
     ("auth.preferences", _l("Your account"), ("admin", "manager", "staff", "auditor")),
