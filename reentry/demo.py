@@ -69,6 +69,10 @@ def load_core_demo(password: str) -> list[str]:
 # Each step takes the demo password and returns lines to print. Features append theirs.
 DEMO_STEPS = [load_core_demo]
 
+from reentry.training.demo import load_training_demo  # noqa: E402
+
+DEMO_STEPS.append(load_training_demo)
+
 
 def load_demo(given_password: str | None, instance_path: str) -> list[str]:
     password, generated = demo_password(given_password, instance_path)
