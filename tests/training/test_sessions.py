@@ -220,8 +220,12 @@ def test_pages_render_for_each_role(client, login_as, make_facility, make_partic
     staff = login_as("staff", facilities=[facility])
     person = make_participant(facility, last_name="Okafor")
     training_session = make_session(staff, facility)
-    services.add_attendee(staff, training_session, person.id)
+    attendee = services.add_attendee(staff, training_session, person.id)
+    items = services.items_by_key(training_session.curriculum_version)
+    services.save_answers(staff, attendee, "pre", {"risk-1": "true"}, items)
+    services.save_answers(staff, attendee, "post", ALL_RIGHT, items)
     db.session.commit()
+    assert "By item" in client.get(f"/training/{training_session.id}").get_data(as_text=True)
     for url in ("/training/", f"/training/{training_session.id}", f"/training/{training_session.id}?q=okafor",
                 f"/training/{training_session.id}/grid/pre", "/training/curricula/",
                 f"/training/curricula/{training_session.curriculum_version_id}", "/training/new",
