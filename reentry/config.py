@@ -50,6 +50,11 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         # Login throttling: failures per username+IP (jail staff share one NAT address).
         "REENTRY_LOGIN_LIMIT": "5 per 15 minutes",
         "REENTRY_TRUSTED_PROXIES": int(env.get("REENTRY_TRUSTED_PROXIES", "0")),
+        # Trainings: kiosk screens lock after this much idle time; the completion rule new
+        # sessions copy (any of full_attendance, post_test, teach_back, comma-separated).
+        "REENTRY_KIOSK_IDLE_SECONDS": int(env.get("REENTRY_KIOSK_IDLE_SECONDS", "300")),
+        "REENTRY_TRAINING_COMPLETION_RULE": env.get(
+            "REENTRY_TRAINING_COMPLETION_RULE", "full_attendance,post_test,teach_back"),
     }
     if overrides:
         config.update(overrides)

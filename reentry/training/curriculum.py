@@ -259,8 +259,10 @@ def check_curriculum(root: Path | str) -> tuple[Curriculum, list[dict]]:
         if not score_is_ok(score, language):
             cur.add(module.path, module.body_line, "reading level",
                     f"{score_label(language)} {score:.1f}; needs {_limit_text(language)}")
+    for slug, notes in cur.notes.items():
+        _check_words(cur, cur.root / "modules" / f"{slug}.notes.md", notes, SOURCE_LANGUAGE, 1, cited=True)
     if cur.quiz:
-        _check_quiz(cur)
+        scores += _check_quiz(cur)
     cur.problems.sort()
     return cur, scores
 
@@ -290,8 +292,10 @@ def quiz_item_source(item: dict) -> str:
                        "explanation": english.get("explanation")}, ensure_ascii=False, sort_keys=True)
 
 
-def _check_quiz(cur: Curriculum) -> None:
+def _check_quiz(cur: Curriculum) -> list[dict]:
+    """Check the test bank; returns the hardest item's score per language (for the report)."""
     path, raw, quiz = cur.root / "quiz.toml", cur.quiz_raw, cur.quiz
+    worst: dict[str, float] = {}
     items = quiz.get("items", [])
     if len(items) < MIN_ITEMS:
         cur.add(path, 1, "structure", f"the test bank has {len(items)} items; it needs at least {MIN_ITEMS}")
@@ -320,6 +324,9 @@ def _check_quiz(cur: Curriculum) -> None:
                 _check_words(cur, path, texts[key], language, _line_of(raw, texts[key].split("\n")[0], line),
                              cited=cited)
             score = reading_score(plain_text(texts["text"] + "\n" + texts["explanation"]), language)
+            harder = language in worst and (score < worst[language] if language == "es" else score > worst[language])
+            if language not in worst or harder:
+                worst[language] = score
             if not score_is_ok(score, language):
                 cur.add(path, _line_of(raw, texts["text"].split("\n")[0], line), "reading level",
                         f"item {item_id} ({language}): {score_label(language)} {score:.1f}; "
@@ -337,6 +344,8 @@ def _check_quiz(cur: Curriculum) -> None:
         for language in LANGUAGES:
             if not (domain_titles.get(domain) or {}).get(language):
                 cur.add(path, _line_of(raw, "[[domains]]"), "structure", f"domain {domain} needs a '{language}' title")
+    return [{"file": f"{cur._rel(path)} (hardest item)", "language": language, "score": score,
+             "ok": score_is_ok(score, language)} for language, score in sorted(worst.items())]
 
 
 def content_document(cur: Curriculum) -> dict:

@@ -36,6 +36,7 @@ SESSION_AUDIT_FIELDS = ("facility_id", "curriculum_version_id", "starts_at", "fo
                         "location", "rule_full_attendance", "rule_post_test", "rule_teach_back")
 ATTENDEE_AUDIT_FIELDS = ("attendance", "teach_back_signs", "teach_back_steps", "teach_back_device")
 MAX_PIN_ATTEMPTS = 5
+KIOSK_ABSOLUTE_LIMIT = timedelta(hours=12)  # like a staff login: a forgotten kiosk does not live on
 MANAGER_ROLES = ("manager", "admin")
 
 
@@ -117,10 +118,20 @@ def is_correct(item: dict, answer: str) -> bool:
 
 # ---------------------------------------------------------------- sessions
 
-def completion_rule_from_config(config_value) -> dict:
-    rule = dict(DEFAULT_COMPLETION_RULE)
-    rule.update({k: bool(v) for k, v in (config_value or {}).items() if k in DEFAULT_COMPLETION_RULE})
-    return rule
+def completion_rule_from_config(config_value: str | dict | None) -> dict:
+    """The rule from configuration: a dict, or the names of the parts required, comma-separated
+    (REENTRY_TRAINING_COMPLETION_RULE). Unknown names are refused so a typo cannot loosen it."""
+    if config_value is None:
+        return dict(DEFAULT_COMPLETION_RULE)
+    if isinstance(config_value, dict):
+        parts = {k for k, v in config_value.items() if v}
+        parts |= {k for k in DEFAULT_COMPLETION_RULE if k not in config_value and DEFAULT_COMPLETION_RULE[k]}
+    else:
+        parts = {p.strip() for p in config_value.split(",") if p.strip()}
+    unknown = parts - set(DEFAULT_COMPLETION_RULE)
+    if unknown:
+        raise DomainError(f"Unknown completion rule part(s): {', '.join(sorted(unknown))}.")
+    return {k: k in parts for k in DEFAULT_COMPLETION_RULE}
 
 
 def get_session(actor: User, session_id: int) -> TrainingSession:
@@ -498,13 +509,14 @@ def check_pin(pin: str) -> str:
 
 
 def start_kiosk(actor: User, facility: Facility, curriculum_version: CurriculumVersion, *,
-                participant_id: int | None, language: str, pin: str) -> tuple[KioskSession, str]:
+                participant_id: int | None, language: str, pin: str,
+                rule: dict | None = None) -> tuple[KioskSession, str]:
     """Open a self-paced session for one learner on this device; returns the kiosk and the
     device token (shown to nobody: it goes into the device's signed cookie)."""
     pin = check_pin(pin)
     session = create_training_session(
         actor, facility, starts_at=utcnow(), format="self_paced", language=language,
-        curriculum_version=curriculum_version, location="kiosk", trainers=[actor],
+        curriculum_version=curriculum_version, location="kiosk", trainers=[actor], rule=rule,
     )
     if participant_id is not None:
         attendee = add_attendee(actor, session, participant_id)
@@ -525,7 +537,7 @@ def kiosk_by_token(token: str | None) -> KioskSession | None:
     if not token:
         return None
     kiosk = db.session.scalar(select(KioskSession).where(KioskSession.token_hash == _token_hash(token)))
-    if kiosk is None or kiosk.ended_at is not None:
+    if kiosk is None or kiosk.ended_at is not None or utcnow() - kiosk.started_at > KIOSK_ABSOLUTE_LIMIT:
         return None
     return kiosk
 

@@ -8,8 +8,9 @@ from datetime import UTC, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import (
-    Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for,
+    Blueprint, abort, current_app, flash, g, redirect, render_template, request, session, url_for,
 )
+from flask_limiter.util import get_remote_address
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user, logout_user
@@ -19,7 +20,7 @@ from reentry.auth import services as auth_services
 from reentry.auth.access import role_required
 from reentry.auth.models import User
 from reentry.errors import DomainError, NotFound, PermissionDenied
-from reentry.extensions import db
+from reentry.extensions import db, limiter
 from reentry.facilities.models import Facility
 from reentry.forms import EmptyForm, apply_domain_error, select_choices
 from reentry.training import rendering, services
@@ -58,6 +59,10 @@ def _session_or_404(session_id: int):
         return services.get_session(current_user, session_id)
     except NotFound:
         abort(404)
+
+
+def _configured_rule() -> dict:
+    return services.completion_rule_from_config(current_app.config.get("REENTRY_TRAINING_COMPLETION_RULE"))
 
 
 def _visible_facilities() -> list[Facility]:
@@ -117,7 +122,7 @@ def create():
                 language=form.language.data,
                 curriculum_version=services.get_version(int(form.curriculum_version.data)),
                 location=form.location.data or "", trainers=trainers,
-                rule=services.completion_rule_from_config(current_app.config.get("REENTRY_TRAINING_COMPLETION_RULE")),
+                rule=_configured_rule(),
                 request_token=form.request_token.data or None,
             )
         except DomainError as error:
@@ -439,7 +444,8 @@ def kiosk_start():
                     current_user, facility, form.booking_id.data).participant_id
             _kiosk, token = services.start_kiosk(
                 current_user, facility, services.get_version(int(form.curriculum_version.data)),
-                participant_id=participant_id, language=form.language.data, pin=form.pin.data)
+                participant_id=participant_id, language=form.language.data, pin=form.pin.data,
+                rule=_configured_rule())
         except DomainError as error:
             apply_domain_error(form, error)
         else:
@@ -618,6 +624,13 @@ def _staff_check(kiosk, form: KioskStaffForm) -> dict:
 
 
 @bp.route("/kiosk/unlock", methods=["POST"])
+@limiter.limit(
+    lambda: current_app.config["REENTRY_LOGIN_LIMIT"],
+    # Staff passwords tried here count like sign-in attempts (per email and address); wrong
+    # PINs have their own small limit (services.MAX_PIN_ATTEMPTS) and never lock staff out.
+    key_func=lambda: f"kiosk-login:{request.form.get('email', '').strip().lower()[:254]}:{get_remote_address()}",
+    deduct_when=lambda response: g.get("login_failed", False),
+)
 def kiosk_unlock():
     """Staff unlock the screen so the learner can go on, or end the kiosk."""
     kiosk = _current_kiosk()
@@ -632,10 +645,12 @@ def kiosk_unlock():
         else:
             services.unlock_kiosk(kiosk, **proof)
     except PermissionDenied as error:
+        g.login_failed = bool(form.email.data)
         db.session.commit()
         form.form_errors.append(error.message)
         return _kiosk_render(kiosk, "locked.html", 403, form=form)
     except DomainError as error:
+        g.login_failed = bool(form.email.data)
         db.session.commit()  # failed attempts count, and are audited
         apply_domain_error(form, error)
         return _kiosk_render(kiosk, "locked.html", 422, form=form)

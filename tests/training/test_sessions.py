@@ -234,3 +234,29 @@ def test_pages_render_for_each_role(client, login_as, make_facility, make_partic
         assert response.status_code == 200, url
     assert "Okafor" in client.get(f"/training/{training_session.id}/grid/post").get_data(as_text=True)
     assert client.get("/training/curricula/compare?a=1&b=1").status_code == 403  # staff: no compare page
+
+
+def test_completion_rule_from_configuration_text():
+    assert services.completion_rule_from_config("post_test") == \
+        {"full_attendance": False, "post_test": True, "teach_back": False}
+    assert services.completion_rule_from_config(None) == services.DEFAULT_COMPLETION_RULE
+    with pytest.raises(DomainError, match="teachback"):
+        services.completion_rule_from_config("post_test,teachback")
+
+
+def test_admin_compares_two_versions_side_by_side(client, login_as, oend_version, curriculum_copy):
+    from tests.training.restamp import restamp
+
+    path = curriculum_copy / "modules" / "04-respond.en.md"
+    path.write_text(path.read_text().replace("Give the address.", "Give the address and a landmark."))
+    (curriculum_copy / "curriculum.toml").write_text(
+        (curriculum_copy / "curriculum.toml").read_text().replace('version = "1.0.0"', 'version = "1.1.0"'))
+    restamp(curriculum_copy)
+    newer, created = services.import_curriculum(None, curriculum_copy)
+    db.session.commit()
+    assert created
+    login_as("admin")
+    page = client.get(f"/training/curricula/compare?a={oend_version.id}&b={newer.id}").get_data(as_text=True)
+    assert "<del>Tell them the person is not breathing or will not wake up. Give the address." in page
+    assert "Give the address and a landmark. You can put the phone on speaker so your hands are free.</ins>" in page
+    assert "module 01-release-risk · no change" in page
