@@ -314,9 +314,10 @@ def record_attendance(actor: User, attendee: TrainingAttendee, *, attendance: st
 
 
 def save_answers(actor: User | None, attendee: TrainingAttendee, phase: str, answers: dict[str, str | None],
-                 items: dict[str, dict]) -> int:
+                 items: dict[str, dict], reason: str = "") -> int:
     """Store one attendee's answers for a phase; a blank clears nothing (it means 'not entered').
-    A changed answer is a correction and its audit row keeps the old value. Returns rows changed."""
+    A changed answer is a correction: it needs a reason, and its audit row keeps the old value.
+    Returns the number of answers added or changed."""
     if phase not in PHASES:
         raise DomainError("Phase must be pre or post.")
     current = {a.item_key: a for a in attendee.answers if a.phase == phase}
@@ -342,14 +343,21 @@ def save_answers(actor: User | None, attendee: TrainingAttendee, phase: str, ans
             changed += 1
     if changes:
         corrected = any(before is not None for before, _after in changes.values())
+        if corrected and not reason.strip():
+            raise DomainError("Some recorded answers were changed: say why in 'Reason for changes'.",
+                              field="reason")
         db.session.flush()
+        details = {"phase": phase, "answers": changes}
+        if corrected:
+            details["reason"] = reason.strip()
         audit.record(actor, "training.answers.correct" if corrected else "training.answers.record",
                      "training_attendees", attendee.id, facility_id=attendee.session.facility_id,
-                     changes={"phase": phase, "answers": changes})
+                     changes=details)
     return changed
 
 
-def record_grid(actor: User, session: TrainingSession, phase: str, grid: dict[int, dict[str, str | None]]) -> int:
+def record_grid(actor: User, session: TrainingSession, phase: str, grid: dict[int, dict[str, str | None]],
+                reason: str = "") -> int:
     """The pre- or post-test grid for the whole session in one transaction."""
     _require_open(session)
     items = items_by_key(session.curriculum_version)
@@ -358,7 +366,7 @@ def record_grid(actor: User, session: TrainingSession, phase: str, grid: dict[in
     for attendee_id, answers in grid.items():
         if attendee_id not in by_id:
             raise NotFound("No such attendee.")
-        total += save_answers(actor, by_id[attendee_id], phase, answers, items)
+        total += save_answers(actor, by_id[attendee_id], phase, answers, items, reason)
     return total
 
 

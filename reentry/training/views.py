@@ -172,6 +172,10 @@ def detail(session_id: int):
     results = []
     if request.args.get("q") and search_form.validate():
         results = services.search_participants(current_user, training_session.facility, search_form.q.data)
+    # Who is on a training list is health information (it implies substance use): every view is audited.
+    audit.record(current_user, "training.session.view", "training_sessions", training_session.id,
+                 facility_id=training_session.facility_id)
+    db.session.commit()
     return render_template("training/detail.html",
                            **_detail_context(training_session, search_form=search_form, results=results))
 
@@ -301,7 +305,8 @@ def grid(session_id: int, phase: str):
                                     row=row, column=column, value=raw[:10]))
         if not errors:
             try:
-                changed = services.record_grid(current_user, training_session, phase, parsed)
+                changed = services.record_grid(current_user, training_session, phase, parsed,
+                                               request.form.get("reason", "")[:500])
             except DomainError as error:
                 errors.append(error.message)
                 db.session.rollback()
@@ -311,6 +316,10 @@ def grid(session_id: int, phase: str):
                 return redirect(url_for("training.detail", session_id=session_id) + "#gain")
     values = _grid_values(training_session, items)
     values.update(submitted)
+    if request.method == "GET":
+        audit.record(current_user, "training.grid.view", "training_sessions", training_session.id,
+                     facility_id=training_session.facility_id, changes={"phase": phase})
+        db.session.commit()
     return render_template("training/grid.html", training_session=training_session, phase=phase, items=items,
                            values=values, form=form, errors=errors,
                            read_only=training_session.is_completed or current_user.role not in WRITER_ROLES), \

@@ -89,7 +89,10 @@ def test_grid_entry_correction_is_audited(client, login_as, make_facility, make_
     response = client.post(f"/training/{training_session.id}/grid/pre",
                            data={f"cell-{attendee.id}-risk-1": "t", f"cell-{attendee.id}-risk-2": "?"})
     assert response.status_code == 302
-    response = client.post(f"/training/{training_session.id}/grid/pre", data={f"cell-{attendee.id}-risk-1": "F"})
+    no_reason = client.post(f"/training/{training_session.id}/grid/pre", data={f"cell-{attendee.id}-risk-1": "F"})
+    assert no_reason.status_code == 422 and "say why" in no_reason.get_data(as_text=True)
+    response = client.post(f"/training/{training_session.id}/grid/pre",
+                           data={f"cell-{attendee.id}-risk-1": "F", "reason": "misread the sheet"})
     assert response.status_code == 302
     bad = client.post(f"/training/{training_session.id}/grid/pre", data={f"cell-{attendee.id}-risk-3": "x"})
     assert bad.status_code == 422 and "Row 1, item 3" in bad.get_data(as_text=True)
@@ -97,7 +100,10 @@ def test_grid_entry_correction_is_audited(client, login_as, make_facility, make_
     answers = {a.item_key: (a.answer, a.is_correct) for a in attendee.answers}
     assert answers == {"risk-1": ("false", True), "risk-2": ("dont_know", False)}
     correction = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "training.answers.correct"))
-    assert json.loads(correction.changes) == {"answers": {"risk-1": ["true", "false"]}, "phase": "pre"}
+    assert json.loads(correction.changes) == {"answers": {"risk-1": ["true", "false"]}, "phase": "pre",
+                                              "reason": "misread the sheet"}
+    client.get(f"/training/{training_session.id}")
+    assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "training.session.view")) is not None
 
 
 def test_grid_keeps_csrf_on(app, client, login_as, make_facility, make_session):
