@@ -541,7 +541,8 @@ def kiosk_step(step: str):
     steps = services.kiosk_steps(kiosk)
     if step not in steps:
         abort(404)
-    if steps.index(step) > steps.index(kiosk.step):
+    if steps.index(step) > steps.index(kiosk.step) or (step in PHASES and step != kiosk.step):
+        # No skipping ahead, and a test once answered is not shown again.
         return redirect(url_for("training.kiosk_step", step=kiosk.step))
     if request.method == "POST":
         if not EmptyForm().validate_on_submit():

@@ -87,8 +87,8 @@ def test_staff_runs_a_session_and_enters_the_grid_by_keyboard(page, a11y, sign_i
     expect(page.get_by_label("Row 2, item 1", exact=True)).to_have_value("?")
     expect(page.get_by_label("Row 2, item 2", exact=True)).to_be_focused()
     page.get_by_role("button", name="Save answers").focus()
-    page.keyboard.press("Enter")
-    page.wait_for_load_state("load")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
     expect(page.get_by_text(re.compile(r"\d+ answers saved"))).to_be_visible()
     a11y(page)
 
@@ -96,8 +96,8 @@ def test_staff_runs_a_session_and_enters_the_grid_by_keyboard(page, a11y, sign_i
     a11y(page)
     page.get_by_label("Row 1, item 1", exact=True).focus()
     page.keyboard.type("fttfttftttfffff")
-    page.get_by_role("button", name="Save answers").press("Enter")
-    page.wait_for_load_state("load")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Save answers").press("Enter")
     a11y(page)
     expect(page.get_by_role("heading", name="Knowledge gain")).to_be_visible()
     expect(page.get_by_role("heading", name="By domain")).to_be_visible()
@@ -120,17 +120,22 @@ def test_a_participant_completes_the_kiosk_course_in_spanish(browser, base_url, 
         expect(page).to_have_url(re.compile(r"/kiosk/pre$"))
         a11y(page)
 
-        # Keyboard only: Tab into each question and choose "No sé" with the arrow keys.
+        # Keyboard only: in each question the arrow keys pick "No sé", Tab goes to the next one.
         questions = page.locator("fieldset.quiz-item")
-        for index in range(questions.count()):
-            questions.nth(index).get_by_label("No sé").check()
-        page.get_by_role("button", name="Guardar mis respuestas").press("Enter")
-        page.wait_for_load_state("load")
+        questions.first.get_by_label("Cierto").focus()
+        for _ in range(questions.count()):
+            page.keyboard.press("ArrowDown")
+            page.keyboard.press("ArrowDown")
+            page.keyboard.press("Tab")
+        expect(page.get_by_role("button", name="Guardar mis respuestas")).to_be_focused()
+        expect(questions.last.get_by_label("No sé")).to_be_checked()
+        with page.expect_navigation():
+            page.keyboard.press("Enter")
         for _ in range(8):
             a11y(page)
             expect(page.get_by_text(re.compile(r"Parte \d de 9"))).to_be_visible()
-            page.get_by_role("button", name="Siguiente").press("Enter")
-            page.wait_for_load_state("load")
+            with page.expect_navigation():
+                page.get_by_role("button", name="Siguiente").press("Enter")
         a11y(page)
         page.get_by_role("button", name="Ir a la última prueba").click()
         page.wait_for_load_state("load")
@@ -144,7 +149,7 @@ def test_a_participant_completes_the_kiosk_course_in_spanish(browser, base_url, 
         expect(page.get_by_text(re.compile(r"Antes: 0 de 15 bien\. Después: \d+ de 15 bien\."))).to_be_visible()
         a11y(page)
         page.get_by_role("button", name="Siguiente").click()
-        page.wait_for_load_state("load")
+        expect(page.get_by_role("heading", name="Díganos qué piensa")).to_be_visible()
         a11y(page)
         page.get_by_role("group", name="¿Fue fácil seguir el curso?").get_by_label("Sí").check()
         page.get_by_role("button", name="Enviar").click()
@@ -152,6 +157,7 @@ def test_a_participant_completes_the_kiosk_course_in_spanish(browser, base_url, 
         expect(page.get_by_role("heading", name="Ya terminó. ¡Gracias!")).to_be_visible()
         a11y(page)
         page.get_by_role("link", name="Personal: salir").click()
+        expect(page.get_by_role("heading", name="Solo personal: salir del quiosco")).to_be_visible()
         a11y(page)
         page.get_by_label("PIN del personal").fill(PIN)
         page.get_by_role("button", name="Terminar y salir").click()
