@@ -2,7 +2,7 @@
 
 Revision ID: 0004
 Revises: 0002
-Create Date: 2026-11-25 14:29:59.849557
+Create Date: 2026-11-25 14:46:58.327303
 
 """
 from alembic import op
@@ -91,6 +91,8 @@ def upgrade():
     sa.Column('teach_back_device', sa.Boolean(), nullable=False),
     sa.Column('is_complete', sa.Boolean(), nullable=False),
     sa.Column('modules_viewed', sa.Integer(), nullable=False),
+    sa.Column('is_voided', sa.Boolean(), nullable=False),
+    sa.Column('void_reason', sa.Text(), nullable=True),
     sa.Column('created_at', reentry.database.UTCDateTime(timezone=True), nullable=False),
     sa.CheckConstraint("attendance IS NULL OR attendance IN ('full', 'partial', 'absent')", name=op.f('ck_training_attendees_attendance')),
     sa.ForeignKeyConstraint(['participant_id'], ['participants.id'], name=op.f('fk_training_attendees_participant_id_participants')),

@@ -60,6 +60,11 @@ class AttendanceForm(FlaskForm):
     submit = SubmitField(_l("Save"))
 
 
+class VoidForm(FlaskForm):
+    reason = StringField(_l("Reason"), validators=[DataRequired(), Length(max=500)])
+    submit = SubmitField(_l("Void"))
+
+
 class ReopenForm(FlaskForm):
     reason = StringField(_l("Reason for reopening"), validators=[DataRequired(), Length(max=500)])
     submit = SubmitField(_l("Reopen session"))

@@ -92,8 +92,10 @@ class TrainingSession(db.Model):
     facility: Mapped[Facility] = relationship()
     curriculum_version: Mapped[CurriculumVersion] = relationship()
     trainers: Mapped[list[User]] = relationship(secondary=training_session_trainers, order_by=User.name)
+    # The people on the list now; an attendee added in error is voided (kept, with a reason).
     attendees: Mapped[list[TrainingAttendee]] = relationship(
-        back_populates="session", order_by="TrainingAttendee.id"
+        primaryjoin="and_(TrainingSession.id == TrainingAttendee.session_id, TrainingAttendee.is_voided == False)",  # noqa: E712
+        order_by="TrainingAttendee.id", viewonly=True,
     )
 
     @property
@@ -125,9 +127,11 @@ class TrainingAttendee(db.Model):
     teach_back_device: Mapped[bool] = mapped_column(default=False)
     is_complete: Mapped[bool] = mapped_column(default=False)
     modules_viewed: Mapped[int] = mapped_column(default=0)
+    is_voided: Mapped[bool] = mapped_column(default=False)
+    void_reason: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    session: Mapped[TrainingSession] = relationship(back_populates="attendees")
+    session: Mapped[TrainingSession] = relationship()
     participant: Mapped[Participant | None] = relationship()
     answers: Mapped[list[TrainingAnswer]] = relationship(back_populates="attendee", order_by="TrainingAnswer.id")
 

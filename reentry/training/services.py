@@ -238,6 +238,7 @@ def _new_attendee(actor: User, session: TrainingSession, participant_id: int | N
     attendee = TrainingAttendee(session_id=session.id, participant_id=participant_id, walk_in_label=label)
     db.session.add(attendee)
     db.session.flush()
+    db.session.expire(session, ["attendees"])  # a view-only list: reload it on next use
     audit.record(actor, "training.attendee.add", "training_attendees", attendee.id,
                  facility_id=session.facility_id,
                  changes={"session_id": session.id, "participant_id": participant_id,
@@ -256,9 +257,38 @@ def add_attendee(actor: User, session: TrainingSession, participant_id: int) -> 
         raise NotFound("No such participant at this facility.")
     existing = db.session.scalar(select(TrainingAttendee).where(
         TrainingAttendee.session_id == session.id, TrainingAttendee.participant_id == participant_id))
-    if existing is not None:
+    if existing is not None and not existing.is_voided:
         raise DomainError("This person is already on the list.", field="query")
+    if existing is not None:  # voided earlier by mistake: restore the same row and its answers
+        existing.is_voided, existing.void_reason = False, None
+        audit.record(actor, "training.attendee.restore", "training_attendees", existing.id,
+                     facility_id=session.facility_id, changes={"is_voided": [True, False]})
+        db.session.expire(session, ["attendees"])
+        return existing
     return _new_attendee(actor, session, participant_id)
+
+
+def void_attendee(actor: User, attendee: TrainingAttendee, reason: str) -> None:
+    """Take someone off the list who was added in error; the row and its answers are kept."""
+    _require_open(attendee.session)
+    if not reason.strip():
+        raise DomainError("Say why this person is taken off the list.", field="reason")
+    attendee.is_voided, attendee.void_reason = True, reason.strip()[:500]
+    audit.record(actor, "training.attendee.void", "training_attendees", attendee.id,
+                 facility_id=attendee.session.facility_id,
+                 changes={"is_voided": [False, True], "reason": attendee.void_reason})
+    db.session.expire(attendee.session, ["attendees"])
+
+
+def void_session(actor: User, session: TrainingSession, reason: str) -> None:
+    """A session entered in error disappears from lists and reports but is kept (manager only)."""
+    if actor.role not in MANAGER_ROLES:
+        raise PermissionDenied("Only a manager can void a session.")
+    if not reason.strip():
+        raise DomainError("Say why the session is voided.", field="reason")
+    session.is_voided, session.void_reason = True, reason.strip()[:500]
+    audit.record(actor, "training.session.void", "training_sessions", session.id,
+                 facility_id=session.facility_id, changes={"is_voided": [False, True], "reason": session.void_reason})
 
 
 def add_housing_unit(actor: User, session: TrainingSession, unit: str) -> int:
@@ -271,9 +301,9 @@ def add_housing_unit(actor: User, session: TrainingSession, unit: str) -> int:
                    Participant.is_voided.is_(False)))
     present = {a.participant_id for a in session.attendees}
     added = 0
-    for participant_id in db.session.scalars(stmt):
+    for participant_id in list(db.session.scalars(stmt)):
         if participant_id not in present:
-            _new_attendee(actor, session, participant_id)
+            add_attendee(actor, session, participant_id)
             added += 1
     if not added:
         raise DomainError("Nobody new to add from that unit.", field="unit")
@@ -291,7 +321,7 @@ def add_walk_in(actor: User, session: TrainingSession, label: str) -> TrainingAt
 
 def get_attendee(session: TrainingSession, attendee_id: int) -> TrainingAttendee:
     attendee = db.session.get(TrainingAttendee, attendee_id)
-    if attendee is None or attendee.session_id != session.id:
+    if attendee is None or attendee.session_id != session.id or attendee.is_voided:
         raise NotFound("No such attendee.")
     return attendee
 
@@ -481,6 +511,7 @@ def completed_trainings(participant_id: int) -> list[dict]:
     stmt = (select(TrainingAttendee, TrainingSession)
             .join(TrainingSession, TrainingSession.id == TrainingAttendee.session_id)
             .where(TrainingAttendee.participant_id == participant_id, TrainingAttendee.is_complete.is_(True),
+                   TrainingAttendee.is_voided.is_(False),
                    TrainingSession.status == "completed", TrainingSession.is_voided.is_(False))
             .order_by(TrainingSession.completed_at.desc()))
     results = []

@@ -26,7 +26,7 @@ from reentry.forms import EmptyForm, apply_domain_error, select_choices
 from reentry.training import rendering, services
 from reentry.training.forms import (
     AddAttendeeForm, AttendanceForm, HousingUnitForm, KioskFeedbackForm, KioskStaffForm,
-    KioskStartForm, ReopenForm, SearchForm, SessionForm, WalkInForm,
+    KioskStartForm, ReopenForm, SearchForm, SessionForm, VoidForm, WalkInForm,
 )
 from reentry.training.kiosk_text import kiosk_text
 from reentry.training.models import PHASES
@@ -57,6 +57,14 @@ def _int_or_404(value) -> int:
 def _session_or_404(session_id: int):
     try:
         return services.get_session(current_user, session_id)
+    except NotFound:
+        abort(404)
+
+
+def _attendee_or_404(session_id: int, attendee_id: int):
+    training_session = _session_or_404(session_id)
+    try:
+        return training_session, services.get_attendee(training_session, attendee_id)
     except NotFound:
         abort(404)
 
@@ -150,6 +158,7 @@ def _detail_context(training_session, **forms) -> dict:
         "unit_form": forms.get("unit_form") or _unit_form(training_session),
         "walk_in_form": forms.get("walk_in_form") or WalkInForm(),
         "reopen_form": forms.get("reopen_form") or ReopenForm(),
+        "void_form": forms.get("void_form") or VoidForm(prefix="void"),
         "empty_form": EmptyForm(),
         "add_form": AddAttendeeForm(),
         "can_reopen": current_user.role in services.MANAGER_ROLES,
@@ -244,11 +253,7 @@ def add_walk_in(session_id: int):
 @role_required(*WRITER_ROLES)
 def edit_attendee(session_id: int, attendee_id: int):
     """Attendance and teach-back for one attendee."""
-    training_session = _session_or_404(session_id)
-    try:
-        attendee = services.get_attendee(training_session, attendee_id)
-    except NotFound:
-        abort(404)
+    training_session, attendee = _attendee_or_404(session_id, attendee_id)
     form = AttendanceForm(prefix=f"a{attendee.id}")
     if form.validate_on_submit():
         try:
@@ -324,6 +329,45 @@ def grid(session_id: int, phase: str):
                            values=values, form=form, errors=errors,
                            read_only=training_session.is_completed or current_user.role not in WRITER_ROLES), \
         422 if errors else 200
+
+
+@bp.route("/training/<int:session_id>/attendees/<int:attendee_id>/void", methods=["POST"])
+@role_required(*WRITER_ROLES)
+def void_attendee(session_id: int, attendee_id: int):
+    """Take someone added in error off the list (kept, with the reason)."""
+    training_session, attendee = _attendee_or_404(session_id, attendee_id)
+    form = VoidForm(prefix=f"v{attendee.id}")
+    if form.validate_on_submit():
+        try:
+            services.void_attendee(current_user, attendee, form.reason.data)
+        except DomainError as error:
+            db.session.rollback()
+            flash(error.message, "error")
+            return redirect(url_for("training.detail", session_id=session_id))
+        db.session.commit()
+        flash(_("Taken off the list."), "success")
+        return redirect(url_for("training.detail", session_id=session_id) + "#attendees")
+    flash(_("Give a reason to take someone off the list."), "error")
+    return redirect(url_for("training.detail", session_id=session_id) + f"#attendee-{attendee.id}")
+
+
+@bp.route("/training/<int:session_id>/void", methods=["POST"])
+@role_required("manager", "admin")
+def void(session_id: int):
+    """A manager voids a session entered in error."""
+    training_session = _session_or_404(session_id)
+    form = VoidForm(prefix="void")
+    if form.validate_on_submit():
+        try:
+            services.void_session(current_user, training_session, form.reason.data)
+        except PermissionDenied:
+            abort(403)
+        except DomainError as error:
+            return _detail_with_error(training_session, "void_form", form, error)
+        db.session.commit()
+        flash(_("Session voided."), "success")
+        return redirect(url_for("training.index"))
+    return render_template("training/detail.html", **_detail_context(training_session, void_form=form)), 422
 
 
 @bp.route("/training/<int:session_id>/complete", methods=["POST"])

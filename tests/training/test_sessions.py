@@ -266,3 +266,38 @@ def test_admin_compares_two_versions_side_by_side(client, login_as, oend_version
     assert "<del>Tell them the person is not breathing or will not wake up. Give the address." in page
     assert "Give the address and a landmark. You can put the phone on speaker so your hands are free.</ins>" in page
     assert "module 01-release-risk · no change" in page
+
+
+def test_an_attendee_added_in_error_is_voided_and_can_be_restored(client, login_as, make_facility,
+                                                                 make_participant, make_session):
+    facility = make_facility("J")
+    staff = login_as("staff", facilities=[facility])
+    person = make_participant(facility)
+    training_session = make_session(staff, facility)
+    attendee = services.add_attendee(staff, training_session, person.id)
+    db.session.commit()
+    url = f"/training/{training_session.id}/attendees/{attendee.id}/void"
+    assert client.post(url, data={f"v{attendee.id}-reason": ""}).status_code == 302
+    db.session.expire_all()
+    assert not attendee.is_voided
+    assert client.post(url, data={f"v{attendee.id}-reason": "wrong person"}).status_code == 302
+    db.session.expire_all()
+    assert attendee.is_voided and attendee.void_reason == "wrong person"
+    assert training_session.attendees == []
+    restored = services.add_attendee(staff, training_session, person.id)
+    db.session.commit()
+    assert restored.id == attendee.id and not restored.is_voided
+    assert [a.id for a in training_session.attendees] == [attendee.id]
+
+
+def test_only_a_manager_voids_a_session(client, login, login_as, make_facility, make_user, make_session):
+    facility = make_facility("J")
+    staff = login_as("staff", facilities=[facility])
+    training_session = make_session(staff, facility)
+    assert client.post(f"/training/{training_session.id}/void", data={"void-reason": "duplicate"}).status_code == 403
+    client.post("/logout")
+    login(make_user("manager", [facility]))
+    assert client.post(f"/training/{training_session.id}/void", data={"void-reason": "duplicate"}).status_code == 302
+    assert client.get(f"/training/{training_session.id}").status_code == 404
+    db.session.expire_all()
+    assert training_session.is_voided and training_session.void_reason == "duplicate"
