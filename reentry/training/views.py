@@ -351,23 +351,36 @@ def void_attendee(session_id: int, attendee_id: int):
     return redirect(url_for("training.detail", session_id=session_id) + f"#attendee-{attendee.id}")
 
 
+def _manager_action(session_id: int, form, form_key: str, action, message: str, after: str):
+    """Void or reopen: a manager's change with a reason, shown as a form error if refused."""
+    training_session = _session_or_404(session_id)
+    if form.validate_on_submit():
+        try:
+            action(current_user, training_session, form.reason.data)
+        except PermissionDenied:
+            abort(403)
+        except DomainError as error:
+            return _detail_with_error(training_session, form_key, form, error)
+        db.session.commit()
+        flash(message, "success")
+        return redirect(url_for(after, session_id=session_id) if after == "training.detail" else url_for(after))
+    return render_template("training/detail.html", **_detail_context(training_session, **{form_key: form})), 422
+
+
 @bp.route("/training/<int:session_id>/void", methods=["POST"])
 @role_required("manager", "admin")
 def void(session_id: int):
     """A manager voids a session entered in error."""
-    training_session = _session_or_404(session_id)
-    form = VoidForm(prefix="void")
-    if form.validate_on_submit():
-        try:
-            services.void_session(current_user, training_session, form.reason.data)
-        except PermissionDenied:
-            abort(403)
-        except DomainError as error:
-            return _detail_with_error(training_session, "void_form", form, error)
-        db.session.commit()
-        flash(_("Session voided."), "success")
-        return redirect(url_for("training.index"))
-    return render_template("training/detail.html", **_detail_context(training_session, void_form=form)), 422
+    return _manager_action(session_id, VoidForm(prefix="void"), "void_form", services.void_session,
+                           _("Session voided."), "training.index")
+
+
+@bp.route("/training/<int:session_id>/reopen", methods=["POST"])
+@role_required("manager", "admin")
+def reopen(session_id: int):
+    """A manager reopens a completed session to correct it (the reason is audited)."""
+    return _manager_action(session_id, ReopenForm(), "reopen_form", services.reopen_session,
+                           _("Session reopened."), "training.detail")
 
 
 @bp.route("/training/<int:session_id>/complete", methods=["POST"])
@@ -387,25 +400,6 @@ def complete(session_id: int):
     flash(_("Session completed: %(count)d of %(total)d attendees met the rule.", count=count,
             total=len(training_session.attendees)), "success")
     return redirect(url_for("training.detail", session_id=session_id))
-
-
-@bp.route("/training/<int:session_id>/reopen", methods=["POST"])
-@role_required("manager", "admin")
-def reopen(session_id: int):
-    """A manager reopens a completed session to correct it (the reason is audited)."""
-    training_session = _session_or_404(session_id)
-    form = ReopenForm()
-    if form.validate_on_submit():
-        try:
-            services.reopen_session(current_user, training_session, form.reason.data)
-        except PermissionDenied:
-            abort(403)
-        except DomainError as error:
-            return _detail_with_error(training_session, "reopen_form", form, error)
-        db.session.commit()
-        flash(_("Session reopened."), "success")
-        return redirect(url_for("training.detail", session_id=session_id))
-    return render_template("training/detail.html", **_detail_context(training_session, reopen_form=form)), 422
 
 
 # ---------------------------------------------------------------- curriculum versions
