@@ -38,8 +38,9 @@ def _participants(facility: Facility, rng: random.Random) -> tuple[list[int], li
     report = []
     if not ids:
         for index, (last, first) in enumerate(FAKE_NAMES, start=1):
-            person = Participant(last_name=f"{last}-{facility.code[-4:].title()}", first_name=first,
-                                 search_name=f"{last}-{facility.code[-4:]} {first}".lower(),
+            place = facility.code.split("-")[-1].title()  # "Jail", "Prison": obviously not a real name
+            person = Participant(last_name=f"{last}-{place}", first_name=first,
+                                 search_name=f"{last}-{place} {first}".lower(),
                                  preferred_language="es" if index % 3 == 0 else "en")
             db.session.add(person)
             db.session.flush()
