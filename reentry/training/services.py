@@ -15,6 +15,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from sqlalchemy import func, or_, select
+from sqlalchemy.orm import joinedload, selectinload
 
 from reentry import audit
 from reentry.auth.access import can_see_facility, scope_to_facilities
@@ -143,7 +144,8 @@ def get_session(actor: User, session_id: int) -> TrainingSession:
 
 
 def visible_sessions(actor: User, upcoming: bool | None = None):
-    stmt = select(TrainingSession).where(TrainingSession.is_voided.is_(False))
+    stmt = (select(TrainingSession).where(TrainingSession.is_voided.is_(False))
+            .options(joinedload(TrainingSession.facility), selectinload(TrainingSession.attendees)))
     stmt = scope_to_facilities(stmt, TrainingSession.facility_id, actor)
     now = utcnow()
     if upcoming is True:

@@ -301,3 +301,15 @@ def test_only_a_manager_voids_a_session(client, login, login_as, make_facility, 
     assert client.get(f"/training/{training_session.id}").status_code == 404
     db.session.expire_all()
     assert training_session.is_voided and training_session.void_reason == "duplicate"
+
+
+def test_auditors_read_but_never_write(client, login_as, make_facility, make_user, make_session):
+    facility = make_facility("J")
+    training_session = make_session(make_user("staff", [facility]), facility)
+    login_as("auditor")
+    assert client.get(f"/training/{training_session.id}").status_code == 200
+    assert client.get(f"/training/{training_session.id}/grid/post").status_code == 200
+    assert client.get("/training/curricula/compare?a=1&b=1").status_code == 200
+    for url in (f"/training/{training_session.id}/walk-in", f"/training/{training_session.id}/grid/pre",
+                f"/training/{training_session.id}/complete", "/training/kiosk/start"):
+        assert client.post(url, data={"label": "x"}).status_code == 403, url
