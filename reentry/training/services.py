@@ -137,7 +137,9 @@ def completion_rule_from_config(config_value: str | dict | None) -> dict:
 
 def get_session(actor: User, session_id: int) -> TrainingSession:
     """A session the actor may see; NotFound for another facility's (the two look the same)."""
-    session = db.session.get(TrainingSession, session_id)
+    attendees = selectinload(TrainingSession.attendees)
+    session = db.session.get(TrainingSession, session_id, options=[
+        attendees.selectinload(TrainingAttendee.answers), attendees.joinedload(TrainingAttendee.participant)])
     if session is None or session.is_voided or not can_see_facility(actor, session.facility_id):
         raise NotFound("No such training session.")
     return session

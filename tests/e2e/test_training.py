@@ -102,6 +102,21 @@ def test_staff_runs_a_session_and_enters_the_grid_by_keyboard(page, a11y, sign_i
     expect(page.get_by_role("heading", name="Knowledge gain")).to_be_visible()
     expect(page.get_by_role("heading", name="By domain")).to_be_visible()
 
+    # Attendance and teach-back for the first attendee, then close the session.
+    first_row = page.locator("table.attendees tbody tr").first
+    first_row.get_by_label("Attendance").select_option("full")
+    first_row.get_by_label("Can name the signs of an overdose").check()
+    first_row.get_by_label("Shows the steps to respond").check()
+    first_row.get_by_label("Shows how to use the device they will get").check()
+    first_row.get_by_role("button", name="Save").click()
+    expect(page.get_by_text("Saved.")).to_be_visible()
+    a11y(page)
+    expect(page.locator("table.attendees tbody tr").first).to_contain_text("Meets the rule")
+    page.get_by_role("button", name="Complete session").click()
+    expect(page.get_by_text(re.compile(r"Session completed: 1 of \d+ attendees met the rule\."))).to_be_visible()
+    a11y(page)
+    expect(page.get_by_text("This session is completed. Only a manager can reopen it.")).to_be_visible()
+
 
 def test_a_participant_completes_the_kiosk_course_in_spanish(browser, base_url, live_app, a11y, sign_in):
     context = browser.new_context(base_url=base_url, viewport={"width": 768, "height": 1024})
