@@ -197,6 +197,34 @@ def create_training_session(
     return session
 
 
+def update_training_session(
+    actor: User, session: TrainingSession, *, starts_at: datetime, format: str, language: str,
+    curriculum_version: CurriculumVersion, location: str, trainers: list[User],
+) -> None:
+    """Reschedule or correct a session. The curriculum version can change only before any test
+    answer is recorded, so recorded answers always match the items they answered."""
+    _require_open(session)
+    if format not in FORMATS or language not in ("en", "es"):
+        raise DomainError("Choose a format and a language from the list.", field="format")
+    for trainer in trainers:
+        if trainer.role not in ("staff", "manager", "admin") or not can_see_facility(trainer, session.facility_id):
+            raise DomainError(f"{trainer.name or trainer.email} does not work at this facility.", field="trainers")
+    if curriculum_version.id != session.curriculum_version_id and any(a.answers for a in session.attendees):
+        raise DomainError("Test answers are already recorded with this curriculum version; it cannot change.",
+                          field="curriculum_version")
+    before = audit.snapshot(session, SESSION_AUDIT_FIELDS)
+    before["trainer_ids"] = sorted(t.id for t in session.trainers)
+    session.starts_at, session.format, session.language = starts_at, format, language
+    session.curriculum_version_id, session.location = curriculum_version.id, location.strip()
+    session.trainers = list(trainers)
+    after = audit.snapshot(session, SESSION_AUDIT_FIELDS)
+    after["trainer_ids"] = sorted(t.id for t in trainers)
+    changes = audit.changes_between(before, after)
+    if changes:
+        audit.record(actor, "training.session.update", "training_sessions", session.id,
+                     facility_id=session.facility_id, changes=changes)
+
+
 def _require_open(session: TrainingSession) -> None:
     if session.is_completed:
         raise DomainError("This session is completed. A manager must reopen it before changes.")

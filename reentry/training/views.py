@@ -142,6 +142,46 @@ def create():
     return render_template("training/create.html", form=form)
 
 
+def _local_time(training_session):
+    return training_session.starts_at.astimezone(ZoneInfo(training_session.facility.timezone)).replace(tzinfo=None)
+
+
+@bp.route("/training/<int:session_id>/edit", methods=["GET", "POST"])
+@role_required(*WRITER_ROLES)
+def edit(session_id: int):
+    """Reschedule or correct an open session (the facility stays; changes are audited)."""
+    training_session = _session_or_404(session_id)
+    form = _session_form()
+    del form.request_token
+    form.facility.choices = select_choices([(training_session.facility_id, training_session.facility.code)])
+    form.submit.label.text = _("Save changes")
+    if request.method == "GET":
+        form.facility.data = str(training_session.facility_id)
+        form.starts_at.data = _local_time(training_session)
+        form.format.data, form.language.data = training_session.format, training_session.language
+        form.curriculum_version.data = str(training_session.curriculum_version_id)
+        form.location.data = training_session.location
+        form.trainers.data = [str(t.id) for t in training_session.trainers]
+    if form.validate_on_submit():
+        zone = ZoneInfo(training_session.facility.timezone)
+        try:
+            services.update_training_session(
+                current_user, training_session,
+                starts_at=form.starts_at.data.replace(tzinfo=zone).astimezone(UTC), format=form.format.data,
+                language=form.language.data,
+                curriculum_version=services.get_version(int(form.curriculum_version.data)),
+                location=form.location.data or "",
+                trainers=[db.session.get(User, int(i)) for i in form.trainers.data])
+        except DomainError as error:
+            db.session.rollback()
+            apply_domain_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("Session updated."), "success")
+            return redirect(url_for("training.detail", session_id=session_id))
+    return render_template("training/edit.html", form=form, training_session=training_session)
+
+
 def _detail_context(training_session, **forms) -> dict:
     doc = services.document(training_session.curriculum_version)
     attendees = training_session.attendees

@@ -313,3 +313,31 @@ def test_auditors_read_but_never_write(client, login_as, make_facility, make_use
     for url in (f"/training/{training_session.id}/walk-in", f"/training/{training_session.id}/grid/pre",
                 f"/training/{training_session.id}/complete", "/training/kiosk/start"):
         assert client.post(url, data={"label": "x"}).status_code == 403, url
+
+
+def test_edit_reschedules_and_keeps_the_version_once_answers_exist(client, login_as, make_facility,
+                                                                   make_participant, make_session, curriculum_copy):
+    facility = make_facility("J")
+    staff = login_as("staff", facilities=[facility])
+    training_session = make_session(staff, facility)
+    assert client.get(f"/training/{training_session.id}/edit").status_code == 200
+    data = {"facility": str(facility.id), "starts_at": "2026-12-24T09:30", "format": "one_to_one", "language": "es",
+            "curriculum_version": str(training_session.curriculum_version_id), "location": "Medical unit",
+            "trainers": [str(staff.id)]}
+    assert client.post(f"/training/{training_session.id}/edit", data=data).status_code == 302
+    db.session.expire_all()
+    assert (training_session.starts_at.hour, training_session.location) == (14, "Medical unit")
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "training.session.update"))
+    assert json.loads(event.changes)["location"] == ["Classroom", "Medical unit"]
+
+    from tests.training.restamp import restamp
+    (curriculum_copy / "curriculum.toml").write_text(
+        (curriculum_copy / "curriculum.toml").read_text().replace('version = "1.0.0"', 'version = "2.0.0"'))
+    restamp(curriculum_copy)
+    newer, _created = services.import_curriculum(None, curriculum_copy)
+    attendee = services.add_attendee(staff, training_session, make_participant(facility).id)
+    services.save_answers(staff, attendee, "pre", {"risk-1": "true"},
+                          services.items_by_key(training_session.curriculum_version))
+    db.session.commit()
+    refused = client.post(f"/training/{training_session.id}/edit", data={**data, "curriculum_version": str(newer.id)})
+    assert refused.status_code == 200 and "cannot change" in refused.get_data(as_text=True)
