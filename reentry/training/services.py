@@ -157,6 +157,14 @@ def visible_sessions(actor: User, upcoming: bool | None = None):
     return stmt
 
 
+def _check_trainers(trainers: list[User], facility_id: int) -> None:
+    if not trainers:
+        raise DomainError("Choose at least one trainer.", field="trainers")
+    for trainer in trainers:
+        if trainer.role not in ("staff", "manager", "admin") or not can_see_facility(trainer, facility_id):
+            raise DomainError(f"{trainer.name or trainer.email} does not work at this facility.", field="trainers")
+
+
 def existing_by_token(token: str | None) -> TrainingSession | None:
     if not token:
         return None
@@ -177,9 +185,7 @@ def create_training_session(
         raise DomainError("Choose English or Spanish.", field="language")
     if curriculum_version.is_retired:
         raise DomainError("That curriculum version is retired; choose a current one.", field="curriculum_version")
-    for trainer in trainers:
-        if trainer.role not in ("staff", "manager", "admin") or not can_see_facility(trainer, facility.id):
-            raise DomainError(f"{trainer.name or trainer.email} does not work at {facility.code}.", field="trainers")
+    _check_trainers(trainers, facility.id)
     rule = rule or dict(DEFAULT_COMPLETION_RULE)
     session = TrainingSession(
         facility_id=facility.id, curriculum_version_id=curriculum_version.id, starts_at=starts_at,
@@ -206,9 +212,7 @@ def update_training_session(
     _require_open(session)
     if format not in FORMATS or language not in ("en", "es"):
         raise DomainError("Choose a format and a language from the list.", field="format")
-    for trainer in trainers:
-        if trainer.role not in ("staff", "manager", "admin") or not can_see_facility(trainer, session.facility_id):
-            raise DomainError(f"{trainer.name or trainer.email} does not work at this facility.", field="trainers")
+    _check_trainers(trainers, session.facility_id)
     if curriculum_version.id != session.curriculum_version_id and any(a.answers for a in session.attendees):
         raise DomainError("Test answers are already recorded with this curriculum version; it cannot change.",
                           field="curriculum_version")
