@@ -3,8 +3,8 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
-    BooleanField, DateTimeLocalField, HiddenField, PasswordField, RadioField, SelectField,
-    SelectMultipleField, StringField, SubmitField, TextAreaField,
+    BooleanField, DateTimeLocalField, HiddenField, PasswordField, SelectField, SelectMultipleField,
+    StringField, SubmitField,
 )
 from wtforms.validators import DataRequired, Length, Optional
 
@@ -88,9 +88,3 @@ class KioskStaffForm(FlaskForm):
     email = StringField(_l("Or staff email"), validators=[Optional(), Length(max=254)])
     password = PasswordField(_l("Staff password"), validators=[Optional(), Length(max=1024)])
     action = HiddenField()
-
-
-class KioskFeedbackForm(FlaskForm):
-    clarity = RadioField(validators=[Optional()])
-    confidence = RadioField(validators=[Optional()])
-    comment = TextAreaField(validators=[Optional(), Length(max=2000)])

@@ -37,6 +37,7 @@ SESSION_AUDIT_FIELDS = ("facility_id", "curriculum_version_id", "starts_at", "fo
                         "location", "rule_full_attendance", "rule_post_test", "rule_teach_back")
 ATTENDEE_AUDIT_FIELDS = ("attendance", "teach_back_signs", "teach_back_steps", "teach_back_device")
 MAX_PIN_ATTEMPTS = 5
+FEEDBACK_CHOICES = ("yes", "somewhat", "no")
 KIOSK_ABSOLUTE_LIMIT = timedelta(hours=12)  # like a staff login: a forgotten kiosk does not live on
 MANAGER_ROLES = ("manager", "admin")
 
@@ -704,9 +705,11 @@ def kiosk_answer_test(kiosk: KioskSession, phase: str, answers: dict[str, str | 
 def record_feedback(kiosk: KioskSession, *, clarity: str, confidence: str, comment: str) -> None:
     """Anonymous feedback: stored with no link to the learner, the session, or the time of day."""
     session = kiosk.attendee.session
+    clarity = clarity if clarity in FEEDBACK_CHOICES else ""
+    confidence = confidence if confidence in FEEDBACK_CHOICES else ""
     if any([clarity, confidence, comment.strip()]):
         db.session.add(KioskFeedback(facility_id=session.facility_id, curriculum_version_id=session.curriculum_version_id,
-                                     given_on=utcnow().date(), clarity=clarity[:16], confidence=confidence[:16],
+                                     given_on=utcnow().date(), clarity=clarity, confidence=confidence,
                                      comment=comment.strip()[:2000]))
     advance_kiosk(kiosk, "done")
 

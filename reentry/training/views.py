@@ -25,7 +25,7 @@ from reentry.facilities.models import Facility
 from reentry.forms import EmptyForm, apply_domain_error, select_choices
 from reentry.training import rendering, services
 from reentry.training.forms import (
-    AddAttendeeForm, AttendanceForm, HousingUnitForm, KioskFeedbackForm, KioskStaffForm,
+    AddAttendeeForm, AttendanceForm, HousingUnitForm, KioskStaffForm,
     KioskStartForm, ReopenForm, SearchForm, SessionForm, VoidForm, WalkInForm,
 )
 from reentry.training.kiosk_text import kiosk_text
@@ -628,17 +628,13 @@ def kiosk_step(step: str):
         try:
             if step in PHASES:
                 answers = {i["id"]: request.form.get(f"item-{i['id']}") for i in _test_context(kiosk, step)["items"]}
-                if step == kiosk.step:
-                    services.kiosk_answer_test(kiosk, step, answers)
-                else:
-                    services.touch_kiosk(kiosk)
+                services.kiosk_answer_test(kiosk, step, answers)
             elif step == "feedback":
-                form = KioskFeedbackForm(meta={"csrf": False})
                 skip = "skip" in request.form
                 services.record_feedback(
-                    kiosk, clarity="" if skip else request.form.get("clarity", "")[:16],
-                    confidence="" if skip else request.form.get("confidence", "")[:16],
-                    comment="" if skip else form.comment.data or "")
+                    kiosk, clarity="" if skip else request.form.get("clarity", ""),
+                    confidence="" if skip else request.form.get("confidence", ""),
+                    comment="" if skip else request.form.get("comment", ""))
             else:
                 services.advance_kiosk(kiosk, request.form.get("go", ""))
         except DomainError as error:
