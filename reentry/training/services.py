@@ -37,6 +37,8 @@ SESSION_AUDIT_FIELDS = ("facility_id", "curriculum_version_id", "starts_at", "fo
                         "location", "rule_full_attendance", "rule_post_test", "rule_teach_back")
 ATTENDEE_AUDIT_FIELDS = ("attendance", "teach_back_signs", "teach_back_steps", "teach_back_device")
 MAX_PIN_ATTEMPTS = 5
+# A learner changing an answer saved as a draft (the screen locked mid-test) is not a staff correction.
+LEARNER_DRAFT_REASON = "changed by the learner before finishing the test"
 FEEDBACK_CHOICES = ("yes", "somewhat", "no")
 KIOSK_ABSOLUTE_LIMIT = timedelta(hours=12)  # like a staff login: a forgotten kiosk does not live on
 MANAGER_ROLES = ("manager", "admin")
@@ -698,8 +700,22 @@ def kiosk_answer_test(kiosk: KioskSession, phase: str, answers: dict[str, str | 
         raise DomainError("Please answer every question. You can choose \"I don't know\".", field=missing[0])
     if kiosk.step != phase:
         raise DomainError("This test is already done.")
-    save_answers(None, kiosk.attendee, phase, answers, items)
+    save_answers(None, kiosk.attendee, phase, answers, items, reason=LEARNER_DRAFT_REASON)
     advance_kiosk(kiosk, "module:1" if phase == "pre" else "results")
+
+
+def save_kiosk_draft(kiosk: KioskSession, answers: dict[str, str | None]) -> None:
+    """Keep the answers given so far when the screen locks mid-test (valid ones only)."""
+    if kiosk.step not in PHASES:
+        return
+    items = items_by_key(kiosk.attendee.session.curriculum_version)
+    draft = {k: v for k, v in answers.items() if k in items and v in ANSWERS}
+    save_answers(None, kiosk.attendee, kiosk.step, draft, items, reason=LEARNER_DRAFT_REASON)
+
+
+def kiosk_draft(kiosk: KioskSession) -> dict[str, str]:
+    """The answers saved so far for the test on screen, as form values (item-ID: answer)."""
+    return {f"item-{a.item_key}": a.answer for a in kiosk.attendee.answers if a.phase == kiosk.step}
 
 
 def record_feedback(kiosk: KioskSession, *, clarity: str, confidence: str, comment: str) -> None:

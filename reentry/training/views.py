@@ -648,7 +648,7 @@ def kiosk_step(step: str):
         db.session.commit()
         return redirect(url_for("training.kiosk_step", step=kiosk.step))
     if step in PHASES:
-        return _kiosk_render(kiosk, "test.html", **_test_context(kiosk, step))
+        return _kiosk_render(kiosk, "test.html", **_test_context(kiosk, step, answers=services.kiosk_draft(kiosk)))
     if step.startswith("module:"):
         return _kiosk_render(kiosk, "module.html", **_module_context(kiosk, int(step.split(":")[1])))
     if step == "results":
@@ -686,10 +686,14 @@ def kiosk_ping():
 
 @bp.route("/kiosk/lock", methods=["POST"])
 def kiosk_lock():
-    """Lock after idle time (the page's timer posts here); progress is already saved."""
+    """Lock after idle time (the page's timer posts here). Finished steps are already saved; on a
+    test page the answers chosen so far come with the request and are kept as a draft."""
     kiosk = _current_kiosk()
     if not EmptyForm().validate_on_submit():
         abort(400)
+    if kiosk.locked_at is None:
+        services.save_kiosk_draft(kiosk, {key.removeprefix("item-"): value for key, value in request.form.items()
+                                          if key.startswith("item-")})
     services.lock_kiosk(kiosk)
     db.session.commit()
     return redirect(url_for("training.kiosk"))

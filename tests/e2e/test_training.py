@@ -191,6 +191,8 @@ def test_an_idle_kiosk_locks_and_needs_the_staff_pin(browser, base_url, live_app
         _start_kiosk(page, a11y, sign_in, "", "en")
         expect(page.get_by_role("heading", name="Before we start: what do you know?")).to_be_visible()
         a11y(page)
+        page.locator("fieldset.quiz-item").first.get_by_label("False").check()
+        # No more input: the screen locks by itself and keeps the answer given so far.
         expect(page.get_by_role("heading", name="This screen is locked")).to_be_visible(timeout=15_000)
         a11y(page)
         page.get_by_label("Staff PIN").fill("999999")
@@ -200,6 +202,7 @@ def test_an_idle_kiosk_locks_and_needs_the_staff_pin(browser, base_url, live_app
         page.get_by_label("Staff PIN").fill(PIN)
         page.get_by_role("button", name="Unlock").click()
         expect(page.get_by_role("heading", name="Before we start: what do you know?")).to_be_visible()
+        expect(page.locator("fieldset.quiz-item").first.get_by_label("False")).to_be_checked()
         a11y(page)
     finally:
         context.close()

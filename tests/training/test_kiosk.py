@@ -94,6 +94,20 @@ def test_idle_time_locks_the_screen_and_a_pin_unlocks_it(kiosk_client):
     assert kiosk_client.get("/kiosk/pre").status_code == 200
 
 
+def test_answers_given_before_an_idle_lock_are_kept(kiosk_client):
+    assert kiosk_client.post("/kiosk/lock", data={"item-risk-1": "false", "item-risk-2": "maybe"}).status_code == 302
+    kiosk = _kiosk()
+    assert kiosk.locked_at is not None
+    assert [(a.item_key, a.answer) for a in db.session.get(TrainingAttendee, kiosk.attendee_id).answers] == \
+        [("risk-1", "false")]
+    kiosk_client.post("/kiosk/unlock", data={"pin": PIN, "action": "unlock"})
+    page = kiosk_client.get("/kiosk/pre").get_data(as_text=True)
+    assert 'name="item-risk-1" value="false" required checked' in page
+    answers = {f"item-{k}": v for k, v in ALL_RIGHT.items()}
+    answers["item-risk-1"] = "true"  # the learner changes their mind before finishing
+    assert kiosk_client.post("/kiosk/pre", data=answers).headers["Location"].endswith("/kiosk/module:1")
+
+
 def test_leaving_needs_the_pin_or_a_staff_login(kiosk_client):
     for _ in range(5):
         kiosk_client.post("/kiosk/unlock", data={"pin": "111111", "action": "end"})

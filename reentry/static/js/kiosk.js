@@ -9,15 +9,22 @@
   var lastPing = Date.now();
   var timer = null, warnTimer = null;
 
+  function hidden(form, name, value) {
+    var input = document.createElement("input");
+    input.type = "hidden";
+    input.name = name;
+    input.value = value;
+    form.appendChild(input);
+  }
   function post(url) {
     var form = document.createElement("form");
     form.method = "post";
     form.action = url;
-    var input = document.createElement("input");
-    input.type = "hidden";
-    input.name = "csrf_token";
-    input.value = body.dataset.csrf;
-    form.appendChild(input);
+    hidden(form, "csrf_token", body.dataset.csrf);
+    // On a test page, send the answers chosen so far: the server keeps them as a draft.
+    document.querySelectorAll("form.kiosk-test input[type=radio]:checked").forEach(function (radio) {
+      hidden(form, radio.name, radio.value);
+    });
     document.body.appendChild(form);
     form.submit();
   }
