@@ -658,6 +658,11 @@ def kiosk_step(step: str):
     return _kiosk_render(kiosk, "done.html")
 
 
+def _draft_answers() -> dict[str, str]:
+    """Test answers the page sent along with a lock or a language switch."""
+    return {key.removeprefix("item-"): value for key, value in request.form.items() if key.startswith("item-")}
+
+
 @bp.route("/kiosk/language", methods=["POST"])
 def kiosk_language():
     """Switch between English and Spanish; the learner stays on the same screen."""
@@ -665,6 +670,7 @@ def kiosk_language():
     if not EmptyForm().validate_on_submit():
         abort(400)
     if not _is_locked(kiosk):
+        services.save_kiosk_draft(kiosk, _draft_answers())
         kiosk.language = "es" if kiosk.language == "en" else "en"
         services.touch_kiosk(kiosk)
         db.session.commit()
@@ -692,8 +698,7 @@ def kiosk_lock():
     if not EmptyForm().validate_on_submit():
         abort(400)
     if kiosk.locked_at is None:
-        services.save_kiosk_draft(kiosk, {key.removeprefix("item-"): value for key, value in request.form.items()
-                                          if key.startswith("item-")})
+        services.save_kiosk_draft(kiosk, _draft_answers())
     services.lock_kiosk(kiosk)
     db.session.commit()
     return redirect(url_for("training.kiosk"))

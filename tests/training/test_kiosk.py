@@ -57,8 +57,9 @@ def test_a_learner_completes_the_course_and_results_are_saved(kiosk_client):
         assert page.status_code == 200
         go = f"module:{n + 1}" if n < 9 else "post"
         kiosk_client.post(f"/kiosk/module:{n}", data={"go": go})
-    assert kiosk_client.post("/kiosk/language").status_code == 302
-    assert 'lang="en"' in kiosk_client.get("/kiosk/post").get_data(as_text=True)
+    assert kiosk_client.post("/kiosk/language", data={"item-risk-3": "true"}).status_code == 302
+    post_page = kiosk_client.get("/kiosk/post").get_data(as_text=True)
+    assert 'lang="en"' in post_page and 'name="item-risk-3" value="true" required checked' in post_page
     post = {f"item-{k}": v for k, v in ALL_RIGHT.items()}
     assert kiosk_client.post("/kiosk/post", data=post).headers["Location"].endswith("/kiosk/results")
     results = kiosk_client.get("/kiosk/results").get_data(as_text=True)

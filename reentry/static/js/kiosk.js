@@ -16,17 +16,24 @@
     input.value = value;
     form.appendChild(input);
   }
+  function addDraft(form) {
+    // On a test page, send the answers chosen so far: the server keeps them as a draft.
+    document.querySelectorAll("form.kiosk-test input[type=radio]:checked").forEach(function (radio) {
+      hidden(form, radio.name, radio.value);
+    });
+  }
   function post(url) {
     var form = document.createElement("form");
     form.method = "post";
     form.action = url;
     hidden(form, "csrf_token", body.dataset.csrf);
-    // On a test page, send the answers chosen so far: the server keeps them as a draft.
-    document.querySelectorAll("form.kiosk-test input[type=radio]:checked").forEach(function (radio) {
-      hidden(form, radio.name, radio.value);
-    });
+    addDraft(form);
     document.body.appendChild(form);
     form.submit();
+  }
+  var switcher = document.querySelector("form.kiosk-switch");
+  if (switcher) {
+    switcher.addEventListener("submit", function () { addDraft(switcher); });
   }
   function ping() {
     if (Date.now() - lastPing < 60000) { return; }
