@@ -128,13 +128,14 @@ def restore_command(file, force):
     click.echo(message)
 
 
-COMMANDS = [create_user_command, create_facility_command, demo_command, backup_command, restore_command]
-from reentry.participants.cli import import_roster_command  # noqa: E402
-COMMANDS.append(import_roster_command)
+# Feature commands live in their packages and reuse fail() from here, hence the late imports.
 from reentry.documents.cli import packets_command  # noqa: E402
-COMMANDS.append(packets_command)
 from reentry.naloxone.cli import import_distributions_command  # noqa: E402
-COMMANDS.append(import_distributions_command)
+from reentry.participants.cli import import_roster_command  # noqa: E402
+from reentry.training.cli import curriculum_group  # noqa: E402
+
+COMMANDS = [create_user_command, create_facility_command, demo_command, backup_command, restore_command,
+            import_roster_command, curriculum_group, import_distributions_command, packets_command]
 
 
 def register_commands(app: Flask) -> None:

@@ -55,6 +55,11 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "REENTRY_MFA_REQUIRED_ROLES": ("admin",),
         # How long the password step stays valid while the person finds their code.
         "REENTRY_MFA_PENDING_SECONDS": 300,
+        # Trainings: kiosk screens lock after this much idle time; the completion rule new
+        # sessions copy (any of full_attendance, post_test, teach_back, comma-separated).
+        "REENTRY_KIOSK_IDLE_SECONDS": int(env.get("REENTRY_KIOSK_IDLE_SECONDS", "300")),
+        "REENTRY_TRAINING_COMPLETION_RULE": env.get(
+            "REENTRY_TRAINING_COMPLETION_RULE", "full_attendance,post_test,teach_back"),
     }
     if overrides:
         config.update(overrides)

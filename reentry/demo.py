@@ -86,15 +86,14 @@ def _append_private(path: Path, lines: list[str]) -> None:
         handle.writelines(line + "\n" for line in lines)
 
 
-# Each step takes the demo password and returns lines to print. Features append theirs.
-DEMO_STEPS = [load_core_demo]
+# Each step takes the demo password and returns lines to print. People first, then trainings
+# (kits record whether the person was trained before), then kits, then the directory.
 from reentry.naloxone.demo import load_naloxone_demo  # noqa: E402
 from reentry.participants.demo import load_participant_demo  # noqa: E402
+from reentry.training.demo import load_training_demo  # noqa: E402
 
-# People first: later steps attach trainings and kits to them.
-DEMO_STEPS.append(load_participant_demo)
-DEMO_STEPS.append(load_naloxone_demo)
-DEMO_STEPS.append(load_documents_demo)
+DEMO_STEPS = [load_core_demo, load_participant_demo, load_training_demo, load_naloxone_demo,
+              load_documents_demo]
 
 
 def load_demo(given_password: str | None, instance_path: str) -> list[str]:

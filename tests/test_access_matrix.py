@@ -52,12 +52,31 @@ def path_values(path: str, facility_a) -> dict:
                                                           county="Franklin", phone="614-555-0100").id
     if names & {"product_id", "source_id", "lot_id", "event_id", "report_id", "location_id"}:
         values.update(naloxone_records(facility_a, names))
+    if names & {"session_id", "attendee_id", "version_id"}:
+        values.update(training_records(facility_a))
     if "hotline_id" in names:
         if db.session.scalar(select(Hotline.id)) is None:
             documents.seed_reference_data()  # emptied between tests on PostgreSQL
         values["hotline_id"] = db.session.scalar(select(Hotline.id))
     db.session.commit()
     return values
+
+
+def training_records(facility) -> dict:
+    from datetime import timedelta
+
+    from reentry.auth import services as accounts
+    from reentry.database import utcnow
+    from reentry.training import services as training
+    from reentry.training.cli import DEFAULT_PATH
+
+    version, _ = training.import_curriculum(None, DEFAULT_PATH)
+    trainer = accounts.create_user(None, "trainer@matrix.test", "staff", "a long enough passphrase", [facility])
+    session = training.create_training_session(
+        trainer, facility, starts_at=utcnow() - timedelta(hours=1), format="group", language="en",
+        curriculum_version=version, location="Classroom", trainers=[trainer])
+    attendee = training.add_walk_in(trainer, session, "W1")
+    return {"session_id": session.id, "attendee_id": attendee.id, "version_id": version.id}
 
 
 def naloxone_records(facility, names: set) -> dict:

@@ -1,7 +1,7 @@
 """naloxone: product catalog, funding sources, storage, lots, stock movements, kit events, reversals
 
 Revision ID: 0005
-Revises: 0003
+Revises: 0004
 Create Date: 2026-11-25 14:24:48.500079
 
 """
@@ -16,7 +16,7 @@ from reentry.naloxone.catalog import seed_rows
 
 # revision identifiers, used by Alembic.
 revision = '0005'
-down_revision = '0003'
+down_revision = '0004'
 branch_labels = None
 depends_on = None
 
