@@ -114,6 +114,7 @@ class PacketInput:
     hotlines: tuple[HotlineEntry, ...] = ()
     certificate: CertificateInput | None = None
     participant_id: int | None = None  # for the audit row only; never printed
+    episode_id: int | None = None  # likewise: which stay the packet was printed for
 
 
 def warning_input_from_assessment(assessment, name: str, lang: str) -> WarningInput:

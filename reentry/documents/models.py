@@ -44,7 +44,7 @@ class Certificate(db.Model):
     participant_id: Mapped[int] = mapped_column(ForeignKey("participants.id"))
     facility_id: Mapped[int | None] = mapped_column(ForeignKey("facilities.id"))
     # The training record it certifies; a foreign key is added once trainings are merged.
-    training_attendance_id: Mapped[int | None] = mapped_column(Integer)
+    training_attendance_id: Mapped[int | None] = mapped_column(ForeignKey("training_attendees.id"), index=True)
     course_title: Mapped[str] = mapped_column(String(200))
     course_version: Mapped[str] = mapped_column(String(40))
     completed_on: Mapped[date] = mapped_column(Date)
@@ -163,3 +163,20 @@ class GoodSamaritanLaw(db.Model):
 
     def __repr__(self) -> str:
         return f"<GoodSamaritanLaw {self.state_code}>"
+
+
+class PacketPrint(db.Model):
+    """One release packet printed for one person, so the worklist can show who still needs one."""
+
+    __tablename__ = "packet_prints"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    participant_id: Mapped[int] = mapped_column(ForeignKey("participants.id"), index=True)
+    episode_id: Mapped[int | None] = mapped_column(ForeignKey("custody_episodes.id"), index=True)
+    printed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    printed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    language: Mapped[str] = mapped_column(String(2))
+    is_large_print: Mapped[bool] = mapped_column(default=False)
+
+    def __repr__(self) -> str:
+        return f"<PacketPrint {self.id} participant={self.participant_id}>"

@@ -6,6 +6,7 @@ builders' input, for the `reentry packets` command and the print buttons.
 """
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 from sqlalchemy import and_, or_, select
@@ -32,10 +33,8 @@ def releases_on(facility_id: int, day: date) -> list[CustodyEpisode]:
 def product_given(episode: CustodyEpisode) -> str | None:
     """The catalog code of the naloxone given on this episode (None: the packet prints the
     generic page and where to get naloxone free)."""
-    try:
-        from reentry.naloxone.services import product_given_for_episode
-    except ImportError:  # the naloxone feature is not installed in this build
-        return None
+    from reentry.naloxone.services import product_given_for_episode
+
     return product_given_for_episode(episode.id)
 
 
@@ -46,8 +45,9 @@ def packet_for(participant: Participant, episode: CustodyEpisode | None, lang: s
     name = " ".join(p for p in (participant.first_name, participant.last_name) if p)
     warning = builders.warning_input_from_assessment(assessment, name, lang)
     release = (episode.release_date or episode.expected_release_date) if episode else None
-    return services.assemble_packet(participant, warning, release_date=release,
-                                    product_code=product_given(episode) if episode else None, lang=lang)
+    packet = services.assemble_packet(participant, warning, release_date=release,
+                                      product_code=product_given(episode) if episode else None, lang=lang)
+    return replace(packet, episode_id=episode.id if episode else None)
 
 
 def packets_for_day(facility_id: int, day: date, lang: str | None = None) -> list[builders.PacketInput]:

@@ -23,6 +23,7 @@ from reentry.documents.models import (
     RESOURCE_TYPES,
     TRI_STATE,
     Certificate,
+    PacketPrint,
     GoodSamaritanLaw,
     Hotline,
     Resource,
@@ -567,6 +568,14 @@ def assemble_packet(participant, warning: builders.WarningInput, *, release_date
     )
 
 
+def packet_printed_episode_ids(episode_ids) -> set[int]:
+    """The episodes whose release packet has been printed at least once."""
+    ids = list(episode_ids)
+    if not ids:
+        return set()
+    return set(db.session.scalars(select(PacketPrint.episode_id).where(PacketPrint.episode_id.in_(ids)).distinct()))
+
+
 def print_packets(actor, packets: list[builders.PacketInput], *, facility_id: int | None = None,
                   large_print: bool = False, lang: str = "en",
                   on_packet: Callable[[int], None] | None = None) -> bytes:
@@ -577,6 +586,11 @@ def print_packets(actor, packets: list[builders.PacketInput], *, facility_id: in
     if not packets:
         raise DomainError("There are no packets to print for this selection.")
     data = builders.build_packets(packets, large_print=large_print, on_packet=on_packet, lang=lang)
+    for packet in packets:
+        if packet.participant_id is not None:
+            db.session.add(PacketPrint(participant_id=packet.participant_id, episode_id=packet.episode_id,
+                                       printed_by_id=actor.id if actor is not None else None,
+                                       language=packet.language, is_large_print=large_print))
     audit.record(actor, "packet.print", "participants", None, facility_id=facility_id,
                  changes={"count": len(packets), "large_print": large_print,
                           "participant_ids": [p.participant_id for p in packets if p.participant_id]})

@@ -977,3 +977,13 @@ def facility_reversals(facility: Facility, limit: int = 100) -> list[ReversalRep
     return list(db.session.scalars(
         select(ReversalReport).where(ReversalReport.facility_id == facility.id)
         .order_by(ReversalReport.occurred_on.desc(), ReversalReport.id.desc()).limit(limit)))
+
+
+def product_given_for_episode(episode_id: int) -> str | None:
+    """The catalog code of the naloxone last given (handed or packed in property) on a stay,
+    for the release packet's how-to page; None if none was given."""
+    return db.session.scalar(
+        select(Product.code).join(KitEvent, KitEvent.product_id == Product.id)
+        .where(KitEvent.episode_id == episode_id, KitEvent.is_voided.is_(False),
+               KitEvent.outcome.in_(GIVEN_OUTCOMES))
+        .order_by(KitEvent.occurred_at.desc(), KitEvent.id.desc()).limit(1))

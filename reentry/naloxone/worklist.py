@@ -5,7 +5,7 @@ with no kit recorded; people in custody with opioid-use history and no kit in th
 Each list is one query plus one batched lookup per column, so 500 rows stay fast.
 
 The functions under "Seams" read data that other features own (trainings, screening and risk,
-packets). Until those are merged they return empty results; each names the issue that supplies it.
+packets), each through that feature's own service.
 """
 from __future__ import annotations
 
@@ -23,44 +23,47 @@ EXPECTED_DAYS = 7
 RECENT_RELEASE_DAYS = 3  # 72 hours, counted in whole local days because release dates are dates
 
 
-# --- Seams: wire these after merging ------------------------------------------------------------
+# --- Columns read from other features (trainings, screening and risk, packets) -----------------
 
-def trained_episode_ids(episode_ids) -> set[int]:
-    """Episodes whose participant completed a training before release.
-    Supplied by issue 5 (curriculum and trainings)."""
-    return set()
+def trained_episode_ids(episodes) -> set[int]:
+    """Episodes whose person had completed a training by the day they left (or by now, if
+    still in custody)."""
+    from reentry.training.services import first_completion_by_participant
+
+    episodes = list(episodes)
+    first = first_completion_by_participant(e.participant_id for e in episodes)
+    trained = set()
+    for episode in episodes:
+        completed = first.get(episode.participant_id)
+        if completed is not None and (episode.release_date is None or completed.date() <= episode.release_date):
+            trained.add(episode.id)
+    return trained
 
 
 def participant_trained_before(participant_id: int, moment: datetime) -> bool | None:
-    """Whether the participant completed a training before `moment` (None: not known).
-    Supplied by issue 5 (curriculum and trainings); stored on each kit event when recorded."""
-    return None
+    """Whether the person had completed a training when a kit was given (stored on the kit event)."""
+    from reentry.training.services import participant_trained_before as trained_before
+
+    return trained_before(participant_id, moment)
 
 
-def risk_flags_by_episode(episode_ids) -> dict[int, list[str]]:
-    """The tolerance-loss flag codes of each episode's latest screening.
-    Supplied by issue 4 (participants: screening and reentry.participants.risk.assess)."""
-    return {}
+def risk_flags_by_episode(episodes) -> dict[int, list[str]]:
+    from reentry.participants.services import risk_flags_by_episode as flags
+
+    return flags(episodes)
 
 
 def opioid_history_episode_ids(facility_id: int) -> set[int]:
-    """Open episodes at the facility whose screening shows opioid use before custody.
-    Supplied by issue 4 (participants: release risk screening)."""
-    return set()
+    from reentry.participants.services import opioid_history_episode_ids as history
+
+    return history(facility_id)
 
 
 def packet_printed_episode_ids(episode_ids) -> set[int]:
-    """Episodes whose release packet has been printed. Supplied by issue 7 (documents)."""
-    return set()
+    from reentry.documents.services import packet_printed_episode_ids as printed
 
+    return printed(episode_ids)
 
-def packet_print_url(episode_id: int) -> str | None:
-    """Where the worklist's "Print packet" link goes (None hides it).
-    Supplied by issue 7 (documents: release packet)."""
-    return None
-
-
-# --- The worklist ---------------------------------------------------------------------------------
 
 @dataclass
 class WorklistRow:
@@ -72,7 +75,6 @@ class WorklistRow:
     is_trained: bool = False
     risk_flags: list[str] = field(default_factory=list)
     packet_printed: bool = False
-    packet_url: str | None = None
 
     @property
     def kit_status(self) -> str:
@@ -125,7 +127,8 @@ def build_worklist(facility: Facility, today: date | None = None) -> Worklist:
         .where(CustodyEpisode.release_date.between(today - timedelta(days=RECENT_RELEASE_DAYS), today),
                _no_kit_event())
         .order_by(CustodyEpisode.release_date.desc(), Participant.search_name))
-    history = opioid_history_episode_ids(facility.id)
+    # Someone expected out this week is already on the first list: show them once.
+    history = opioid_history_episode_ids(facility.id) - {row.episode.id for row in expected}
     in_custody = []
     if history:
         in_custody = _rows(
@@ -136,8 +139,9 @@ def build_worklist(facility: Facility, today: date | None = None) -> Worklist:
     rows = expected + recent + in_custody
     ids = [row.episode.id for row in rows]
     kits = kit_status_by_episode(ids)
-    trained = trained_episode_ids(ids)
-    flags = risk_flags_by_episode(ids)
+    episodes = [row.episode for row in rows]
+    trained = trained_episode_ids(episodes)
+    flags = risk_flags_by_episode(episodes)
     printed = packet_printed_episode_ids(ids)
     for row in rows:
         status = kits.get(row.episode.id, {})
@@ -147,5 +151,4 @@ def build_worklist(facility: Facility, today: date | None = None) -> Worklist:
         row.is_trained = row.episode.id in trained
         row.risk_flags = flags.get(row.episode.id, [])
         row.packet_printed = row.episode.id in printed
-        row.packet_url = packet_print_url(row.episode.id)
     return Worklist(facility, today, expected, recent, in_custody)

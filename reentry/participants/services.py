@@ -403,3 +403,43 @@ def recent_releases(user, since: date, until: date | None = None) -> list[Custod
     if ids is not None:
         stmt = stmt.where(CustodyEpisode.facility_id.in_(ids))
     return list(db.session.scalars(stmt))
+
+
+# ---------------------------------------------------------------- facts other features read
+
+def latest_screenings(participant_ids) -> dict[int, ReleaseScreening]:
+    """The most recent screening of each of these people, in one query (worklists of 500 rows)."""
+    ids = list(set(participant_ids))
+    if not ids:
+        return {}
+    # Screenings per person are few; picking the latest in Python keeps this one portable query.
+    rows = db.session.scalars(select(ReleaseScreening).where(ReleaseScreening.participant_id.in_(ids)))
+    latest: dict[int, ReleaseScreening] = {}
+    for row in rows:
+        current = latest.get(row.participant_id)
+        if current is None or (row.screened_on, row.id) > (current.screened_on, current.id):
+            latest[row.participant_id] = row
+    return latest
+
+
+def risk_flags_by_episode(episodes) -> dict[int, list[str]]:
+    """The tolerance-loss flag codes for each episode's person, as the participant page shows them."""
+    from reentry.participants.risk import assess
+
+    episodes = list(episodes)
+    screenings = latest_screenings(e.participant_id for e in episodes)
+    return {e.id: [flag.code for flag in assess(screenings.get(e.participant_id),
+                                                e.release_date or e.expected_release_date,
+                                                e.custody_start).flags]
+            for e in episodes}
+
+
+def opioid_history_episode_ids(facility_id: int) -> set[int]:
+    """Open episodes at a facility whose person's latest screening reports opioid use before custody."""
+    open_episodes = db.session.execute(
+        select(CustodyEpisode.id, CustodyEpisode.participant_id)
+        .where(CustodyEpisode.facility_id == facility_id, CustodyEpisode.release_date.is_(None),
+               CustodyEpisode.is_voided.is_(False))).all()
+    screenings = latest_screenings(pid for _, pid in open_episodes)
+    return {eid for eid, pid in open_episodes
+            if (s := screenings.get(pid)) is not None and s.opioid_use_before_custody}

@@ -471,6 +471,8 @@ def complete_session(actor: User, session: TrainingSession) -> int:
     audit.record(actor, "training.session.complete", "training_sessions", session.id,
                  facility_id=session.facility_id,
                  changes={"status": ["scheduled", "completed"], "completed_attendees": completed})
+    db.session.flush()
+    issue_certificates_for_session(actor, session)
     return completed
 
 
@@ -748,3 +750,67 @@ def find_episode_by_booking(actor: User, facility: Facility, booking_id: str) ->
     if episode is None or episode.participant.is_voided:
         raise DomainError(f"No one with booking number {booking_id.strip()} at {facility.code}.", field="booking_id")
     return episode
+
+
+# ---------------------------------------------------------------- facts other features read
+
+def _completed_attendance():
+    return (select(TrainingAttendee.participant_id, TrainingSession.completed_at)
+            .join(TrainingSession, TrainingSession.id == TrainingAttendee.session_id)
+            .where(TrainingAttendee.is_complete.is_(True), TrainingAttendee.is_voided.is_(False),
+                   TrainingSession.status == "completed", TrainingSession.is_voided.is_(False)))
+
+
+def participant_trained_before(participant_id: int, moment) -> bool:
+    """Whether the person had completed a training by this moment (stored on each kit event)."""
+    stmt = _completed_attendance().where(TrainingAttendee.participant_id == participant_id,
+                                         TrainingSession.completed_at <= moment).limit(1)
+    return db.session.execute(stmt).first() is not None
+
+
+def first_completion_by_participant(participant_ids) -> dict[int, "datetime"]:
+    """When each of these people first completed a training (people never trained are absent)."""
+    ids = list(participant_ids)
+    if not ids:
+        return {}
+    stmt = (select(TrainingAttendee.participant_id, func.min(TrainingSession.completed_at))
+            .join(TrainingSession, TrainingSession.id == TrainingAttendee.session_id)
+            .where(TrainingAttendee.participant_id.in_(ids), TrainingAttendee.is_complete.is_(True),
+                   TrainingAttendee.is_voided.is_(False), TrainingSession.status == "completed",
+                   TrainingSession.is_voided.is_(False))
+            .group_by(TrainingAttendee.participant_id))
+    return dict(db.session.execute(stmt).all())
+
+
+def issue_certificates_for_session(actor: User, session: TrainingSession) -> int:
+    """A certificate for each person who completed (walk-ins without a record get none: a
+    certificate needs a name). Completing a reopened session again keeps the certificates still
+    earned and revokes those no longer earned. Returns how many were issued."""
+    from reentry.documents.models import Certificate
+    from reentry.documents.services import issue_certificate, revoke_certificate
+    from reentry.participants.models import Participant
+
+    version = session.curriculum_version
+    trainer = session.trainers[0] if session.trainers else None
+    attendee_ids = [a.id for a in session.attendees]
+    valid = {c.training_attendance_id: c for c in db.session.scalars(
+        select(Certificate).where(Certificate.training_attendance_id.in_(attendee_ids),
+                                  Certificate.is_revoked.is_(False), Certificate.replaced_by_id.is_(None)))}
+    issued = 0
+    for attendee in session.attendees:
+        earned = attendee.is_complete and not attendee.is_voided and attendee.participant_id is not None
+        if attendee.id in valid:
+            if not earned:
+                revoke_certificate(actor, valid[attendee.id], "The training record was corrected.")
+            continue
+        if not earned:
+            continue
+        participant = db.session.get(Participant, attendee.participant_id)
+        if participant is None or participant.is_voided:
+            continue
+        issue_certificate(actor, participant, version.title(participant.preferred_language),
+                          version.version, session.completed_at.date(),
+                          (trainer.name or trainer.email) if trainer else "reentry program",
+                          participant.preferred_language, training_attendance_id=attendee.id)
+        issued += 1
+    return issued

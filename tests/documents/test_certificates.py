@@ -73,10 +73,6 @@ def test_bad_input_is_refused_with_a_message(issue, field, value, message):
         issue(**{field: value})
 
 
-def test_training_attendance_link_is_kept(issue):
-    assert issue(training_attendance_id=41).training_attendance_id == 41
-
-
 def test_revoke_needs_a_reason_and_happens_once(issue):
     certificate = issue()
     with pytest.raises(DomainError, match="reason"):

@@ -128,7 +128,7 @@ def test_event_fields_trace_to_lot_funding_and_are_audited(app, facility, make_l
     db.session.commit()
     assert (event.participant_id, event.episode_id, event.staff_id) == (episode.participant_id, episode.id, staff.id)
     assert event.product.code == "narcan-4mg" and event.lot.funding_source.code == "state-program"
-    assert event.was_trained_before is None  # supplied by the trainings feature once merged
+    assert event.was_trained_before is False  # no completed training before the kit
     assert event.event_date == services.local_date(facility, event.occurred_at)
     row = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "kit_event.create"))
     assert row.entity_id == str(event.id) and row.actor_id == staff.id and '"outcome"' in row.changes

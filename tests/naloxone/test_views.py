@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 
 from reentry.audit.models import AuditEvent
 from reentry.extensions import db
+from reentry.participants.services import record_screening
 from reentry.naloxone import services, worklist
 from reentry.naloxone.models import KitEvent, ReversalReport
 from tests.conftest import base_config
@@ -24,7 +25,7 @@ def _token(html: str) -> str:
     return re.search(r'name="token" type="hidden" value="([0-9a-f-]{36})"', html).group(1)
 
 
-def test_worklist_shows_the_three_lists(app, client, staff, facility, make_lot, make_episode, monkeypatch):
+def test_worklist_shows_the_three_lists(app, client, staff, facility, make_lot, make_episode):
     today = services.facility_today(facility)
     lot = make_lot()
     tonight = make_episode(expected_release_date=today)
@@ -37,9 +38,11 @@ def test_worklist_shows_the_three_lists(app, client, staff, facility, make_lot, 
     packed = make_episode()
     to_pack = make_episode(housing_unit="B-2")
     services.record_kit_event(None, facility, kit(lot, outcome="property"), token=services.new_token(), episode=packed)
+    # Opioid use before custody, from each person's screening: puts people still inside on the
+    # third list, and gives tonight's release the tolerance-loss flag.
+    for episode in (tonight, packed, to_pack):
+        record_screening(None, episode.participant, {"screened_on": today, "opioid_use_before_custody": True})
     db.session.commit()
-    monkeypatch.setattr(worklist, "opioid_history_episode_ids", lambda facility_id: {packed.id, to_pack.id})
-    monkeypatch.setattr(worklist, "risk_flags_by_episode", lambda ids: {tonight.id: ["TOLERANCE_LOST"]})
 
     built = worklist.build_worklist(facility)
     assert [r.episode.id for r in built.expected] == [tonight.id, later.id]
