@@ -57,6 +57,8 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "REENTRY_MFA_PENDING_SECONDS": 300,
         # Trainings: kiosk screens lock after this much idle time; the completion rule new
         # sessions copy (any of full_attendance, post_test, teach_back, comma-separated).
+        # The public certificate check (/verify/CODE) per client address.
+        "REENTRY_VERIFY_LIMIT": env.get("REENTRY_VERIFY_LIMIT", "30 per minute"),
         "REENTRY_KIOSK_IDLE_SECONDS": int(env.get("REENTRY_KIOSK_IDLE_SECONDS", "300")),
         "REENTRY_TRAINING_COMPLETION_RULE": env.get(
             "REENTRY_TRAINING_COMPLETION_RULE", "full_attendance,post_test,teach_back"),
