@@ -1,10 +1,10 @@
-"""The release worklist of a facility, and the seams to features built in parallel.
+"""The release worklist of a facility.
 
 Three lists: releases expected today and in the next 7 days; people released in the last 72 hours
 with no kit recorded; people in custody with opioid-use history and no kit in their property yet.
 Each list is one query plus one batched lookup per column, so 500 rows stay fast.
 
-The functions under "Seams" read data that other features own (trainings, screening and risk,
+The column functions below read data that other features own (trainings, screening and risk,
 packets), each through that feature's own service.
 """
 from __future__ import annotations
