@@ -30,7 +30,7 @@ translations: $(VENV)/.installed
 
 extract-messages: $(VENV)/.installed
 	$(BIN)/pybabel extract -F reentry/translations/babel.cfg -k _l -k lazy_gettext -o reentry/translations/messages.pot --no-location --sort-output --omit-header --ignore-dirs=".* venv .venv" .
-	$(BIN)/pybabel update -i reentry/translations/messages.pot -d reentry/translations -D messages --omit-header --no-fuzzy-matching --ignore-obsolete
+	$(BIN)/pybabel update -i reentry/translations/messages.pot -d reentry/translations -D messages --no-fuzzy-matching --ignore-obsolete
 
 run: translations
 	$(BIN)/reentry db upgrade

@@ -25,6 +25,19 @@ def test_the_committed_template_lists_every_string_in_the_code(tmp_path):
     assert current - committed == set(), "run `make extract-messages` and translate the new strings"
 
 
+def test_the_spanish_catalog_compiles(tmp_path):
+    """pybabel skips a whole catalog whose header is missing or fuzzy, and refuses one whose
+    placeholders do not match: either would leave every screen in English."""
+    catalog = _catalog(TRANSLATIONS / "es" / "LC_MESSAGES" / "messages.po")
+    assert catalog.fuzzy is False and str(catalog.locale) == "es"
+    from babel.messages.mofile import write_mo
+
+    errors = [(m.id, e) for m, e in catalog.check()]
+    assert errors == []
+    with (tmp_path / "messages.mo").open("wb") as handle:
+        write_mo(handle, catalog)
+
+
 def test_every_string_has_a_spanish_translation():
     catalog = _catalog(TRANSLATIONS / "es" / "LC_MESSAGES" / "messages.po")
     untranslated = [m.id for m in catalog if m.id and (not m.string or (isinstance(m.string, tuple) and not all(m.string)))]

@@ -111,7 +111,7 @@ class RosterUploadForm(FlaskForm):
     people = FileField(_l("People file (CSV), if the mapping needs one"))
     snapshot = BooleanField(_l("This file is the whole current population (snapshot)"),
                             description=_l("People missing from it are marked released today."))
-    force = BooleanField(_l("Allow a snapshot that releases more than 20% of the people in custody"))
+    force = BooleanField(_l("Allow a snapshot that releases more than 20 percent of the people in custody"))
     submit = SubmitField(_l("Check file"))
 
 
