@@ -20,6 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from benchmarks.result import report  # noqa: E402
 from tests.conftest import TEST_PASSWORD, base_config, migrate_to_head, reset_postgres_schema  # noqa: E402
 
 
@@ -100,6 +101,8 @@ def main() -> None:
         print(f"engine: {db.engine.dialect.name}")
         print(f"kit events: {args.events} recorded in {elapsed:.2f} s = {args.events / elapsed:,.0f} events/s "
               f"(one commit each; {count} rows)")
+        report(f"kit events through the service layer ({db.engine.dialect.name})", args.events / elapsed,
+               "events/s", note=f"{args.events:,} events, one commit each")
 
     client = app.test_client()
     client.post("/login", data={"email": "bench.staff@example.test", "password": TEST_PASSWORD})
@@ -121,6 +124,8 @@ def main() -> None:
     rows = html.count("Record kit<span")
     print(f"worklist: {rows} people listed, median {statistics.median(times):.1f} ms, "
           f"best {min(times):.1f} ms over {len(times)} requests (target < 150 ms)")
+    report(f"release worklist page, {rows} people", statistics.median(times), "ms", 150,
+           note=f"median of {len(times)} requests")
     with app.app_context():
         db.engine.dispose()
 
