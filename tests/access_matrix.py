@@ -79,7 +79,7 @@ MATRIX: dict[str, tuple[str, str, dict]] = {
     "documents.hotline_index": ("GET", "/hotlines/", only("admin", "auditor")),
     "documents.hotline_edit": ("GET", "/hotlines/{hotline_id}/edit", only("admin")),
     "documents.law_index": ("GET", "/laws/", only("admin", "auditor")),
-    "documents.law_edit": ("GET", "/laws/OH/edit", only("admin")),
+    "documents.law_edit": ("GET", "/laws/{law_state}/edit", only("admin")),
     # naloxone: catalog, funding, stock by lot, kit events, use reports, worklist
     "naloxone.index": ("GET", "/naloxone/", signed_in()),
     "naloxone.products": ("GET", "/naloxone/products", signed_in()),

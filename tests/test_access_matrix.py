@@ -54,10 +54,11 @@ def path_values(path: str, facility_a) -> dict:
         values.update(naloxone_records(facility_a, names))
     if names & {"session_id", "attendee_id", "version_id"}:
         values.update(training_records(facility_a))
-    if "hotline_id" in names:
+    if names & {"hotline_id", "law_state"}:
         if db.session.scalar(select(Hotline.id)) is None:
-            documents.seed_reference_data()  # emptied between tests on PostgreSQL
+            documents.seed_reference_data()  # hotlines and laws: emptied between tests on PostgreSQL
         values["hotline_id"] = db.session.scalar(select(Hotline.id))
+        values["law_state"] = "OH"
     db.session.commit()
     return values
 
