@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, Flask, abort, current_app, redirect, request, url_for
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user
+from flask_login import current_user, login_required
 from sqlalchemy import text
 
 from reentry.extensions import db
@@ -31,6 +31,13 @@ def index():
     if not current_user.is_authenticated:
         return redirect(url_for("auth.login"))
     return redirect(url_for("facilities.index"))
+
+
+@bp.route("/session/keepalive", methods=["POST"])
+@login_required
+def keepalive():
+    """Keep an idle session (the warning dialog's "Stay signed in"); answering refreshes the cookie."""
+    return "", 204
 
 
 @bp.route("/healthz")
@@ -102,7 +109,8 @@ def template_context() -> dict:
             if current_user.role in roles:
                 items.append({"url": url_for(endpoint), "label": label,
                               "active": request.endpoint == endpoint})
-    return {"nav_items": items, "current_locale": str(get_locale() or "en")}
+    return {"nav_items": items, "current_locale": str(get_locale() or "en"),
+            "session_seconds": int(current_app.permanent_session_lifetime.total_seconds())}
 
 
 def init_web(app: Flask) -> None:

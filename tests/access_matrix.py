@@ -40,6 +40,7 @@ WRITE_IN_FACILITY_POST = only("staff", "manager", "admin", status=302) | {"other
 MATRIX: dict[str, tuple[str, str, dict]] = {
     "web.index": ("GET", "/", answers(302)),
     "web.healthz": ("GET", "/healthz", answers(200)),
+    "web.keepalive": ("POST", "/session/keepalive", signed_in(204)),
     "auth.login": ("GET", "/login", answers(302, anonymous=200)),  # signed in: sent home
     "auth.verify": ("GET", "/login/verify", answers(302)),  # no password step pending: back to sign-in
     "auth.logout": ("POST", "/logout", answers(302)),

@@ -26,7 +26,8 @@ bp = Blueprint("auth", __name__)
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 # What a person who must change their password, or an auditor, may still do.
 ALWAYS_ALLOWED_ENDPOINTS = frozenset(
-    {"auth.logout", "auth.change_password", "auth.preferences", "auth.two_step", "static", "web.healthz"}
+    {"auth.logout", "auth.change_password", "auth.preferences", "auth.two_step", "static", "web.healthz",
+     "web.keepalive"}
 )
 
 

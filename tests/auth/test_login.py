@@ -210,3 +210,13 @@ class TestWithCsrf:
         response = client.post("/login", data={"email": user.email, "password": TEST_PASSWORD,
                                                "csrf_token": token})
         assert response.status_code == 302
+
+
+def test_keepalive_refreshes_an_idle_session(client, make_user, login):
+    user = make_user("admin")
+    with time_machine.travel(utcnow(), tick=False) as traveller:
+        login(user)
+        traveller.shift(25 * 60)
+        assert client.post("/session/keepalive").status_code == 204
+        traveller.shift(25 * 60)  # 50 minutes after sign-in, 25 after the keepalive
+        assert client.get("/facilities/").status_code == 200

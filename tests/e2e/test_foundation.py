@@ -117,3 +117,16 @@ def test_staff_member_sets_up_two_step_sign_in(page, a11y, sign_in, live_app):
     expect(page.get_by_role("heading", name="Your recovery codes")).to_be_visible()
     a11y(page)
     assert page.locator(".recovery-codes li").count() == 10
+
+
+def test_the_session_warning_lets_a_person_stay_signed_in(page, a11y, sign_in):
+    sign_in(page, "staff@demo.test")
+    assert page.evaluate("document.body.dataset.sessionSeconds") == "1800"
+    page.evaluate("window.reentrySessionWarning.show()")  # as the timer does 2 minutes before the end
+    dialog = page.get_by_role("dialog", name="Are you still there?")
+    expect(dialog).to_be_visible()
+    a11y(page, "with the session warning open")
+    with page.expect_response(lambda r: r.url.endswith("/session/keepalive")) as kept:
+        dialog.get_by_role("button", name="Stay signed in").click()
+    assert kept.value.status == 204
+    expect(dialog).to_be_hidden()
