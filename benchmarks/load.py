@@ -26,6 +26,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+import uuid
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from html.parser import HTMLParser
@@ -157,6 +158,18 @@ def form_fields(html: str, containing: str) -> dict[str, str]:
     raise AssertionError(f"no form with a {containing!r} field on the page")
 
 
+def _multipart(fields: dict[str, str], files: dict[str, tuple[str, bytes]]) -> tuple[bytes, str]:
+    boundary = uuid.uuid4().hex
+    parts = []
+    for name, value in fields.items():
+        parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode())
+    for name, (filename, content) in files.items():
+        parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; filename="{filename}"\r\n'
+                     f'Content-Type: text/csv\r\n\r\n'.encode() + content + b"\r\n")
+    parts.append(f"--{boundary}--\r\n".encode())
+    return b"".join(parts), f"multipart/form-data; boundary={boundary}"
+
+
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
     def redirect_request(self, *args, **kwargs):
         return None
@@ -181,11 +194,17 @@ class StaffClient:
         self.opener = urllib.request.build_opener(
             urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()), _NoRedirect())
 
-    def request(self, path: str, data: dict | None = None) -> Response:
-        body = urllib.parse.urlencode(data).encode() if data is not None else None
+    def request(self, path: str, data: dict | None = None, files: dict[str, tuple[str, bytes]] | None = None,
+                timeout: float = 60) -> Response:
+        headers = {}
+        if files:
+            body, headers["Content-Type"] = _multipart(data or {}, files)
+        else:
+            body = urllib.parse.urlencode(data).encode() if data is not None else None
         started = time.perf_counter()
         try:
-            with self.opener.open(self.base + path, data=body, timeout=60) as raw:
+            request = urllib.request.Request(self.base + path, data=body, headers=headers)
+            with self.opener.open(request, timeout=timeout) as raw:
                 response = Response(raw.status, raw.read().decode("utf-8", "replace"))
         except urllib.error.HTTPError as error:
             response = Response(error.code, error.read().decode("utf-8", "replace"),
