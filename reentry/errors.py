@@ -5,7 +5,7 @@ form errors. Anything unexpected becomes a generic page with no internals (ASVS 
 """
 from __future__ import annotations
 
-from flask import Flask, render_template, request
+from flask import Flask, g, render_template, request
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
@@ -33,6 +33,7 @@ class PermissionDenied(DomainError):
     """The user's role does not allow this action."""
 
 
+UNAVAILABLE_TEXT = "The system is busy or its database is unreachable. Nothing was saved. Wait a minute and try again."
 ERROR_TEMPLATES = {400, 403, 404, 405, 409, 413, 429, 500, 503}
 
 
@@ -51,7 +52,16 @@ def register_error_handlers(app: Flask) -> None:
     def database_unavailable(error: OperationalError):
         db.session.rollback()
         app.logger.error("database unavailable: %s", type(error.orig).__name__)
-        return render_template("errors/503.html"), 503
+        # Nothing after this may need the database: loading the signed-in user again (for the
+        # menu, or the request log) would fail the same way and turn this friendly 503 into a 500.
+        g._login_user = app.login_manager.anonymous_user()
+        if request.path.startswith("/healthz"):  # reached here when loading the signed-in user failed
+            return {"status": "error", "database": "unavailable"}, 503
+        try:
+            return render_template("errors/503.html"), 503
+        except OperationalError:
+            db.session.rollback()
+            return UNAVAILABLE_TEXT, 503, {"Content-Type": "text/plain; charset=utf-8"}
 
     @app.errorhandler(Exception)
     def unexpected(error: Exception):
