@@ -12,7 +12,6 @@ from pathlib import Path
 import pytest
 
 from benchmarks.load import Server, StaffClient, seed
-from tests.conftest import migrate_to_head
 
 REENTRY = str(Path(sys.executable).parent / "reentry")
 
@@ -28,10 +27,9 @@ def _cli(url: str, *args: str) -> subprocess.CompletedProcess:
 
 
 @pytest.mark.slow
-def test_backup_while_four_clients_write(tmp_path):
-    database = tmp_path / "live.sqlite3"
+def test_backup_while_four_clients_write(sqlite_file, tmp_path):
+    database = sqlite_file
     url = f"sqlite:///{database}"
-    migrate_to_head(url)
     seeded = seed(url, staff=4, stock=100_000)
     committed: list[tuple[float, int]] = []  # (when the 302 arrived, kit event id)
     statuses: list[int] = []

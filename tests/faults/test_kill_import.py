@@ -11,7 +11,6 @@ import pytest
 
 from benchmarks.import_roster import roster_csv
 from benchmarks.load import ROOT, Server, StaffClient, form_fields, seed
-from tests.conftest import migrate_to_head
 
 ROWS = 50_000
 
@@ -31,10 +30,9 @@ def _preview(staff: StaffClient, csv: bytes) -> dict[str, str]:
 
 
 @pytest.mark.slow
-def test_server_killed_while_importing_an_upload_leaves_no_partial_import(tmp_path):
-    database = tmp_path / "kill.sqlite3"
+def test_server_killed_while_importing_an_upload_leaves_no_partial_import(sqlite_file, tmp_path):
+    database = sqlite_file
     url = f"sqlite:///{database}"
-    migrate_to_head(url)
     seeded = seed(url, staff=1, stock=1)
     wal = Path(f"{database}-wal")
     uploads = []

@@ -10,7 +10,6 @@ import sqlalchemy as sa
 
 from benchmarks.load import Server, StaffClient, counts, seed
 from reentry.database import sqlite_busy_timeout_ms  # also registers the connection settings
-from tests.conftest import migrate_to_head
 
 
 def test_busy_timeout_comes_from_the_environment(monkeypatch, tmp_path):
@@ -27,10 +26,9 @@ def test_busy_timeout_comes_from_the_environment(monkeypatch, tmp_path):
 
 
 @pytest.mark.slow
-def test_locked_database_gives_503_then_recovers(tmp_path):
-    database = tmp_path / "locked.sqlite3"
+def test_locked_database_gives_503_then_recovers(sqlite_file, tmp_path):
+    database = sqlite_file
     url = f"sqlite:///{database}"
-    migrate_to_head(url)
     seeded = seed(url, staff=1, stock=5)
     with Server(url, log_dir=str(tmp_path), REENTRY_SQLITE_BUSY_TIMEOUT_MS="500") as server:
         staff = StaffClient(server.base)
