@@ -1,7 +1,8 @@
 """Load benchmark: gunicorn with 4 workers, staff clients posting kit events through the real form.
 
     .venv/bin/python benchmarks/load.py [--clients 8] [--posts 200]
-        [--postgres-url postgresql+psycopg://...]   (also runs on PostgreSQL; its public schema is rebuilt)
+        [--postgres-url postgresql+psycopg://...]   (also runs on PostgreSQL; its public schema is rebuilt;
+                                                     default $REENTRY_BENCH_POSTGRES_URL, so benchmarks/run can too)
 
 Each client signs in (CSRF on), then for every kit GETs /naloxone/<CODE>/kits/new, takes the CSRF
 token and the idempotency token from that form and POSTs it back. Afterwards the database must hold
@@ -371,7 +372,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--posts", type=int, default=200)
-    parser.add_argument("--postgres-url")
+    parser.add_argument("--postgres-url", default=os.environ.get("REENTRY_BENCH_POSTGRES_URL"),
+                        help="also run on this PostgreSQL database (default: $REENTRY_BENCH_POSTGRES_URL)")
     args = parser.parse_args()
     sqlite_url = f"sqlite:///{tempfile.mkdtemp(prefix='reentry-load-')}/load.sqlite3"
     migrate_to_head(sqlite_url)

@@ -33,7 +33,6 @@ class PermissionDenied(DomainError):
     """The user's role does not allow this action."""
 
 
-UNAVAILABLE_TEXT = "The system is busy or its database is unreachable. Nothing was saved. Wait a minute and try again."
 ERROR_TEMPLATES = {400, 403, 404, 405, 409, 413, 429, 500, 503}
 
 
@@ -57,11 +56,7 @@ def register_error_handlers(app: Flask) -> None:
         g._login_user = app.login_manager.anonymous_user()
         if request.path.startswith("/healthz"):  # reached here when loading the signed-in user failed
             return {"status": "error", "database": "unavailable"}, 503
-        try:
-            return render_template("errors/503.html"), 503
-        except OperationalError:
-            db.session.rollback()
-            return UNAVAILABLE_TEXT, 503, {"Content-Type": "text/plain; charset=utf-8"}
+        return render_template("errors/503.html"), 503
 
     @app.errorhandler(Exception)
     def unexpected(error: Exception):
