@@ -1,5 +1,6 @@
 """`reentry backup` (the CLI, as another process) while 4 staff post kit events to gunicorn: the
-copy passes integrity_check, restores, and holds every kit event committed before it started."""
+copy passes integrity_check, restores, and holds every kit event committed before it started.
+SQLite always; PostgreSQL (pg_dump / pg_restore) too when REENTRY_TEST_POSTGRES_URL is set."""
 import os
 import sqlite3
 import subprocess
@@ -10,15 +11,13 @@ from contextlib import closing
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
 from benchmarks.load import Server, StaffClient, seed
+from tests.conftest import POSTGRES_URL
 
 REENTRY = str(Path(sys.executable).parent / "reentry")
-
-
-def _kit_ids(path: Path) -> set[int]:
-    with closing(sqlite3.connect(path)) as conn:
-        return {row[0] for row in conn.execute("SELECT id FROM naloxone_kit_events")}
+STOCK = 100_000
 
 
 def _cli(url: str, *args: str) -> subprocess.CompletedProcess:
@@ -26,11 +25,20 @@ def _cli(url: str, *args: str) -> subprocess.CompletedProcess:
     return subprocess.run([REENTRY, *args], env=env, capture_output=True, text=True, timeout=300)
 
 
-@pytest.mark.slow
-def test_backup_while_four_clients_write(sqlite_file, tmp_path):
-    database = sqlite_file
-    url = f"sqlite:///{database}"
-    seeded = seed(url, staff=4, stock=100_000)
+def _kits_and_stock(url: str) -> tuple[set[int], int]:
+    """Kit event ids in the database, and the kits left according to the stock movements."""
+    engine = sa.create_engine(url)
+    with engine.connect() as conn:
+        ids = set(conn.scalars(sa.text("SELECT id FROM naloxone_kit_events")))
+        stock = conn.scalar(sa.text("SELECT sum(quantity) FROM naloxone_stock_movements"))
+    engine.dispose()
+    return ids, stock
+
+
+def _backup_while_writing(url: str, tmp_path: Path, backup: Path):
+    """Back up with the CLI while 4 clients keep posting kits; returns the CLI's result and the ids
+    of the kits whose 302 arrived before the backup started, and of all kits committed."""
+    seeded = seed(url, staff=4, stock=STOCK)
     committed: list[tuple[float, int]] = []  # (when the 302 arrived, kit event id)
     statuses: list[int] = []
     stop = threading.Event()
@@ -44,7 +52,6 @@ def test_backup_while_four_clients_write(sqlite_file, tmp_path):
                 if response.status == 302:
                     committed.append((time.time(), int(response.location.rsplit("/", 1)[1])))
 
-    backup = tmp_path / "during-writes.backup"
     with Server(url, log_dir=str(tmp_path)) as server:
         staff = [StaffClient(server.base) for _ in seeded.emails]
         for client, email in zip(staff, seeded.emails):
@@ -62,23 +69,41 @@ def test_backup_while_four_clients_write(sqlite_file, tmp_path):
             stop.set()
             for thread in threads:
                 thread.join(timeout=120)
+    assert set(statuses) == {302}
+    return made, {kit for when, kit in committed if when < started}, {kit for _, kit in committed}
+
+
+@pytest.mark.slow
+def test_sqlite_backup_while_four_clients_write(sqlite_file, tmp_path):
+    url = f"sqlite:///{sqlite_file}"
+    backup = tmp_path / "during-writes.backup"
+    made, before, everything = _backup_while_writing(url, tmp_path, backup)
     assert made.returncode == 0, made.stdout + made.stderr
     assert "integrity ok" in made.stdout
-    assert set(statuses) == {302}
-
-    before = {kit_id for when, kit_id in committed if when < started}
-    in_backup = _kit_ids(backup)
-    assert before <= in_backup
-    assert len(in_backup) < len(committed)  # writes went on during and after the copy
     with closing(sqlite3.connect(backup)) as conn:
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
 
     restored = tmp_path / "restored.sqlite3"
     done = _cli(f"sqlite:///{restored}", "restore", str(backup))
     assert done.returncode == 0, done.stdout + done.stderr
-    assert _kit_ids(restored) == in_backup
     with closing(sqlite3.connect(restored)) as conn:
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-        # Each kit event came with its stock movement: the copy is one consistent moment.
-        stock = conn.execute("SELECT sum(quantity) FROM naloxone_stock_movements").fetchone()[0]
-    assert stock == 100_000 - len(in_backup)
+    kits, stock = _kits_and_stock(f"sqlite:///{restored}")
+    assert before <= kits < everything  # writes went on during and after the copy
+    assert stock == STOCK - len(kits)  # each kit came with its stock movement: one consistent moment
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not POSTGRES_URL, reason="set REENTRY_TEST_POSTGRES_URL to back up PostgreSQL")
+def test_postgres_backup_while_four_clients_write(database_url, tmp_path):
+    backup = tmp_path / "during-writes.dump"
+    made, before, everything = _backup_while_writing(database_url, tmp_path, backup)
+    assert made.returncode == 0, made.stdout + made.stderr
+    assert "PostgreSQL custom format" in made.stdout
+    assert _kits_and_stock(database_url)[0] == everything
+
+    done = _cli(database_url, "restore", str(backup), "--force")
+    assert done.returncode == 0, done.stdout + done.stderr
+    kits, stock = _kits_and_stock(database_url)
+    assert before <= kits < everything
+    assert stock == STOCK - len(kits)
