@@ -9,6 +9,7 @@ SQLITE_BUSY half-way. Readers are not blocked by this under WAL.
 """
 from __future__ import annotations
 
+import os
 import sqlite3
 from datetime import UTC, datetime
 
@@ -17,6 +18,15 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.types import TypeDecorator
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+
+
+def sqlite_busy_timeout_ms() -> int:
+    """How long a request waits for SQLite's write lock before the app answers 503.
+
+    REENTRY_SQLITE_BUSY_TIMEOUT_MS overrides the 10 s default (the lock-fault test uses ~0.5 s).
+    """
+    value = os.environ.get("REENTRY_SQLITE_BUSY_TIMEOUT_MS", "").strip()
+    return int(value) if value.isdigit() else SQLITE_BUSY_TIMEOUT_MS
 
 
 def utcnow() -> datetime:
@@ -56,7 +66,7 @@ def _configure_sqlite(dbapi_connection, connection_record):
     # Let SQLAlchemy's "begin" event issue BEGIN itself (pysqlite would otherwise defer it).
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
-    cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+    cursor.execute(f"PRAGMA busy_timeout = {sqlite_busy_timeout_ms()}")
     cursor.execute("PRAGMA journal_mode = WAL")
     cursor.execute("PRAGMA foreign_keys = ON")
     cursor.execute("PRAGMA synchronous = NORMAL")

@@ -5,7 +5,7 @@ form errors. Anything unexpected becomes a generic page with no internals (ASVS 
 """
 from __future__ import annotations
 
-from flask import Flask, render_template, request
+from flask import Flask, g, render_template, request
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
@@ -51,6 +51,11 @@ def register_error_handlers(app: Flask) -> None:
     def database_unavailable(error: OperationalError):
         db.session.rollback()
         app.logger.error("database unavailable: %s", type(error.orig).__name__)
+        # Nothing after this may need the database: loading the signed-in user again (for the
+        # menu, or the request log) would fail the same way and turn this friendly 503 into a 500.
+        g._login_user = app.login_manager.anonymous_user()
+        if request.path.startswith("/healthz"):  # reached here when loading the signed-in user failed
+            return {"status": "error", "database": "unavailable"}, 503
         return render_template("errors/503.html"), 503
 
     @app.errorhandler(Exception)

@@ -159,6 +159,9 @@ def kit_create(code: str):
             abort(404)
     form = f.KitEventForm()
     form.lot.choices = _lot_choices(facility)
+    # A lot emptied by someone else since this form was shown is no longer a choice; let the
+    # service say why ("has 0 kit(s) left") rather than "Not a valid choice".
+    form.lot.validate_choice = False
     if request.method == "GET":
         form.token.data = services.new_token()
         form.occurred_at.data = _local_now(facility)
