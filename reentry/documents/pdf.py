@@ -248,3 +248,38 @@ def render(story: list, *, title: str, language: str, footer: str = "", page_lab
         document.setProgressCallBack(on_progress)
     document.build(story)
     return buffer.getvalue()
+
+
+# --- report tables (issue 8: reports/ hands over plain text, this lays it out) ----------------
+
+def build_report(*, title: str, filters: list[tuple[str, str]], columns: list[str], rows: list[list],
+                 definitions: list[str], generated: str = "") -> bytes:
+    """A report as a PDF: the title, the filters it was run with, the table (header repeated on
+    every page) and the definitions, in that order, so the printout explains its own numbers."""
+    from reportlab.platypus import LongTable, Spacer, TableStyle
+
+    st = styles(False)
+    size = 7 if len(columns) > 10 else 8
+    cell = ParagraphStyle("report_cell", fontName=FONT, fontSize=size, leading=size * 1.2)
+    head = ParagraphStyle("report_head", parent=cell, fontName=FONT_BOLD)
+    story: list = [Paragraph(safe(title), st.title)]
+    story += [Paragraph(f"<b>{safe(label)}:</b> {safe(value)}", st.body) for label, value in filters]
+    if generated:
+        story.append(Paragraph(safe(generated), st.small))
+    story.append(Spacer(1, 6))
+    # Column names print with spaces for underscores so long ones wrap inside narrow cells.
+    data = [[Paragraph(safe(c.replace("_", " ")), head) for c in columns]]
+    data += [[Paragraph(safe(value), cell) for value in row] for row in rows]
+    if not rows:
+        data.append([Paragraph(safe("No records in this period."), cell)] + [""] * (len(columns) - 1))
+    # Widths follow the longest value in each column (within limits), so codes stay on one line.
+    weights = [min(max([5] + [len(str(row[i])) for row in rows]), 22) for i in range(len(columns))]
+    table = LongTable(data, colWidths=[FRAME_WIDTH * w / sum(weights) for w in weights], repeatRows=1)
+    table.setStyle(TableStyle([
+        ("GRID", (0, 0), (-1, -1), 0.5, colors.black),
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("LEFTPADDING", (0, 0), (-1, -1), 2), ("RIGHTPADDING", (0, 0), (-1, -1), 2),
+    ]))
+    story += [table, Paragraph(safe("Definitions"), st.heading)]
+    story += bullets([safe(text) for text in definitions], st.bullet)
+    return render(story, title=title, language="en", footer=title, page_label="Page")

@@ -1,0 +1,258 @@
+"""Report queries: read-only, scoped to the facilities the person may see.
+
+Each report fetches rows already grouped by the database (two-step aggregation: group the big
+table first, then join the small result to products and facilities) and hands them to the pure
+functions in metrics.py, so the screen, the CSV and the PDF print the same numbers.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import and_, func, select
+
+from reentry import audit
+from reentry.auth.access import visible_facility_ids
+from reentry.csvutil import csv_text
+from reentry.errors import DomainError, NotFound
+from reentry.extensions import db
+from reentry.facilities.models import Facility
+from reentry.naloxone.models import FundingSource, KitEvent, Lot, Product
+from reentry.participants.models import CustodyEpisode, ReleaseScreening
+from reentry.reports import metrics
+from reentry.training.models import TrainingAttendee, TrainingSession
+
+MAX_DAYS = 3 * 366 + 1  # three years: the longest window a report may cover
+
+
+@dataclass
+class ReportParams:
+    """What a person asked for: the period, facilities (empty: all they may see), funding source."""
+
+    start: date
+    end: date
+    facility_codes: list[str] = field(default_factory=list)
+    funding_code: str = ""
+
+
+@dataclass
+class ReportResult:
+    """A finished report: everything the screen, the CSV and the PDF print."""
+
+    name: str
+    title: str
+    columns: list[str]
+    rows: list[list]
+    definitions: list[str]
+    filters: list[tuple[str, str]]
+
+
+@dataclass
+class _Scope:
+    facilities: list[Facility]
+    funding: FundingSource | None
+
+    @property
+    def facility_ids(self) -> list[int]:
+        return [f.id for f in self.facilities]
+
+    @property
+    def codes(self) -> dict[int, str]:
+        return {f.id: f.code for f in self.facilities}
+
+
+def month_expr(column):
+    """The `YYYY-MM` of a date column, in the form the month indexes are built on."""
+    if db.engine.dialect.name == "postgresql":
+        return func.to_char(column, "YYYY-MM")
+    return func.substr(column, 1, 7)
+
+
+def _resolve(actor, params: ReportParams) -> _Scope:
+    if params.end < params.start:
+        raise DomainError("The period ends before it starts.", field="end")
+    if (params.end - params.start).days > MAX_DAYS:
+        raise DomainError("Choose a period of at most three years.", field="start")
+    visible = visible_facility_ids(actor) if actor is not None else None
+    stmt = select(Facility).order_by(Facility.code)
+    if params.facility_codes:
+        codes = [c.strip().upper() for c in params.facility_codes]
+        stmt = stmt.where(Facility.code.in_(codes))
+    facilities = [f for f in db.session.scalars(stmt) if visible is None or f.id in visible]
+    if params.facility_codes:
+        missing = sorted(set(c.strip().upper() for c in params.facility_codes) - {f.code for f in facilities})
+        if missing:
+            raise NotFound(f"No facility with code {', '.join(missing)}.", field="facility")
+    funding = None
+    if params.funding_code:
+        funding = db.session.scalar(select(FundingSource).where(FundingSource.code == params.funding_code.strip()))
+        if funding is None:
+            raise NotFound(f"No funding source with code {params.funding_code.strip()}.", field="funding")
+    return _Scope(facilities, funding)
+
+
+def _filters(params: ReportParams, scope: _Scope) -> list[tuple[str, str]]:
+    return [
+        ("Period", f"{params.start.isoformat()} to {params.end.isoformat()}"),
+        ("Facilities", ", ".join(f.code for f in scope.facilities) or "none"),
+        ("Funding source", scope.funding.code if scope.funding else "all"),
+    ]
+
+
+def _definitions(*keys: str) -> list[str]:
+    lines = [metrics.DEFINITIONS[k] for k in keys if k in metrics.DEFINITIONS]
+    lines += [metrics.RULES[k] for k in keys if k in metrics.RULES]
+    return lines
+
+
+def _given_kits_filter(scope: _Scope):
+    """Conditions for non-voided kit events in scope (funding: only that source's lots)."""
+    conditions = [KitEvent.is_voided.is_(False), KitEvent.facility_id.in_(scope.facility_ids)]
+    if scope.funding is not None:
+        conditions.append(KitEvent.lot_id.in_(select(Lot.id).where(Lot.funding_source_id == scope.funding.id)))
+    return conditions
+
+
+# --------------------------------------------------------------------------- distribution
+
+def distribution_groups(params: ReportParams, scope: _Scope) -> list[metrics.KitGroup]:
+    month = month_expr(KitEvent.event_date).label("month")
+    grouped = (select(month, KitEvent.facility_id, KitEvent.product_id, KitEvent.outcome, KitEvent.supply,
+                      func.sum(KitEvent.kits).label("kits"))
+               .where(KitEvent.event_date >= params.start, KitEvent.event_date <= params.end,
+                      *_given_kits_filter(scope))
+               .group_by(month, KitEvent.facility_id, KitEvent.product_id, KitEvent.outcome, KitEvent.supply)
+               .subquery())
+    stmt = (select(grouped, Product.code, Product.devices_per_kit)
+            .outerjoin(Product, Product.id == grouped.c.product_id))
+    codes = scope.codes
+    return [metrics.KitGroup(row.month, codes[row.facility_id], row.code or "", row.outcome, row.supply,
+                             int(row.kits), row.devices_per_kit or 0)
+            for row in db.session.execute(stmt)]
+
+
+def distribution(actor, params: ReportParams) -> ReportResult:
+    """Kits handed, in property and declined, kits and doses, first and repeat supply."""
+    scope = _resolve(actor, params)
+    rows = metrics.distribution_rows(distribution_groups(params, scope)) if scope.facilities else []
+    return ReportResult("distribution", "Naloxone distribution", metrics.DISTRIBUTION_COLUMNS, rows,
+                        _definitions("kit", "acceptance", "month", "funding"), _filters(params, scope))
+
+
+# --------------------------------------------------------------------------- coverage
+
+def _earliest_training_dates(participant_ids: set[int]) -> dict[int, date]:
+    """Each person's first completed training, as a local date of the training facility."""
+    if not participant_ids:
+        return {}
+    stmt = (select(TrainingAttendee.participant_id, Facility.timezone, func.min(TrainingSession.starts_at))
+            .join(TrainingSession, TrainingSession.id == TrainingAttendee.session_id)
+            .join(Facility, Facility.id == TrainingSession.facility_id)
+            .where(TrainingAttendee.is_complete.is_(True), TrainingAttendee.is_voided.is_(False),
+                   TrainingSession.status == "completed", TrainingSession.is_voided.is_(False),
+                   TrainingAttendee.participant_id.in_(participant_ids))
+            .group_by(TrainingAttendee.participant_id, Facility.timezone))
+    earliest: dict[int, date] = {}
+    for person, timezone, starts_at in db.session.execute(stmt):
+        day = starts_at.astimezone(ZoneInfo(timezone)).date()
+        earliest[person] = min(day, earliest.get(person, day))
+    return earliest
+
+
+def _high_need(releases) -> set[int]:
+    """Episode ids whose screening shows opioid use before custody (see metrics.RULES)."""
+    if not releases:
+        return set()
+    by_person = {r.participant_id for r in releases}
+    stmt = (select(ReleaseScreening.participant_id, ReleaseScreening.episode_id, ReleaseScreening.screened_on,
+                   ReleaseScreening.id, ReleaseScreening.opioid_use_before_custody)
+            .where(ReleaseScreening.participant_id.in_(by_person))
+            .order_by(ReleaseScreening.screened_on, ReleaseScreening.id))
+    linked: dict[int, bool] = {}
+    by_participant: dict[int, list] = {}
+    for row in db.session.execute(stmt):
+        if row.episode_id is not None:
+            linked[row.episode_id] = bool(row.opioid_use_before_custody)  # later rows win
+        by_participant.setdefault(row.participant_id, []).append(row)
+    result = set()
+    for release in releases:
+        if release.id in linked:
+            if linked[release.id]:
+                result.add(release.id)
+            continue
+        candidates = [s for s in by_participant.get(release.participant_id, [])
+                      if s.screened_on <= release.release_date
+                      and (release.custody_start is None or s.screened_on >= release.custody_start)]
+        if candidates and candidates[-1].opioid_use_before_custody:
+            result.add(release.id)
+    return result
+
+
+def release_facts(params: ReportParams, scope: _Scope) -> list[metrics.ReleaseFact]:
+    kits = (select(KitEvent.episode_id, func.sum(KitEvent.kits).label("kits"))
+            .where(KitEvent.outcome.in_(metrics.GIVEN), KitEvent.episode_id.is_not(None),
+                   *_given_kits_filter(scope))
+            .group_by(KitEvent.episode_id).subquery())
+    stmt = (select(CustodyEpisode.id, CustodyEpisode.participant_id, CustodyEpisode.facility_id,
+                   CustodyEpisode.release_date, CustodyEpisode.custody_start, kits.c.kits)
+            .outerjoin(kits, kits.c.episode_id == CustodyEpisode.id)
+            .where(CustodyEpisode.is_voided.is_(False), CustodyEpisode.release_date >= params.start,
+                   CustodyEpisode.release_date <= params.end,
+                   CustodyEpisode.facility_id.in_(scope.facility_ids)))
+    releases = list(db.session.execute(stmt))
+    trained_on = _earliest_training_dates({r.participant_id for r in releases})
+    high_need = _high_need(releases)
+    codes = scope.codes
+    return [metrics.ReleaseFact(metrics.month_of(r.release_date), codes[r.facility_id],
+                                r.participant_id in trained_on and trained_on[r.participant_id] <= r.release_date,
+                                int(r.kits or 0), r.id in high_need)
+            for r in releases]
+
+
+def coverage(actor, params: ReportParams) -> ReportResult:
+    """Releases, trained and with a kit, overall and for high-need releases."""
+    scope = _resolve(actor, params)
+    rows = metrics.coverage_rows(release_facts(params, scope)) if scope.facilities else []
+    return ReportResult("coverage", "Release coverage", metrics.COVERAGE_COLUMNS, rows,
+                        _definitions("release", "kit", "coverage", "trained", "high_need", "month", "funding"),
+                        _filters(params, scope))
+
+
+REPORTS = {
+    "distribution": distribution,
+    "coverage": coverage,
+}
+
+
+def run_report(actor, name: str, params: ReportParams, *, export_format: str | None = None) -> ReportResult:
+    """Run a report and audit it ("report.run", or "report.export" for a download)."""
+    if name not in REPORTS:
+        raise NotFound(f"No report named {name}.", field="name")
+    result = REPORTS[name](actor, params)
+    details = {"period": [params.start.isoformat(), params.end.isoformat()],
+               "facilities": dict(result.filters)["Facilities"],
+               "funding": params.funding_code or "all", "rows": len(result.rows)}
+    if export_format:
+        details["format"] = export_format
+    audit.record(actor, "report.export" if export_format else "report.run", "report", name, changes=details)
+    return result
+
+
+FORMATS = ("csv", "pdf")
+
+
+def export_bytes(result: ReportResult, export_format: str, *, bom: bool = False) -> bytes:
+    """The report as a CSV (Excel-safe, optional BOM) or a PDF with its filters and definitions."""
+    if export_format == "csv":
+        return csv_text(result.columns, result.rows, bom=bom).encode("utf-8")
+    if export_format == "pdf":
+        from reentry.documents.pdf import build_report
+
+        return build_report(title=result.title, filters=result.filters, columns=result.columns,
+                            rows=result.rows, definitions=result.definitions)
+    raise DomainError(f"Format: choose one of {', '.join(FORMATS)}.", field="format")
+
+
+def export_filename(result: ReportResult, params: ReportParams, export_format: str) -> str:
+    return f"{result.name}_{params.start.isoformat()}_{params.end.isoformat()}.{export_format}"
