@@ -88,6 +88,7 @@ NAV_ITEMS: list[tuple[str, object, tuple[str, ...]]] = [
     ("participants.mappings", _l("Roster mappings"), ("admin",)),
     ("training.index", _l("Trainings"), ("admin", "manager", "staff", "auditor")),
     ("naloxone.index", _l("Naloxone"), ("admin", "manager", "staff", "auditor")),
+    ("reports.index", _l("Reports"), ("admin", "manager", "staff", "auditor")),
     ("users.index", _l("Accounts"), ("admin",)),
     ("audit.index", _l("Audit log"), ("admin", "auditor")),
     ("documents.resource_index", _l("Resources"), ("admin", "auditor")),

@@ -18,14 +18,17 @@ from reentry.extensions import db
 @click.option("--facility", "facilities", multiple=True, help="Facility code (repeat for several; default all).")
 @click.option("--funding", default="", help="Funding source code: count only its naloxone.")
 @click.option("--format", "export_format", type=click.Choice(["csv", "pdf"]), default="csv", show_default=True)
+@click.option("--self-administered/--no-self-administered", "count_self", default=True, show_default=True,
+              help="reversals: count people who gave naloxone to themselves.")
+@click.option("--lot", default="", help="recall: the lot number.")
 @click.option("--bom", is_flag=True, help="Start the CSV with a UTF-8 byte order mark (for Excel).")
 @click.option("--out", required=True, type=click.Path(dir_okay=False, writable=True), help="File to write.")
 @with_appcontext
-def report_command(name, start, end, facilities, funding, export_format, bom, out):
-    """Write a report (distribution, coverage, ...) as CSV or PDF."""
+def report_command(name, start, end, facilities, funding, export_format, count_self, lot, bom, out):
+    """Write a report (distribution, coverage, training, inventory, reversals, recall) as CSV or PDF."""
     from reentry.reports import services
 
-    params = services.ReportParams(start.date(), end.date(), list(facilities), funding)
+    params = services.ReportParams(start.date(), end.date(), list(facilities), funding, count_self, lot)
     try:
         result = services.run_report(None, name, params, export_format=export_format)
         data = services.export_bytes(result, export_format, bom=bom)

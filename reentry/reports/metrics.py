@@ -49,6 +49,19 @@ RULES: dict[str, str] = {
     "high_need": ("The screening used is the latest one recorded for the episode; without one, the "
                   "person's latest screening dated between custody start and release. Unknown answers "
                   "are not high need."),
+    "training": ("Sessions count when not voided and dated in the period (the facility's local date of "
+                 "the start). People trained: attendees marked complete in a completed session. "
+                 "Completion rate: people trained / attendees (voided attendees never count). Scores "
+                 "are percent correct, pooled over the attendees who took both the pre- and the "
+                 "post-test, so the gain compares the same people; an unanswered item counts as wrong."),
+    "inventory": ("On hand: the sum of the lot's stock movements up to the end of the period. Received, "
+                  "distributed and wasted add the movements dated in the period (facility local dates). "
+                  "Expiring: stock on hand whose expiry date is within 90 days after the period ends."),
+    "reversals": ("Use reports dated in the period, not voided. With self-administration not counted, "
+                  "reports where the person gave naloxone to themselves are left out. With a funding "
+                  "source chosen, only reports traced to a lot of that source count."),
+    "recall": ("Every kit given (handed or in property, not voided) from a lot with this number, dated "
+               "in the period, at the facilities chosen."),
     "funding": ("With a funding source chosen, only kits from that source's lots count; declined "
                 "offers use no naloxone, so they are not counted, and releases still count in full."),
 }
@@ -58,6 +71,15 @@ DISTRIBUTION_COLUMNS = ["month", "facility", "product", "handed", "property", "d
 _COVERAGE_MEASURES = ["releases", "releases_trained", "releases_with_kit", "pct_trained", "pct_with_kit",
                       "kits_per_1000_releases"]
 COVERAGE_COLUMNS = ["month", "facility", *_COVERAGE_MEASURES, *("high_need_" + m for m in _COVERAGE_MEASURES)]
+
+
+TRAINING_COLUMNS = ["month", "facility", "domain", "sessions", "attendees", "people_trained", "completion_rate",
+                    "tested", "mean_pre", "mean_post", "gain"]
+INVENTORY_COLUMNS = ["facility", "product", "lot", "funding", "expiry_date", "on_hand", "received", "distributed",
+                     "wasted", "expiring_within_90_days"]
+REVERSAL_COLUMNS = ["month", "facility", "self_administered", "outcome", "reports", "doses_used"]
+RECALL_COLUMNS = ["event_id", "event_date", "facility", "booking_id", "participant_id", "last_name", "first_name",
+                  "date_of_birth", "recipient", "outcome", "kits", "product", "lot", "picked_up"]
 
 
 def month_of(day: date) -> str:
@@ -136,3 +158,73 @@ def coverage_rows(releases: Iterable[ReleaseFact]) -> list[list]:
         groups[(release.month, release.facility)].append(release)
     return [[month, facility, *_coverage_measures(items), *_coverage_measures([r for r in items if r.high_need])]
             for (month, facility), items in sorted(groups.items())]
+
+
+@dataclass(frozen=True)
+class AttendeeFact:
+    """One attendee of a session in the period, with their scores per domain where tested."""
+
+    month: str
+    facility: str
+    session_id: int
+    is_trained: bool
+    # domain -> (items, pre correct, post correct); only for attendees with both tests
+    scores: dict
+
+
+def _mean(correct: int, items: int) -> str:
+    return ratio(correct, items)
+
+
+def training_rows(attendees: Iterable[AttendeeFact], sessions: Iterable[tuple[str, str, int]],
+                  domains: Iterable[str]) -> list[list]:
+    """Per month × facility: an "all" row, then one row per domain, in TRAINING_COLUMNS order.
+
+    `sessions` are (month, facility, session_id) for every session in the period, so a session
+    with nobody on its list still counts.
+    """
+    session_sets: dict[tuple, set] = defaultdict(set)
+    for month, facility, session_id in sessions:
+        session_sets[(month, facility)].add(session_id)
+    people: dict[tuple, list[AttendeeFact]] = defaultdict(list)
+    for a in attendees:
+        people[(a.month, a.facility)].append(a)
+        session_sets[(a.month, a.facility)].add(a.session_id)
+    domains = list(domains)
+    rows = []
+    for key in sorted(session_sets):
+        group = people.get(key, [])
+        trained = sum(a.is_trained for a in group)
+        head = [len(session_sets[key]), len(group), trained, ratio(trained, len(group))]
+        for domain in ["all", *domains]:
+            tested = [a for a in group if a.scores]
+            items = pre = post = 0
+            for a in tested:
+                for d, (n, p, q) in a.scores.items():
+                    if domain in ("all", d):
+                        items, pre, post = items + n, pre + p, post + q
+            mean_pre, mean_post = _mean(pre, items), _mean(post, items)
+            gain = "" if not items else str((Decimal(mean_post) - Decimal(mean_pre)).quantize(Decimal("0.1")))
+            rows.append([*key, domain, *head, len(tested), mean_pre, mean_post, gain])
+    return rows
+
+
+@dataclass(frozen=True)
+class ReversalFact:
+    month: str
+    facility: str
+    is_self: bool
+    outcome: str
+    doses: int
+
+
+def reversal_rows(reports: Iterable[ReversalFact], count_self: bool) -> list[list]:
+    """Per month × facility × self/other × outcome: reports and doses used."""
+    table: dict[tuple, list[int]] = defaultdict(lambda: [0, 0])
+    for r in reports:
+        if r.is_self and not count_self:
+            continue
+        cell = table[(r.month, r.facility, "yes" if r.is_self else "no", r.outcome)]
+        cell[0] += 1
+        cell[1] += r.doses
+    return [[*key, *cell] for key, cell in sorted(table.items())]

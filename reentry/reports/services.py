@@ -7,7 +7,7 @@ functions in metrics.py, so the screen, the CSV and the PDF print the same numbe
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, func, select
@@ -18,10 +18,10 @@ from reentry.csvutil import csv_text
 from reentry.errors import DomainError, NotFound
 from reentry.extensions import db
 from reentry.facilities.models import Facility
-from reentry.naloxone.models import FundingSource, KitEvent, Lot, Product
-from reentry.participants.models import CustodyEpisode, ReleaseScreening
+from reentry.naloxone.models import FundingSource, KitEvent, Lot, Product, ReversalReport, StockMovement
+from reentry.participants.models import CustodyEpisode, Participant, ReleaseScreening
 from reentry.reports import metrics
-from reentry.training.models import TrainingAttendee, TrainingSession
+from reentry.training.models import CurriculumVersion, TrainingAnswer, TrainingAttendee, TrainingSession
 
 MAX_DAYS = 3 * 366 + 1  # three years: the longest window a report may cover
 
@@ -34,6 +34,8 @@ class ReportParams:
     end: date
     facility_codes: list[str] = field(default_factory=list)
     funding_code: str = ""
+    count_self: bool = True
+    lot: str = ""
 
 
 @dataclass
@@ -92,12 +94,21 @@ def _resolve(actor, params: ReportParams) -> _Scope:
     return _Scope(facilities, funding)
 
 
-def _filters(params: ReportParams, scope: _Scope) -> list[tuple[str, str]]:
+def _filters(params: ReportParams, scope: _Scope, *extra: tuple[str, str]) -> list[tuple[str, str]]:
     return [
         ("Period", f"{params.start.isoformat()} to {params.end.isoformat()}"),
         ("Facilities", ", ".join(f.code for f in scope.facilities) or "none"),
         ("Funding source", scope.funding.code if scope.funding else "all"),
+        *extra,
     ]
+
+
+def _utc_bounds(facility: Facility, start: date, end: date) -> tuple[datetime, datetime]:
+    """The UTC instants where the facility's local `start` begins and the day after `end` begins."""
+    zone = ZoneInfo(facility.timezone)
+    begin = datetime.combine(start, time.min, zone).astimezone(timezone.utc)
+    after = datetime.combine(end + timedelta(days=1), time.min, zone).astimezone(timezone.utc)
+    return begin, after
 
 
 def _definitions(*keys: str) -> list[str]:
@@ -219,9 +230,159 @@ def coverage(actor, params: ReportParams) -> ReportResult:
                         _filters(params, scope))
 
 
+# --------------------------------------------------------------------------- training
+
+def _domain_of_items(version_ids: set[int]) -> tuple[dict[int, dict[str, str]], list[str]]:
+    """Per curriculum version, item key -> domain id; and every domain id, in course order."""
+    from reentry.training.services import document
+
+    by_version, domains = {}, []
+    for version in db.session.scalars(select(CurriculumVersion).where(CurriculumVersion.id.in_(version_ids))):
+        doc = document(version)
+        by_version[version.id] = {item["id"]: item["domain"] for item in doc["items"]}
+        domains += [d["id"] for d in doc["domains"] if d["id"] not in domains]
+    return by_version, domains
+
+
+def _training_facts(params: ReportParams, scope: _Scope):
+    """(attendee facts, sessions as (month, facility, id), domain ids) for the period."""
+    sessions, facts, domains = [], [], []
+    if scope.facilities:
+        zones = {f.id: ZoneInfo(f.timezone) for f in scope.facilities}
+        # A day either side in UTC, then the exact local date: time zones differ by facility.
+        stmt = (select(TrainingSession)
+                .where(TrainingSession.is_voided.is_(False), TrainingSession.facility_id.in_(scope.facility_ids),
+                       TrainingSession.starts_at >= datetime.combine(params.start - timedelta(days=1), time.min, timezone.utc),
+                       TrainingSession.starts_at < datetime.combine(params.end + timedelta(days=2), time.min, timezone.utc)))
+        in_period = {}
+        for session in db.session.scalars(stmt):
+            day = session.starts_at.astimezone(zones[session.facility_id]).date()
+            if params.start <= day <= params.end:
+                in_period[session.id] = (metrics.month_of(day), scope.codes[session.facility_id], session)
+        sessions = [(month, code, sid) for sid, (month, code, _) in in_period.items()]
+        items_by_version, domains = _domain_of_items({s.curriculum_version_id for _, _, s in in_period.values()})
+        attendees = list(db.session.scalars(select(TrainingAttendee).where(
+            TrainingAttendee.session_id.in_(in_period), TrainingAttendee.is_voided.is_(False))))
+        answers: dict[int, dict[str, dict[str, bool]]] = {}
+        for attendee_id, phase, key, correct in db.session.execute(
+                select(TrainingAnswer.attendee_id, TrainingAnswer.phase, TrainingAnswer.item_key, TrainingAnswer.is_correct)
+                .where(TrainingAnswer.attendee_id.in_([a.id for a in attendees]))):
+            answers.setdefault(attendee_id, {"pre": {}, "post": {}})[phase][key] = correct
+        for attendee in attendees:
+            month, code, session = in_period[attendee.session_id]
+            given = answers.get(attendee.id)
+            scores = {}
+            if given and given["pre"] and given["post"]:
+                for key, domain in items_by_version[session.curriculum_version_id].items():
+                    n, pre, post = scores.get(domain, (0, 0, 0))
+                    scores[domain] = (n + 1, pre + bool(given["pre"].get(key)), post + bool(given["post"].get(key)))
+            facts.append(metrics.AttendeeFact(month, code, session.id,
+                                              attendee.is_complete and session.status == "completed", scores))
+    return facts, sessions, domains
+
+
+def training(actor, params: ReportParams) -> ReportResult:
+    """Sessions, people trained, completion rate and knowledge gain per domain."""
+    scope = _resolve(actor, params)
+    facts, sessions, domains = _training_facts(params, scope)
+    rows = metrics.training_rows(facts, sessions, domains)
+    return ReportResult("training", "Trainings and knowledge gain", metrics.TRAINING_COLUMNS, rows,
+                        _definitions("trained", "training", "month"), _filters(params, scope))
+
+
+# --------------------------------------------------------------------------- inventory
+
+def inventory(actor, params: ReportParams) -> ReportResult:
+    """Stock by facility, product and lot with expiry; received, distributed and wasted in the period."""
+    scope = _resolve(actor, params)
+    rows = []
+    horizon = params.end + timedelta(days=90)
+    for facility in scope.facilities:
+        begin, after = _utc_bounds(facility, params.start, params.end)
+        in_period = and_(StockMovement.occurred_at >= begin, StockMovement.occurred_at < after)
+
+        def period_sum(*kinds):
+            return func.coalesce(func.sum(StockMovement.quantity).filter(in_period, StockMovement.kind.in_(kinds)), 0)
+
+        moves = (select(StockMovement.lot_id,
+                        func.coalesce(func.sum(StockMovement.quantity).filter(StockMovement.occurred_at < after), 0)
+                        .label("on_hand"),
+                        period_sum("receive", "transfer_in").label("received"),
+                        period_sum("distribute", "return").label("distributed"),
+                        period_sum("waste").label("wasted"))
+                 .group_by(StockMovement.lot_id).subquery())
+        stmt = (select(Lot.lot_number, Lot.expiry_date, Product.code, FundingSource.code.label("funding"), moves)
+                .join(moves, moves.c.lot_id == Lot.id).join(Product, Product.id == Lot.product_id)
+                .join(FundingSource, FundingSource.id == Lot.funding_source_id)
+                .where(Lot.facility_id == facility.id)
+                .order_by(Product.code, Lot.expiry_date, Lot.lot_number))
+        if scope.funding is not None:
+            stmt = stmt.where(Lot.funding_source_id == scope.funding.id)
+        for r in db.session.execute(stmt):
+            if not (r.on_hand or r.received or r.distributed or r.wasted):
+                continue
+            expiring = r.on_hand > 0 and r.expiry_date <= horizon
+            rows.append([facility.code, r.code, r.lot_number, r.funding, r.expiry_date.isoformat(), int(r.on_hand),
+                         int(r.received), -int(r.distributed), -int(r.wasted), "yes" if expiring else "no"])
+    return ReportResult("inventory", "Naloxone inventory", metrics.INVENTORY_COLUMNS, rows,
+                        _definitions("inventory", "funding"), _filters(params, scope))
+
+
+# --------------------------------------------------------------------------- reversals
+
+def reversals(actor, params: ReportParams) -> ReportResult:
+    """Use reports by month, self or other, and outcome, under the manager's counting rules."""
+    scope = _resolve(actor, params)
+    stmt = (select(ReversalReport.occurred_on, ReversalReport.facility_id, ReversalReport.is_self_administered,
+                   ReversalReport.outcome, ReversalReport.doses_used)
+            .where(ReversalReport.is_voided.is_(False), ReversalReport.facility_id.in_(scope.facility_ids),
+                   ReversalReport.occurred_on >= params.start, ReversalReport.occurred_on <= params.end))
+    if scope.funding is not None:
+        funded = select(Lot.id).where(Lot.funding_source_id == scope.funding.id)
+        stmt = stmt.where(ReversalReport.lot_id.in_(funded))
+    codes = scope.codes
+    facts = [metrics.ReversalFact(metrics.month_of(r.occurred_on), codes[r.facility_id], r.is_self_administered,
+                                  r.outcome, r.doses_used) for r in db.session.execute(stmt)]
+    rule = ("Self-administration", "counted" if params.count_self else "not counted")
+    return ReportResult("reversals", "Naloxone use reports", metrics.REVERSAL_COLUMNS,
+                        metrics.reversal_rows(facts, params.count_self),
+                        _definitions("reversals", "month") + [metrics.RULES["reversals"]],
+                        _filters(params, scope, rule))
+
+
+# --------------------------------------------------------------------------- recall
+
+def recall(actor, params: ReportParams) -> ReportResult:
+    """Everyone who got a kit from a lot number, to contact them after a recall."""
+    lot_number = params.lot.strip()
+    if not lot_number:
+        raise DomainError("Lot number: enter the lot to look up.", field="lot")
+    scope = _resolve(actor, params)
+    stmt = (select(KitEvent, Participant, CustodyEpisode.booking_id, Product.code, Lot.lot_number)
+            .join(Lot, KitEvent.lot_id == Lot.id).join(Product, Product.id == Lot.product_id)
+            .outerjoin(Participant, KitEvent.participant_id == Participant.id)
+            .outerjoin(CustodyEpisode, KitEvent.episode_id == CustodyEpisode.id)
+            .where(Lot.lot_number == lot_number, KitEvent.outcome.in_(metrics.GIVEN),
+                   KitEvent.event_date >= params.start, KitEvent.event_date <= params.end,
+                   *_given_kits_filter(scope))
+            .order_by(KitEvent.event_date, KitEvent.id))
+    codes = scope.codes
+    rows = [[e.id, e.event_date.isoformat(), codes[e.facility_id], booking or "", p.id if p else "",
+             p.last_name if p else "", p.first_name if p else "",
+             p.date_of_birth.isoformat() if p and p.date_of_birth else "", e.recipient_type, e.outcome, e.kits,
+             product, lot, "" if e.property_picked_up is None else ("yes" if e.property_picked_up else "no")]
+            for e, p, booking, product, lot in db.session.execute(stmt)]
+    return ReportResult("recall", f"Recall contacts for lot {lot_number}", metrics.RECALL_COLUMNS, rows,
+                        _definitions("recall"), _filters(params, scope, ("Lot", lot_number)))
+
+
 REPORTS = {
     "distribution": distribution,
     "coverage": coverage,
+    "training": training,
+    "inventory": inventory,
+    "reversals": reversals,
+    "recall": recall,
 }
 
 

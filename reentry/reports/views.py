@@ -6,7 +6,9 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
+from reentry import audit
 from reentry.auth.access import role_required, scope_to_facilities
+from reentry.database import utcnow
 from reentry.errors import DomainError
 from reentry.extensions import db
 from reentry.facilities.models import Facility
@@ -66,6 +68,22 @@ def _known(name: str) -> None:
 def index():
     """The list of reports."""
     return render_template("reports/index.html", reports=[(n, TITLES[n], DESCRIPTIONS[n]) for n in services.REPORTS])
+
+
+@bp.route("/dashboard")
+@role_required("admin", "manager", "auditor")
+def dashboard():
+    """The manager's home: the last 12 months and this month, charts with their tables."""
+    from reentry.naloxone.services import facility_today
+    from reentry.reports.dashboard import MONTH_COLUMNS, build_dashboard
+
+    facilities = current_user.facilities if not current_user.sees_all_facilities else []
+    today = facility_today(facilities[0]) if facilities else utcnow().date()
+    board = build_dashboard(current_user, today)
+    audit.record(current_user, "report.run", "report", "dashboard",
+                 changes={"period": [board.start.isoformat(), board.end.isoformat()]})
+    db.session.commit()
+    return render_template("reports/dashboard.html", board=board, columns=MONTH_COLUMNS)
 
 
 @bp.route("/<name>")

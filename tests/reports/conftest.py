@@ -35,7 +35,8 @@ def world(app, make_facility) -> World:
     from reentry.participants.models import CustodyEpisode, Participant, ReleaseScreening
     from reentry.training import services as training
     from reentry.training.cli import DEFAULT_PATH
-    from reentry.training.models import TrainingAttendee, TrainingSession
+    from reentry.training.models import TrainingAnswer, TrainingAttendee, TrainingSession
+    from reentry.naloxone.models import ReversalReport, StockMovement
 
     if db.session.scalar(select(Product.id)) is None:
         seed_catalog()
@@ -48,7 +49,7 @@ def world(app, make_facility) -> World:
     federal = db.session.scalar(select(FundingSource).where(FundingSource.code == "federal-grant"))
     expiry = date(2029, 1, 1)
     lot_a1 = naloxone.receive_lot(None, oh, narcan, "A1", expiry, 50, state)
-    lot_a2 = naloxone.receive_lot(None, oh, vial, "A2", expiry, 50, federal)
+    lot_a2 = naloxone.receive_lot(None, oh, vial, "A2", date(2026, 5, 1), 50, federal)  # expires soon
     lot_b1 = naloxone.receive_lot(None, ca, narcan, "B1", expiry, 50, state)
 
     def person(name):
@@ -85,15 +86,27 @@ def world(app, make_facility) -> World:
 
     version, _ = training.import_curriculum(None, DEFAULT_PATH)
 
-    def trained(p, facility, starts_at):
+    items = training.document(version)["items"]
+
+    def trained(p, facility, starts_at, *, complete=True, pre_right=None, post_right=None):
         s = TrainingSession(facility_id=facility.id, curriculum_version_id=version.id, starts_at=starts_at,
                             format="group", language="en", status="completed", completed_at=starts_at)
         db.session.add(s)
         db.session.flush()
-        db.session.add(TrainingAttendee(session_id=s.id, participant_id=p.id, attendance="full", is_complete=True))
+        a = TrainingAttendee(session_id=s.id, participant_id=p.id, attendance="full", is_complete=complete)
+        db.session.add(a)
+        db.session.flush()
+        for phase, right in (("pre", pre_right), ("post", post_right)):
+            if right is not None:
+                db.session.add_all(TrainingAnswer(attendee_id=a.id, phase=phase, item_key=item["id"], answer="true",
+                                                  is_correct=right(n)) for n, item in enumerate(items))
+        return s
 
-    trained(p1, oh, utc(2026, 1, 10, 15))
+    # P1: nothing right before, everything right after.
+    trained(p1, oh, utc(2026, 1, 10, 15), pre_right=lambda n: False, post_right=lambda n: True)
     trained(p3, oh, utc(2026, 3, 10, 15))  # after the release: not trained at release
+    # 31 Jan, 8 pm in Los Angeles (1 Feb in UTC); attended but not complete, no tests.
+    trained(p4, ca, utc(2026, 2, 1, 4), complete=False)
 
     def kit(facility, when, outcome, *, episode=None, kits=1, lot=None, supply="first", product=None,
             repeat_reason=None):
@@ -114,5 +127,32 @@ def world(app, make_facility) -> World:
     kit(ca, utc(2026, 2, 1, 5), "handed", episode=e4, lot=lot_b1, supply="unknown")  # 31 Jan, 9 pm local
     kit(ca, utc(2026, 3, 1, 3), "handed", lot=lot_b1, kits=5)  # 28 Feb, 7 pm local; no episode
     kit(oh, utc(2026, 4, 3, 15), "handed", episode=e6, lot=lot_a1)  # after the period
+    for n, (facility, day, is_self, outcome, doses, lot) in enumerate([
+            (oh, date(2026, 1, 20), True, "survived", 1, lot_a1),
+            (oh, date(2026, 1, 22), False, "survived", 2, lot_a2),
+            (oh, date(2026, 1, 25), False, "died", 1, None),
+            (ca, date(2026, 2, 10), False, "survived", 1, lot_b1)]):
+        db.session.add(ReversalReport(token=f"rev-{n}", facility_id=facility.id, reporter_type="staff",
+                                      occurred_on=day, location_type="home", giver_type="family",
+                                      is_self_administered=is_self, doses_used=doses, outcome=outcome,
+                                      lot_id=lot.id if lot else None))
+    db.session.add(ReversalReport(token="rev-void", facility_id=oh.id, reporter_type="staff", occurred_on=date(2026, 1, 2),
+                                  location_type="home", giver_type="family", outcome="survived", is_voided=True))
+    naloxone.waste_stock(None, lot_b1, 2, "damaged")
+    # Stock arrived before the period; the damaged kits were thrown away in February.
+    # The voided kit's 3 went back to the lot the same evening.
+    dated = {"receive": utc(2025, 12, 15, 15), "waste": utc(2026, 2, 15, 15), "return": utc(2026, 1, 19, 17)}
+    for movement in db.session.scalars(select(StockMovement).where(StockMovement.kind.in_(dated))):
+        movement.occurred_at = dated[movement.kind]
     db.session.commit()
     return World(oh, ca, {"E1": e1, "E2": e2, "E3": e3, "E4": e4})
+
+
+@pytest.fixture(autouse=True)
+def empty_dashboard_cache():
+    """Test databases reuse ids, so a cached dashboard from another test would be wrong here."""
+    from reentry.reports import dashboard
+
+    dashboard._cache.clear()
+    yield
+    dashboard._cache.clear()
