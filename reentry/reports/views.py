@@ -20,6 +20,7 @@ from reentry.reports.forms import ReportFilterForm
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 
 ALL_ROLES = ("admin", "manager", "staff", "auditor")
+DASHBOARD_ROLES = ("admin", "manager", "auditor")
 TITLES = {
     "distribution": _l("Naloxone distribution"),
     "coverage": _l("Release coverage"),
@@ -67,11 +68,12 @@ def _known(name: str) -> None:
 @role_required(*ALL_ROLES)
 def index():
     """The list of reports."""
-    return render_template("reports/index.html", reports=[(n, TITLES[n], DESCRIPTIONS[n]) for n in services.REPORTS])
+    return render_template("reports/index.html", reports=[(n, TITLES[n], DESCRIPTIONS[n]) for n in services.REPORTS],
+                           show_dashboard=current_user.role in DASHBOARD_ROLES)
 
 
 @bp.route("/dashboard")
-@role_required("admin", "manager", "auditor")
+@role_required(*DASHBOARD_ROLES)
 def dashboard():
     """The manager's home: the last 12 months and this month, charts with their tables."""
     from reentry.naloxone.services import facility_today
