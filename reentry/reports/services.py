@@ -48,6 +48,20 @@ class ReportResult:
     rows: list[list]
     definitions: list[str]
     filters: list[tuple[str, str]]
+    # The quarterly summary's tables and charts (the CSV flattens them into `rows`).
+    sections: list[Section] = field(default_factory=list)
+
+
+@dataclass
+class Section:
+    """One table of a multi-table report, with an optional bar chart of one of its columns."""
+
+    title: str
+    columns: list[str]
+    rows: list[list]
+    chart_column: str = ""
+    chart_unit: str = ""
+    key_columns: int = 1  # the leading columns that name a row (the CSV's `key`)
 
 
 @dataclass
@@ -376,6 +390,68 @@ def recall(actor, params: ReportParams) -> ReportResult:
                         _definitions("recall"), _filters(params, scope, ("Lot", lot_number)))
 
 
+# --------------------------------------------------------------------------- quarterly
+
+QUARTERLY_COLUMNS = ["table", "key", "measure", "value"]
+
+
+def _decline_reasons(params: ReportParams, scope: _Scope, limit: int = 5) -> list[list]:
+    stmt = (select(KitEvent.decline_reason, func.sum(KitEvent.kits).label("kits"))
+            .where(KitEvent.outcome == "declined", KitEvent.is_voided.is_(False),
+                   KitEvent.facility_id.in_(scope.facility_ids),
+                   KitEvent.event_date >= params.start, KitEvent.event_date <= params.end)
+            .group_by(KitEvent.decline_reason).order_by(func.sum(KitEvent.kits).desc(), KitEvent.decline_reason))
+    return [[reason or "not recorded", int(kits)] for reason, kits in db.session.execute(stmt).all()[:limit]]
+
+
+def quarterly(actor, params: ReportParams) -> ReportResult:
+    """The funder summary: releases, coverage, kits and doses, acceptance and decline reasons,
+    trainings and knowledge gain, reversals, stock and expiries, with the definitions."""
+    from reentry.reports.dashboard import MONTH_COLUMNS, month_rows
+
+    scope = _resolve(actor, params)
+    months = month_rows(params, scope) if scope.facilities else []
+    groups = distribution_groups(params, scope) if scope.facilities else []
+    facts = release_facts(params, scope) if scope.facilities else []
+    given = [g for g in groups if g.outcome in metrics.GIVEN]
+    kits, doses = sum(g.kits for g in given), sum(g.kits * g.devices_per_kit for g in given)
+    offered = sum(g.kits for g in groups)
+    high = [f for f in facts if f.high_need]
+    with_kit = sum(f.kits > 0 for f in facts)
+    col = {name: i for i, name in enumerate(MONTH_COLUMNS)}
+    counted_reversals = reversals(actor, params)
+    totals = [
+        ["releases", len(facts)], ["releases_with_kit", with_kit], ["pct_with_kit", metrics.ratio(with_kit, len(facts))],
+        ["kits_per_1000_releases", metrics.ratio(sum(f.kits for f in facts), len(facts), 1000)],
+        ["high_need_releases", len(high)],
+        ["high_need_pct_with_kit", metrics.ratio(sum(f.kits > 0 for f in high), len(high))],
+        ["kits", kits], ["doses", doses], ["offered", offered], ["pct_accepted", metrics.ratio(kits, offered)],
+        ["sessions", sum(r[col["sessions"]] for r in months)],
+        ["people_trained", sum(r[col["people_trained"]] for r in months)],
+        ["reversals", sum(r[4] for r in counted_reversals.rows)],
+    ]
+    stock = inventory(actor, params)
+    sections = [
+        Section("Totals for the period", ["measure", "value"], totals),
+        Section("Figures by month", MONTH_COLUMNS, months, "pct_with_kit", "%"),
+        Section("Kits given by month", ["month", "kits"], [[r[0], r[col["kits"]]] for r in months], "kits"),
+        Section("Knowledge gain by month", ["month", "people_trained", "knowledge_gain"],
+                [[r[0], r[col["people_trained"]], r[col["knowledge_gain"]]] for r in months], "knowledge_gain",
+                "points"),
+        Section("Top reasons kits were declined", ["decline_reason", "kits"], _decline_reasons(params, scope)),
+        Section("Reversals reported", metrics.REVERSAL_COLUMNS, counted_reversals.rows, key_columns=4),
+        Section("Stock and expiries", metrics.INVENTORY_COLUMNS, stock.rows, key_columns=3),
+    ]
+    flat = [[section.title, " / ".join(str(v) for v in row[:section.key_columns]), column, value]
+            for section in sections for row in section.rows
+            for column, value in zip(section.columns[section.key_columns:], row[section.key_columns:])]
+    return ReportResult("quarterly", "Quarterly summary for funders", QUARTERLY_COLUMNS, flat,
+                        _definitions("release", "kit", "acceptance", "coverage", "trained", "high_need", "month",
+                                     "training", "reversals", "inventory", "funding"),
+                        _filters(params, scope, ("Self-administration", "counted" if params.count_self else "not counted")),
+                        sections)
+
+
 REPORTS = {
     "distribution": distribution,
     "coverage": coverage,
@@ -383,6 +459,7 @@ REPORTS = {
     "inventory": inventory,
     "reversals": reversals,
     "recall": recall,
+    "quarterly": quarterly,
 }
 
 
@@ -410,6 +487,12 @@ def export_bytes(result: ReportResult, export_format: str, *, bom: bool = False)
     if export_format == "pdf":
         from reentry.documents.pdf import build_report
 
+        if result.sections:
+            from reentry.documents.pdf import build_summary
+
+            return build_summary(title=result.title, filters=result.filters, definitions=result.definitions,
+                                 sections=[(s.title, s.columns, s.rows, s.chart_column, s.chart_unit)
+                                           for s in result.sections])
         return build_report(title=result.title, filters=result.filters, columns=result.columns,
                             rows=result.rows, definitions=result.definitions)
     raise DomainError(f"Format: choose one of {', '.join(FORMATS)}.", field="format")

@@ -28,6 +28,7 @@ TITLES = {
     "inventory": _l("Naloxone inventory"),
     "reversals": _l("Naloxone use reports"),
     "recall": _l("Recall contacts"),
+    "quarterly": _l("Quarterly summary for funders"),
 }
 DESCRIPTIONS = {
     "distribution": _l("Kits handed, in property and declined; kits, doses, first and repeat supply, by month, facility and product."),
@@ -36,9 +37,10 @@ DESCRIPTIONS = {
     "inventory": _l("Stock by lot with expiry; received, distributed and wasted in the period; lots expiring soon."),
     "reversals": _l("Use reports by month, self or other, and outcome, under the counting rules you choose."),
     "recall": _l("Everyone who got a kit from a lot number."),
+    "quarterly": _l("Releases, coverage, kits and doses, acceptance, trainings, reversals, stock: a 2-4 page PDF."),
 }
 # Filters only some reports use.
-EXTRA_FIELDS = {"reversals": ("count_self",), "recall": ("lot",)}
+EXTRA_FIELDS = {"reversals": ("count_self",), "recall": ("lot",), "quarterly": ("count_self",)}
 MIMETYPES = {"csv": "text/csv; charset=utf-8", "pdf": "application/pdf"}
 
 

@@ -83,3 +83,11 @@ def test_recall_page_needs_a_lot(world, client, login_as):
     assert "Lot number: enter the lot to look up." in page
     page = client.get(f"/reports/recall?{Q1}&lot=A1").get_data(as_text=True)
     assert "<td>Three</td>" in page
+
+
+def test_quarterly_page_shows_each_table(world, client, login_as):
+    login_as("auditor")
+    page = client.get(f"/reports/quarterly?{Q1}").get_data(as_text=True)
+    assert "<h3>Totals for the period</h3>" in page and "<h3>Stock and expiries</h3>" in page
+    response = client.get(f"/reports/quarterly/download?{Q1}&format=pdf")
+    assert response.status_code == 200 and response.data.startswith(b"%PDF")
