@@ -38,3 +38,27 @@ def report_command(name, start, end, facilities, funding, export_format, count_s
     Path(out).write_bytes(data)
     db.session.commit()  # the audit row
     click.echo(f"wrote {name} report ({len(result.rows)} rows, {export_format}) to {out}")
+
+
+@click.command("export-deidentified")
+@click.option("--from", "start", required=True, type=click.DateTime(["%Y-%m-%d"]), help="First day, YYYY-MM-DD.")
+@click.option("--to", "end", required=True, type=click.DateTime(["%Y-%m-%d"]), help="Last day, YYYY-MM-DD.")
+@click.option("--facility", "facilities", multiple=True, help="Facility code (repeat for several; default all).")
+@click.option("--out", required=True, type=click.Path(file_okay=False), help="Directory to write the tables to.")
+@with_appcontext
+def export_deidentified_command(start, end, facilities, out):
+    """Write de-identified, small-cell-suppressed aggregate tables (CSV) to a directory."""
+    from reentry.reports.deidentified import deidentified_tables
+    from reentry.reports.services import ReportParams
+
+    try:
+        files = deidentified_tables(None, ReportParams(start.date(), end.date(), list(facilities)))
+    except DomainError as error:
+        db.session.rollback()
+        fail(error.message)
+    directory = Path(out)
+    directory.mkdir(parents=True, exist_ok=True)
+    for name, text in files.items():
+        (directory / name).write_text(text, encoding="utf-8", newline="")
+    db.session.commit()
+    click.echo(f"wrote {len(files)} files to {directory}")
