@@ -62,3 +62,16 @@ def export_deidentified_command(start, end, facilities, out):
         (directory / name).write_text(text, encoding="utf-8", newline="")
     db.session.commit()
     click.echo(f"wrote {len(files)} files to {directory}")
+
+
+@click.command("data-dictionary")
+@click.option("--out", type=click.Path(dir_okay=False), default=None,
+              help="File to write (default: docs/data-dictionary.md in the source tree).")
+@with_appcontext
+def data_dictionary_command(out):
+    """Regenerate the data dictionary from the models."""
+    from reentry.reports.dictionary import DICTIONARY_PATH, data_dictionary
+
+    path = Path(out) if out else DICTIONARY_PATH
+    path.write_text(data_dictionary(), encoding="utf-8")
+    click.echo(f"wrote {path}")
