@@ -75,3 +75,21 @@ def data_dictionary_command(out):
     path = Path(out) if out else DICTIONARY_PATH
     path.write_text(data_dictionary(), encoding="utf-8")
     click.echo(f"wrote {path}")
+
+
+@click.command("synth")
+@click.option("--releases", type=click.IntRange(1, 5_000_000), required=True, help="Releases (and people) to make.")
+@click.option("--kit-events", type=click.IntRange(0, 20_000_000), required=True, help="Kit events to make.")
+@click.option("--seed", type=int, default=1, show_default=True, help="Same seed, same data.")
+@with_appcontext
+def synth_command(releases, kit_events, seed):
+    """Fill an EMPTY database with synthetic data for benchmarks (refuses one with participants)."""
+    from reentry.reports.synth import synthesize
+
+    try:
+        counts = synthesize(releases, kit_events, seed)
+    except ValueError as error:
+        db.session.rollback()
+        fail(str(error))
+    db.session.commit()
+    click.echo("synthetic data: " + ", ".join(f"{n:,} {what.replace('_', ' ')}" for what, n in counts.items()))
