@@ -83,6 +83,7 @@ MATRIX: dict[str, tuple[str, str, dict]] = {
     # reports: every signed-in person, scoped to the facilities they may see
     "reports.index": ("GET", "/reports/", signed_in()),
     "reports.dashboard": ("GET", "/reports/dashboard", only("manager", "admin", "auditor")),
+    "reports.deidentified": ("GET", "/reports/deidentified", only("manager", "admin", "auditor")),
     "reports.detail": ("GET", "/reports/distribution?start=2026-01-01&end=2026-01-31", signed_in()),
     "reports.download": ("GET", "/reports/coverage/download?start=2026-01-01&end=2026-01-31&format=csv",
                          signed_in()),

@@ -1,6 +1,9 @@
 """Report pages: filters, the figures with their definitions, and CSV/PDF downloads."""
 from __future__ import annotations
 
+import io
+import zipfile
+
 from flask import Blueprint, Response, abort, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -88,6 +91,31 @@ def dashboard():
                  changes={"period": [board.start.isoformat(), board.end.isoformat()]})
     db.session.commit()
     return render_template("reports/dashboard.html", board=board, columns=MONTH_COLUMNS)
+
+
+@bp.route("/deidentified")
+@role_required("admin", "manager", "auditor")
+def deidentified():
+    """The de-identified tables as a zip of CSV files (audited), from a period form."""
+    from reentry.reports.deidentified import deidentified_tables
+
+    form = _form()
+    if request.args and form.validate():
+        try:
+            files = deidentified_tables(current_user, _params(form))
+            db.session.commit()
+        except DomainError as error:
+            db.session.rollback()
+            apply_domain_error(form, error)
+        else:
+            buffer = io.BytesIO()
+            with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+                for filename, text in sorted(files.items()):
+                    archive.writestr(filename, text)
+            name = f"deidentified_{form.start.data.isoformat()}_{form.end.data.isoformat()}.zip"
+            return Response(buffer.getvalue(), mimetype="application/zip", headers={
+                "Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"})
+    return render_template("reports/deidentified.html", form=form)
 
 
 @bp.route("/<name>")

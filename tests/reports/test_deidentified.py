@@ -31,3 +31,22 @@ def test_export_writes_suppressed_tables_without_identifiers(world, runner, tmp_
     everything = "".join(files.values())
     for identifier in ("One", "Three", "E1", "E4", "1990-"):
         assert identifier not in everything
+
+
+def test_page_downloads_a_zip_and_audits_it(world, client, login_as):
+    import zipfile
+
+    from sqlalchemy import select
+
+    from reentry.audit.models import AuditEvent
+    from reentry.extensions import db
+
+    login_as("manager", facilities=[world.oh])
+    assert client.get("/reports/deidentified").status_code == 200
+    response = client.get("/reports/deidentified?start=2026-01-01&end=2026-03-31")
+    assert response.status_code == 200 and response.mimetype == "application/zip"
+    archive = zipfile.ZipFile(io.BytesIO(response.data))
+    assert "releases_by_destination_state.csv" in archive.namelist()
+    header = archive.read("releases_by_month_facility.csv").decode().splitlines()[0]
+    assert header == "month,OH-A,total"  # only the manager's facility
+    assert db.session.scalar(select(AuditEvent).where(AuditEvent.entity_id == "deidentified")) is not None
