@@ -302,9 +302,9 @@ def _bar_chart(labels: list[str], values: list, unit: str):
             numbers.append(float(value))
         except (TypeError, ValueError):
             numbers.append(0.0)
-    drawing = Drawing(FRAME_WIDTH, 130)
+    drawing = Drawing(FRAME_WIDTH, 110)
     chart = VerticalBarChart()
-    chart.x, chart.y, chart.width, chart.height = 36, 24, FRAME_WIDTH - 50, 96
+    chart.x, chart.y, chart.width, chart.height = 36, 20, FRAME_WIDTH - 50, 80
     chart.data = [numbers or [0]]
     chart.categoryAxis.categoryNames = [label[2:] for label in labels] or [""]
     chart.categoryAxis.labels.fontName = FONT
@@ -318,17 +318,17 @@ def _bar_chart(labels: list[str], values: list, unit: str):
 
 
 def build_summary(*, title: str, filters: list[tuple[str, str]], definitions: list[str],
-                  sections: list[tuple[str, list[str], list[list], str, str]]) -> bytes:
-    """A multi-table summary (the quarterly report): filters, then each section's chart (when it
-    names a column to chart) and table, then the definitions."""
+                  sections: list[tuple[str, list[str], list[list], list[tuple[str, str]]]]) -> bytes:
+    """A multi-table summary (the quarterly report): filters, then each section's charts (by
+    month, of the columns it names) and table, then the definitions."""
     from reportlab.platypus import CondPageBreak, Spacer
 
     st = styles(False)
     story: list = [Paragraph(safe(title), st.title)]
     story += [Paragraph(f"<b>{safe(label)}:</b> {safe(value)}", st.body) for label, value in filters]
-    for heading, columns, rows, chart_column, unit in sections:
+    for heading, columns, rows, charts in sections:
         story += [CondPageBreak(160), Paragraph(safe(heading), st.heading)]
-        if chart_column and rows:
+        for chart_column, unit in charts if rows else []:
             index = columns.index(chart_column)
             caption = f"{chart_column.replace('_', ' ')}{f' ({unit})' if unit else ''} by month"
             story += [Paragraph(safe(caption), st.small), _bar_chart([str(r[0]) for r in rows],

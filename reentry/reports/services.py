@@ -59,8 +59,7 @@ class Section:
     title: str
     columns: list[str]
     rows: list[list]
-    chart_column: str = ""
-    chart_unit: str = ""
+    charts: list[tuple[str, str]] = field(default_factory=list)  # (column, unit) drawn by month
     key_columns: int = 1  # the leading columns that name a row (the CSV's `key`)
 
 
@@ -393,6 +392,27 @@ def recall(actor, params: ReportParams) -> ReportResult:
 # --------------------------------------------------------------------------- quarterly
 
 QUARTERLY_COLUMNS = ["table", "key", "measure", "value"]
+STOCK_SUMMARY_COLUMNS = ["facility", "product", "on_hand", "received", "distributed", "wasted",
+                         "on_hand_expiring_within_90_days"]
+
+
+def _reversal_summary(rows: list[list]) -> list[list]:
+    """Reversal rows added up over months and facilities: self or other, and outcome."""
+    totals: dict[tuple, list[int]] = {}
+    for _month, _facility, is_self, outcome, reports, doses in rows:
+        cell = totals.setdefault((is_self, outcome), [0, 0])
+        cell[0], cell[1] = cell[0] + reports, cell[1] + doses
+    return [[*key, *values] for key, values in sorted(totals.items())]
+
+
+def _stock_summary(inventory_rows: list[list]) -> list[list]:
+    """Inventory rows (one per lot) added up per facility and product, so the summary stays short."""
+    totals: dict[tuple, list[int]] = {}
+    for facility, product, _lot, _funding, _expiry, on_hand, received, distributed, wasted, expiring in inventory_rows:
+        cell = totals.setdefault((facility, product), [0, 0, 0, 0, 0])
+        for i, value in enumerate((on_hand, received, distributed, wasted, on_hand if expiring == "yes" else 0)):
+            cell[i] += value
+    return [[*key, *values] for key, values in sorted(totals.items())]
 
 
 def _decline_reasons(params: ReportParams, scope: _Scope, limit: int = 5) -> list[list]:
@@ -433,14 +453,12 @@ def quarterly(actor, params: ReportParams) -> ReportResult:
     stock = inventory(actor, params)
     sections = [
         Section("Totals for the period", ["measure", "value"], totals),
-        Section("Figures by month", MONTH_COLUMNS, months, "pct_with_kit", "%"),
-        Section("Kits given by month", ["month", "kits"], [[r[0], r[col["kits"]]] for r in months], "kits"),
-        Section("Knowledge gain by month", ["month", "people_trained", "knowledge_gain"],
-                [[r[0], r[col["people_trained"]], r[col["knowledge_gain"]]] for r in months], "knowledge_gain",
-                "points"),
+        Section("Figures by month", MONTH_COLUMNS, months,
+                charts=[("pct_with_kit", "%"), ("kits", ""), ("knowledge_gain", "points")]),
         Section("Top reasons kits were declined", ["decline_reason", "kits"], _decline_reasons(params, scope)),
-        Section("Reversals reported", metrics.REVERSAL_COLUMNS, counted_reversals.rows, key_columns=4),
-        Section("Stock and expiries", metrics.INVENTORY_COLUMNS, stock.rows, key_columns=3),
+        Section("Reversals reported", ["self_administered", "outcome", "reports", "doses_used"],
+                _reversal_summary(counted_reversals.rows), key_columns=2),
+        Section("Stock and expiries", STOCK_SUMMARY_COLUMNS, _stock_summary(stock.rows), key_columns=2),
     ]
     flat = [[section.title, " / ".join(str(v) for v in row[:section.key_columns]), column, value]
             for section in sections for row in section.rows
@@ -491,8 +509,7 @@ def export_bytes(result: ReportResult, export_format: str, *, bom: bool = False)
             from reentry.documents.pdf import build_summary
 
             return build_summary(title=result.title, filters=result.filters, definitions=result.definitions,
-                                 sections=[(s.title, s.columns, s.rows, s.chart_column, s.chart_unit)
-                                           for s in result.sections])
+                                 sections=[(s.title, s.columns, s.rows, s.charts) for s in result.sections])
         return build_report(title=result.title, filters=result.filters, columns=result.columns,
                             rows=result.rows, definitions=result.definitions)
     raise DomainError(f"Format: choose one of {', '.join(FORMATS)}.", field="format")

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import io
-from datetime import date
+from datetime import date, timedelta
 
 from pypdf import PdfReader
 
@@ -39,4 +39,13 @@ def test_quarterly_csv(world):
     lines = text.splitlines()
     assert lines[0] == "table,key,measure,value"
     assert "Totals for the period,releases,value,4" in lines
-    assert "Stock and expiries,OH-A / naloxone-0.4mg-vial / A2,expiring_within_90_days,yes" in lines
+    assert "Stock and expiries,OH-A / naloxone-0.4mg-vial,on_hand_expiring_within_90_days,49" in lines
+    assert "Stock and expiries,CA-B / narcan-4mg,wasted,2" in lines
+
+
+def test_quarterly_pdf_stays_within_four_pages_on_a_busy_program(app, runner):
+    assert runner.invoke(args=["synth", "--releases", "1500", "--kit-events", "3000", "--seed", "3"]).exit_code == 0
+    end = date.today()
+    start = date(end.year, end.month, 1) - timedelta(days=62)  # five facilities, three months
+    reader = PdfReader(io.BytesIO(export_bytes(quarterly(None, ReportParams(start, end)), "pdf")))
+    assert 2 <= len(reader.pages) <= 4
