@@ -49,7 +49,9 @@ def hand_coverage(month: str) -> str:
                SUM(CASE WHEN s.high THEN 1 ELSE 0 END) AS high_need
         FROM custody_episodes e
         LEFT JOIN (SELECT episode_id, SUM(kits) AS kits FROM naloxone_kit_events
-                   WHERE outcome IN ('handed', 'property') AND is_voided = false AND episode_id IS NOT NULL
+                   WHERE outcome IN ('handed', 'property') AND is_voided = false
+                     AND episode_id IN (SELECT id FROM custody_episodes WHERE is_voided = false
+                                        AND release_date >= :start AND release_date <= :end)
                    GROUP BY episode_id) k ON k.episode_id = e.id
         LEFT JOIN (SELECT episode_id, MAX(CASE WHEN opioid_use_before_custody THEN 1 ELSE 0 END) = 1 AS high
                    FROM release_screenings WHERE episode_id IS NOT NULL GROUP BY episode_id) s ON s.episode_id = e.id

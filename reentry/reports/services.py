@@ -214,12 +214,14 @@ def _high_need(releases, by_person) -> set[int]:
 
 
 def release_facts(params: ReportParams, scope: _Scope) -> list[metrics.ReleaseFact]:
-    kits = (select(KitEvent.episode_id, func.sum(KitEvent.kits).label("kits"))
-            .where(KitEvent.outcome.in_(metrics.GIVEN), KitEvent.episode_id.is_not(None),
-                   *_given_kits_filter(scope))
-            .group_by(KitEvent.episode_id).subquery())
     in_period = (CustodyEpisode.is_voided.is_(False), CustodyEpisode.release_date >= params.start,
                  CustodyEpisode.release_date <= params.end, CustodyEpisode.facility_id.in_(scope.facility_ids))
+    # Only the period's episodes' kits are summed (through the episode index), not every kit ever.
+    kits = (select(KitEvent.episode_id, func.sum(KitEvent.kits).label("kits"))
+            .where(KitEvent.outcome.in_(metrics.GIVEN),
+                   KitEvent.episode_id.in_(select(CustodyEpisode.id).where(*in_period)),
+                   *_given_kits_filter(scope))
+            .group_by(KitEvent.episode_id).subquery())
     stmt = (select(CustodyEpisode.id, CustodyEpisode.participant_id, CustodyEpisode.facility_id,
                    CustodyEpisode.release_date, CustodyEpisode.custody_start, kits.c.kits)
             .outerjoin(kits, kits.c.episode_id == CustodyEpisode.id).where(*in_period))
