@@ -47,8 +47,8 @@ RULES: dict[str, str] = {
                 "completed, attendee complete, neither voided) dated on or before the release date, "
                 "in the training facility's local time: release dates carry no time of day."),
     "high_need": ("The screening used is the latest one recorded for the episode; without one, the "
-                  "person's latest screening dated between custody start and release. Unknown answers "
-                  "are not high need."),
+                  "person's latest screening not linked to an episode, dated between custody start "
+                  "and release. Unknown answers are not high need."),
     "training": ("Sessions count when not voided and dated in the period (the facility's local date of "
                  "the start). People trained: attendees marked complete in a completed session. "
                  "Completion rate: people trained / attendees (voided attendees never count). Scores "

@@ -185,30 +185,37 @@ def _earliest_training_dates(participant_ids) -> dict[int, date]:
     return earliest
 
 
-def _high_need(releases, by_person) -> set[int]:
-    """Episode ids whose screening shows opioid use before custody (see metrics.RULES)."""
+def _high_need(releases, episode_ids) -> set[int]:
+    """Episode ids whose screening shows opioid use before custody (see metrics.RULES).
+
+    Two steps: the screenings linked to the period's episodes (most of them), then, only for
+    the releases left without one, those people's unlinked screenings."""
     if not releases:
         return set()
-    stmt = (select(ReleaseScreening.participant_id, ReleaseScreening.episode_id, ReleaseScreening.screened_on,
-                   ReleaseScreening.id, ReleaseScreening.opioid_use_before_custody)
-            .where(ReleaseScreening.participant_id.in_(by_person))
-            .order_by(ReleaseScreening.screened_on, ReleaseScreening.id))
+    order = (ReleaseScreening.screened_on, ReleaseScreening.id)
     linked: dict[int, bool] = {}
+    for episode_id, opioid in db.session.execute(
+            select(ReleaseScreening.episode_id, ReleaseScreening.opioid_use_before_custody)
+            .where(ReleaseScreening.episode_id.in_(episode_ids)).order_by(*order)).tuples():
+        linked[episode_id] = bool(opioid)  # later rows win
+    result = {episode_id for episode_id, opioid in linked.items() if opioid}
+    unscreened = [r for r in releases if r.id not in linked]
+    if not unscreened:
+        return result
     by_participant: dict[int, list] = {}
-    for row in db.session.execute(stmt):
-        if row.episode_id is not None:
-            linked[row.episode_id] = bool(row.opioid_use_before_custody)  # later rows win
-        by_participant.setdefault(row.participant_id, []).append(row)
-    result = set()
-    for release in releases:
-        if release.id in linked:
-            if linked[release.id]:
-                result.add(release.id)
-            continue
-        candidates = [s for s in by_participant.get(release.participant_id, [])
-                      if s.screened_on <= release.release_date
-                      and (release.custody_start is None or s.screened_on >= release.custody_start)]
-        if candidates and candidates[-1].opioid_use_before_custody:
+    people = list({r.participant_id for r in unscreened})
+    for start in range(0, len(people), 500):  # bounded IN lists
+        for person, screened_on, opioid in db.session.execute(
+                select(ReleaseScreening.participant_id, ReleaseScreening.screened_on,
+                       ReleaseScreening.opioid_use_before_custody)
+                .where(ReleaseScreening.participant_id.in_(people[start:start + 500]),
+                       ReleaseScreening.episode_id.is_(None)).order_by(*order)).tuples():
+            by_participant.setdefault(person, []).append((screened_on, opioid))
+    for release in unscreened:
+        candidates = [opioid for screened_on, opioid in by_participant.get(release.participant_id, [])
+                      if screened_on <= release.release_date
+                      and (release.custody_start is None or screened_on >= release.custody_start)]
+        if candidates and candidates[-1]:
             result.add(release.id)
     return result
 
@@ -226,9 +233,8 @@ def release_facts(params: ReportParams, scope: _Scope) -> list[metrics.ReleaseFa
                    CustodyEpisode.release_date, CustodyEpisode.custody_start, kits.c.kits)
             .outerjoin(kits, kits.c.episode_id == CustodyEpisode.id).where(*in_period))
     releases = list(db.session.execute(stmt))
-    people = select(CustodyEpisode.participant_id).where(*in_period)
-    trained_on = _earliest_training_dates(people)
-    high_need = _high_need(releases, people)
+    trained_on = _earliest_training_dates(select(CustodyEpisode.participant_id).where(*in_period))
+    high_need = _high_need(releases, select(CustodyEpisode.id).where(*in_period))
     codes = scope.codes
     return [metrics.ReleaseFact(metrics.month_of(r.release_date), codes[r.facility_id],
                                 r.participant_id in trained_on and trained_on[r.participant_id] <= r.release_date,
