@@ -264,7 +264,9 @@ def _data_table(columns: list[str], rows: list[list], empty_text: str):
     data += [[Paragraph(safe(value), cell) for value in row] for row in rows]
     if not rows:
         data.append([Paragraph(safe(empty_text), cell)] + [""] * (len(columns) - 1))
-    weights = [min(max([5] + [len(str(row[i])) for row in rows]), 22) for i in range(len(columns))]
+    # Each column as wide as its longest value or header word (so no word breaks), within limits.
+    weights = [min(max([4, *(len(w) for w in columns[i].split("_"))] + [len(str(row[i])) for row in rows]), 22)
+               for i in range(len(columns))]
     table = LongTable(data, colWidths=[FRAME_WIDTH * w / sum(weights) for w in weights], repeatRows=1)
     table.setStyle(TableStyle([
         ("GRID", (0, 0), (-1, -1), 0.5, colors.black),
@@ -321,7 +323,7 @@ def build_summary(*, title: str, filters: list[tuple[str, str]], definitions: li
                   sections: list[tuple[str, list[str], list[list], list[tuple[str, str]]]]) -> bytes:
     """A multi-table summary (the quarterly report): filters, then each section's charts (by
     month, of the columns it names) and table, then the definitions."""
-    from reportlab.platypus import CondPageBreak, Spacer
+    from reportlab.platypus import CondPageBreak, KeepTogether, Spacer
 
     st = styles(False)
     story: list = [Paragraph(safe(title), st.title)]
@@ -331,8 +333,8 @@ def build_summary(*, title: str, filters: list[tuple[str, str]], definitions: li
         for chart_column, unit in charts if rows else []:
             index = columns.index(chart_column)
             caption = f"{chart_column.replace('_', ' ')}{f' ({unit})' if unit else ''} by month"
-            story += [Paragraph(safe(caption), st.small), _bar_chart([str(r[0]) for r in rows],
-                                                                    [r[index] for r in rows], unit)]
+            story.append(KeepTogether([Paragraph(safe(caption), st.small),
+                                       _bar_chart([str(r[0]) for r in rows], [r[index] for r in rows], unit)]))
         table = _data_table(columns, rows, "None in this period.")
         story += [table, Spacer(1, 6)]
     story += [CondPageBreak(120), Paragraph(safe("Definitions"), st.heading)]
