@@ -185,11 +185,11 @@ def _earliest_training_dates(participant_ids) -> dict[int, date]:
     return earliest
 
 
-def _high_need(releases, episode_ids) -> set[int]:
+def _high_need(releases, episode_ids, people) -> set[int]:
     """Episode ids whose screening shows opioid use before custody (see metrics.RULES).
 
-    Two steps: the screenings linked to the period's episodes (most of them), then, only for
-    the releases left without one, those people's unlinked screenings."""
+    Two steps: the screenings linked to the period's episodes (most of them), then unlinked
+    screenings of the period's people, used only for the releases left without a linked one."""
     if not releases:
         return set()
     order = (ReleaseScreening.screened_on, ReleaseScreening.id)
@@ -203,13 +203,13 @@ def _high_need(releases, episode_ids) -> set[int]:
     if not unscreened:
         return result
     by_participant: dict[int, list] = {}
-    people = list({r.participant_id for r in unscreened})
-    for start in range(0, len(people), 500):  # bounded IN lists
-        for person, screened_on, opioid in db.session.execute(
-                select(ReleaseScreening.participant_id, ReleaseScreening.screened_on,
-                       ReleaseScreening.opioid_use_before_custody)
-                .where(ReleaseScreening.participant_id.in_(people[start:start + 500]),
-                       ReleaseScreening.episode_id.is_(None)).order_by(*order)).tuples():
+    wanted = {r.participant_id for r in unscreened}
+    for person, screened_on, opioid in db.session.execute(
+            select(ReleaseScreening.participant_id, ReleaseScreening.screened_on,
+                   ReleaseScreening.opioid_use_before_custody)
+            .where(ReleaseScreening.episode_id.is_(None), ReleaseScreening.participant_id.in_(people))
+            .order_by(*order)).tuples():
+        if person in wanted:
             by_participant.setdefault(person, []).append((screened_on, opioid))
     for release in unscreened:
         candidates = [opioid for screened_on, opioid in by_participant.get(release.participant_id, [])
@@ -233,8 +233,9 @@ def release_facts(params: ReportParams, scope: _Scope) -> list[metrics.ReleaseFa
                    CustodyEpisode.release_date, CustodyEpisode.custody_start, kits.c.kits)
             .outerjoin(kits, kits.c.episode_id == CustodyEpisode.id).where(*in_period))
     releases = list(db.session.execute(stmt))
-    trained_on = _earliest_training_dates(select(CustodyEpisode.participant_id).where(*in_period))
-    high_need = _high_need(releases, select(CustodyEpisode.id).where(*in_period))
+    people = select(CustodyEpisode.participant_id).where(*in_period)
+    trained_on = _earliest_training_dates(people)
+    high_need = _high_need(releases, select(CustodyEpisode.id).where(*in_period), people)
     codes = scope.codes
     return [metrics.ReleaseFact(metrics.month_of(r.release_date), codes[r.facility_id],
                                 r.participant_id in trained_on and trained_on[r.participant_id] <= r.release_date,
