@@ -60,11 +60,12 @@ def register_blueprints(app: Flask) -> None:
     from reentry.facilities import views as facility_views
     from reentry.naloxone import views as naloxone_views
     from reentry.participants import views as participant_views
+    from reentry.reports import views as report_views
     from reentry.users import views as user_views
     from reentry.training import views as training_views
 
     for module in (web, auth_views, user_views, facility_views, audit_views, participant_views,
-                   training_views, naloxone_views, document_views):
+                   training_views, naloxone_views, document_views, report_views):
         app.register_blueprint(module.bp)
 
 

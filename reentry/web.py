@@ -27,9 +27,12 @@ CONTENT_SECURITY_POLICY = "; ".join([
 
 @bp.route("/")
 def index():
-    """Signed-in people land on their facilities; everyone else on the sign-in page."""
+    """Managers land on their dashboard, other signed-in people on their facilities, everyone
+    else on the sign-in page."""
     if not current_user.is_authenticated:
         return redirect(url_for("auth.login"))
+    if current_user.role == "manager":
+        return redirect(url_for("reports.dashboard"))  # a manager's day starts with the figures
     return redirect(url_for("facilities.index"))
 
 
@@ -95,6 +98,7 @@ NAV_ITEMS: list[tuple[str, object, tuple[str, ...]]] = [
     ("participants.mappings", _l("Roster mappings"), ("admin",)),
     ("training.index", _l("Trainings"), ("admin", "manager", "staff", "auditor")),
     ("naloxone.index", _l("Naloxone"), ("admin", "manager", "staff", "auditor")),
+    ("reports.index", _l("Reports"), ("admin", "manager", "staff", "auditor")),
     ("users.index", _l("Accounts"), ("admin",)),
     ("audit.index", _l("Audit log"), ("admin", "auditor")),
     ("documents.resource_index", _l("Resources"), ("admin", "auditor")),

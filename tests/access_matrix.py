@@ -81,6 +81,13 @@ MATRIX: dict[str, tuple[str, str, dict]] = {
     "documents.hotline_edit": ("GET", "/hotlines/{hotline_id}/edit", only("admin")),
     "documents.law_index": ("GET", "/laws/", only("admin", "auditor")),
     "documents.law_edit": ("GET", "/laws/{law_state}/edit", only("admin")),
+    # reports: every signed-in person, scoped to the facilities they may see
+    "reports.index": ("GET", "/reports/", signed_in()),
+    "reports.dashboard": ("GET", "/reports/dashboard", only("manager", "admin", "auditor")),
+    "reports.deidentified": ("GET", "/reports/deidentified", only("manager", "admin", "auditor")),
+    "reports.detail": ("GET", "/reports/distribution?start=2026-01-01&end=2026-01-31", signed_in()),
+    "reports.download": ("GET", "/reports/coverage/download?start=2026-01-01&end=2026-01-31&format=csv",
+                         signed_in()),
     # naloxone: catalog, funding, stock by lot, kit events, use reports, worklist
     "naloxone.index": ("GET", "/naloxone/", signed_in()),
     "naloxone.products": ("GET", "/naloxone/products", signed_in()),

@@ -65,3 +65,11 @@ def test_anonymous_visitors_are_sent_to_sign_in(client):
     for path in ("/facilities/", "/admin/users/", "/audit/", "/account"):
         response = client.get(path)
         assert response.status_code == 302 and "/login" in response.headers["Location"], path
+
+
+def test_managers_land_on_their_dashboard_and_staff_on_their_facilities(client, app, login_as):
+    login_as("manager")
+    assert client.get("/").headers["Location"].endswith("/reports/dashboard")
+    other = app.test_client()
+    login_as("staff", test_client=other)
+    assert other.get("/").headers["Location"].endswith("/facilities/")

@@ -248,3 +248,95 @@ def render(story: list, *, title: str, language: str, footer: str = "", page_lab
         document.setProgressCallBack(on_progress)
     document.build(story)
     return buffer.getvalue()
+
+
+# --- report tables (issue 8: reports/ hands over plain text, this lays it out) ----------------
+
+def _data_table(columns: list[str], rows: list[list], empty_text: str):
+    """A gridded table, header repeated on every page, widths following the longest values."""
+    from reportlab.platypus import LongTable, TableStyle
+
+    size = 7 if len(columns) > 8 else 8
+    cell = ParagraphStyle("report_cell", fontName=FONT, fontSize=size, leading=size * 1.2)
+    head = ParagraphStyle("report_head", parent=cell, fontName=FONT_BOLD)
+    # Column names print with spaces for underscores so long ones wrap inside narrow cells.
+    data = [[Paragraph(safe(c.replace("_", " ")), head) for c in columns]]
+    data += [[Paragraph(safe(value), cell) for value in row] for row in rows]
+    if not rows:
+        data.append([Paragraph(safe(empty_text), cell)] + [""] * (len(columns) - 1))
+    # Each column as wide as its longest value or header word (so no word breaks), within limits.
+    weights = [min(max([4, *(len(w) for w in columns[i].split("_"))] + [len(str(row[i])) for row in rows]), 22)
+               for i in range(len(columns))]
+    table = LongTable(data, colWidths=[FRAME_WIDTH * w / sum(weights) for w in weights], repeatRows=1)
+    table.setStyle(TableStyle([
+        ("GRID", (0, 0), (-1, -1), 0.5, colors.black),
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("LEFTPADDING", (0, 0), (-1, -1), 2), ("RIGHTPADDING", (0, 0), (-1, -1), 2),
+    ]))
+    return table
+
+
+def build_report(*, title: str, filters: list[tuple[str, str]], columns: list[str], rows: list[list],
+                 definitions: list[str], generated: str = "") -> bytes:
+    """A report as a PDF: the title, the filters it was run with, the table (header repeated on
+    every page) and the definitions, in that order, so the printout explains its own numbers."""
+    from reportlab.platypus import Spacer
+
+    st = styles(False)
+    story: list = [Paragraph(safe(title), st.title)]
+    story += [Paragraph(f"<b>{safe(label)}:</b> {safe(value)}", st.body) for label, value in filters]
+    if generated:
+        story.append(Paragraph(safe(generated), st.small))
+    story += [Spacer(1, 6), _data_table(columns, rows, "No records in this period."),
+              Paragraph(safe("Definitions"), st.heading)]
+    story += bullets([safe(text) for text in definitions], st.bullet)
+    return render(story, title=title, language="en", footer=title, page_label="Page")
+
+
+def _bar_chart(labels: list[str], values: list, unit: str):
+    """A small monochrome bar chart (reportlab graphics): bars for months, blanks drawn as zero."""
+    from reportlab.graphics.charts.barcharts import VerticalBarChart
+    from reportlab.graphics.shapes import Drawing
+
+    numbers = []
+    for value in values:
+        try:
+            numbers.append(float(value))
+        except (TypeError, ValueError):
+            numbers.append(0.0)
+    drawing = Drawing(FRAME_WIDTH, 110)
+    chart = VerticalBarChart()
+    chart.x, chart.y, chart.width, chart.height = 36, 20, FRAME_WIDTH - 50, 80
+    chart.data = [numbers or [0]]
+    chart.categoryAxis.categoryNames = [label[2:] for label in labels] or [""]
+    chart.categoryAxis.labels.fontName = FONT
+    chart.categoryAxis.labels.fontSize = 7
+    chart.valueAxis.labels.fontName = FONT
+    chart.valueAxis.labels.fontSize = 7
+    chart.valueAxis.valueMin = 0
+    chart.bars[0].fillColor = colors.black
+    drawing.add(chart)
+    return drawing
+
+
+def build_summary(*, title: str, filters: list[tuple[str, str]], definitions: list[str],
+                  sections: list[tuple[str, list[str], list[list], list[tuple[str, str]]]]) -> bytes:
+    """A multi-table summary (the quarterly report): filters, then each section's charts (by
+    month, of the columns it names) and table, then the definitions."""
+    from reportlab.platypus import CondPageBreak, KeepTogether, Spacer
+
+    st = styles(False)
+    story: list = [Paragraph(safe(title), st.title)]
+    story += [Paragraph(f"<b>{safe(label)}:</b> {safe(value)}", st.body) for label, value in filters]
+    for heading, columns, rows, charts in sections:
+        story += [CondPageBreak(160), Paragraph(safe(heading), st.heading)]
+        for chart_column, unit in charts if rows else []:
+            index = columns.index(chart_column)
+            caption = f"{chart_column.replace('_', ' ')}{f' ({unit})' if unit else ''} by month"
+            story.append(KeepTogether([Paragraph(safe(caption), st.small),
+                                       _bar_chart([str(r[0]) for r in rows], [r[index] for r in rows], unit)]))
+        table = _data_table(columns, rows, "None in this period.")
+        story += [table, Spacer(1, 6)]
+    story += [CondPageBreak(120), Paragraph(safe("Definitions"), st.heading)]
+    story += bullets([safe(text) for text in definitions], st.bullet)
+    return render(story, title=title, language="en", footer=title, page_label="Page")

@@ -1,0 +1,230 @@
+"""The report definitions and the pure arithmetic that turns grouped counts into report rows.
+
+Nothing here touches the database: services.py fetches small grouped rows, these functions fold
+them into the rows printed on screen, in CSV and in PDF, so all three come from one place and the
+arithmetic is tested on hand-made inputs.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+
+GIVEN = ("handed", "property")
+
+# The issue's definitions, word for word (docs/metrics.md carries the same text; a test checks).
+DEFINITIONS: dict[str, str] = {
+    "release": "A release: a custody episode whose actual `release_date` falls in the period.",
+    "kit": ("A kit given: a kit event with outcome `handed` or `property`, not voided; `kits` adds the "
+            "number of kits; `doses` = kits × devices per kit of the product."),
+    "acceptance": "Offered = given + declined. Acceptance = given / offered.",
+    "coverage": ("Release coverage: releases with at least one kit given on the same episode / releases; "
+                 "also stated as kits given at release per 1,000 releases."),
+    "trained": "Trained: the participant completed a training before the release date.",
+    "high_need": ("High-need coverage: the same coverage among releases whose screening shows opioid use "
+                  "before custody (the measure Scotland's programme reports)."),
+    "reversals": ("Reversals: counted by rules a manager chooses and the report prints: whether a person "
+                  "giving naloxone to themselves counts (some funders exclude it), and whether only "
+                  "naloxone from a given funding source counts."),
+    "month": "Period grouping by the facility's local calendar month.",
+}
+
+# How each definition is applied, where the words above leave a choice.
+RULES: dict[str, str] = {
+    "month": ("Kit events are dated by the facility's local date of the moment they happened (a kit "
+              "handed over at 11 pm in Los Angeles on 31 January counts in January); release dates "
+              "and training dates are local dates too."),
+    "kit": ("Voided records never count. `handed`, `property` and `declined` count kits (the number "
+            "on each record), not records. `first` and `repeat` count kits given by supply type; kits "
+            "whose supply is unknown are in `kits` but in neither column."),
+    "coverage": ("A release has a kit when a kit given (any context) is recorded on the same custody "
+                 "episode. Kits per 1,000 releases adds the kits given on the period's release "
+                 "episodes. Percentages have one decimal, rounded half up; blank when there is no "
+                 "release to divide by."),
+    "trained": ("A release counts as trained when the person completed a training session (session "
+                "completed, attendee complete, neither voided) dated on or before the release date, "
+                "in the training facility's local time: release dates carry no time of day."),
+    "high_need": ("The screening used is the latest one recorded for the episode; without one, the "
+                  "person's latest screening not linked to an episode, dated between custody start "
+                  "and release. Unknown answers are not high need."),
+    "training": ("Sessions count when not voided and dated in the period (the facility's local date of "
+                 "the start). People trained: attendees marked complete in a completed session. "
+                 "Completion rate: people trained / attendees (voided attendees never count). Scores "
+                 "are percent correct, pooled over the attendees who took both the pre- and the "
+                 "post-test, so the gain compares the same people; an unanswered item counts as wrong."),
+    "inventory": ("On hand: the sum of the lot's stock movements up to the end of the period. Received, "
+                  "distributed and wasted add the movements dated in the period (facility local dates). "
+                  "Expiring: stock on hand whose expiry date is within 90 days after the period ends."),
+    "reversals": ("Use reports dated in the period, not voided. With self-administration not counted, "
+                  "reports where the person gave naloxone to themselves are left out. With a funding "
+                  "source chosen, only reports traced to a lot of that source count."),
+    "recall": ("Every kit given (handed or in property, not voided) from a lot with this number, dated "
+               "in the period, at the facilities chosen."),
+    "funding": ("With a funding source chosen, only kits from that source's lots count; declined "
+                "offers use no naloxone, so they are not counted, and releases still count in full."),
+}
+
+DISTRIBUTION_COLUMNS = ["month", "facility", "product", "handed", "property", "declined", "kits", "doses",
+                        "first", "repeat"]
+_COVERAGE_MEASURES = ["releases", "releases_trained", "releases_with_kit", "pct_trained", "pct_with_kit",
+                      "kits_per_1000_releases"]
+COVERAGE_COLUMNS = ["month", "facility", *_COVERAGE_MEASURES, *("high_need_" + m for m in _COVERAGE_MEASURES)]
+
+
+TRAINING_COLUMNS = ["month", "facility", "domain", "sessions", "attendees", "people_trained", "completion_rate",
+                    "tested", "mean_pre", "mean_post", "gain"]
+INVENTORY_COLUMNS = ["facility", "product", "lot", "funding", "expiry_date", "on_hand", "received", "distributed",
+                     "wasted", "expiring_within_90_days"]
+REVERSAL_COLUMNS = ["month", "facility", "self_administered", "outcome", "reports", "doses_used"]
+RECALL_COLUMNS = ["event_id", "event_date", "facility", "booking_id", "participant_id", "last_name", "first_name",
+                  "date_of_birth", "recipient", "outcome", "kits", "product", "lot", "picked_up"]
+
+
+def month_of(day: date) -> str:
+    """The `YYYY-MM` a local date belongs to."""
+    return f"{day.year:04d}-{day.month:02d}"
+
+
+def months_between(start: date, end: date) -> list[str]:
+    """Every `YYYY-MM` from start's month to end's month, inclusive."""
+    months, year, month = [], start.year, start.month
+    while (year, month) <= (end.year, end.month):
+        months.append(f"{year:04d}-{month:02d}")
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return months
+
+
+def ratio(part: int, whole: int, per: int = 100) -> str:
+    """`part / whole × per` with one decimal, rounded half up; "" when whole is 0."""
+    if not whole:
+        return ""
+    value = Decimal(part * per) / Decimal(whole)
+    return str(value.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
+
+
+@dataclass(frozen=True)
+class KitGroup:
+    """Kit events grouped by month, facility, product, outcome and supply (kits summed)."""
+
+    month: str
+    facility: str
+    product: str
+    outcome: str
+    supply: str
+    kits: int
+    devices_per_kit: int = 1
+
+
+def distribution_rows(groups: Iterable[KitGroup]) -> list[list]:
+    """One row per month × facility × product with any activity, in DISTRIBUTION_COLUMNS order."""
+    table: dict[tuple, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for g in groups:
+        cell = table[(g.month, g.facility, g.product)]
+        cell[g.outcome] += g.kits
+        if g.outcome in GIVEN:
+            cell["kits"] += g.kits
+            cell["doses"] += g.kits * g.devices_per_kit
+            if g.supply in ("first", "repeat"):
+                cell[g.supply] += g.kits
+    return [[month, facility, product, *(cell[c] for c in DISTRIBUTION_COLUMNS[3:])]
+            for (month, facility, product), cell in sorted(table.items())]
+
+
+@dataclass(frozen=True)
+class ReleaseFact:
+    """One release: its month and facility, and what the definitions need to know about it."""
+
+    month: str
+    facility: str
+    trained: bool
+    kits: int
+    high_need: bool
+
+
+def _coverage_measures(releases: list[ReleaseFact]) -> list:
+    count = len(releases)
+    trained = sum(r.trained for r in releases)
+    with_kit = sum(r.kits > 0 for r in releases)
+    kits = sum(r.kits for r in releases)
+    return [count, trained, with_kit, ratio(trained, count), ratio(with_kit, count), ratio(kits, count, 1000)]
+
+
+def coverage_rows(releases: Iterable[ReleaseFact]) -> list[list]:
+    """One row per month × facility with any release, in COVERAGE_COLUMNS order."""
+    groups: dict[tuple[str, str], list[ReleaseFact]] = defaultdict(list)
+    for release in releases:
+        groups[(release.month, release.facility)].append(release)
+    return [[month, facility, *_coverage_measures(items), *_coverage_measures([r for r in items if r.high_need])]
+            for (month, facility), items in sorted(groups.items())]
+
+
+@dataclass(frozen=True)
+class AttendeeFact:
+    """One attendee of a session in the period, with their scores per domain where tested."""
+
+    month: str
+    facility: str
+    session_id: int
+    is_trained: bool
+    # domain -> (items, pre correct, post correct); only for attendees with both tests
+    scores: dict
+
+
+def _mean(correct: int, items: int) -> str:
+    return ratio(correct, items)
+
+
+def training_rows(attendees: Iterable[AttendeeFact], sessions: Iterable[tuple[str, str, int]],
+                  domains: Iterable[str]) -> list[list]:
+    """Per month × facility: an "all" row, then one row per domain, in TRAINING_COLUMNS order.
+
+    `sessions` are (month, facility, session_id) for every session in the period, so a session
+    with nobody on its list still counts.
+    """
+    session_sets: dict[tuple, set] = defaultdict(set)
+    for month, facility, session_id in sessions:
+        session_sets[(month, facility)].add(session_id)
+    people: dict[tuple, list[AttendeeFact]] = defaultdict(list)
+    for a in attendees:
+        people[(a.month, a.facility)].append(a)
+        session_sets[(a.month, a.facility)].add(a.session_id)
+    domains = list(domains)
+    rows = []
+    for key in sorted(session_sets):
+        group = people.get(key, [])
+        trained = sum(a.is_trained for a in group)
+        head = [len(session_sets[key]), len(group), trained, ratio(trained, len(group))]
+        for domain in ["all", *domains]:
+            tested = [a for a in group if a.scores]
+            items = pre = post = 0
+            for a in tested:
+                for d, (n, p, q) in a.scores.items():
+                    if domain in ("all", d):
+                        items, pre, post = items + n, pre + p, post + q
+            mean_pre, mean_post = _mean(pre, items), _mean(post, items)
+            gain = "" if not items else str((Decimal(mean_post) - Decimal(mean_pre)).quantize(Decimal("0.1")))
+            rows.append([*key, domain, *head, len(tested), mean_pre, mean_post, gain])
+    return rows
+
+
+@dataclass(frozen=True)
+class ReversalFact:
+    month: str
+    facility: str
+    is_self: bool
+    outcome: str
+    doses: int
+
+
+def reversal_rows(reports: Iterable[ReversalFact], count_self: bool) -> list[list]:
+    """Per month × facility × self/other × outcome: reports and doses used."""
+    table: dict[tuple, list[int]] = defaultdict(lambda: [0, 0])
+    for r in reports:
+        if r.is_self and not count_self:
+            continue
+        cell = table[(r.month, r.facility, "yes" if r.is_self else "no", r.outcome)]
+        cell[0] += 1
+        cell[1] += r.doses
+    return [[*key, *cell] for key, cell in sorted(table.items())]

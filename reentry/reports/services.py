@@ -1,0 +1,528 @@
+"""Report queries: read-only, scoped to the facilities the person may see.
+
+Each report fetches rows already grouped by the database (two-step aggregation: group the big
+table first, then join the small result to products and facilities) and hands them to the pure
+functions in metrics.py, so the screen, the CSV and the PDF print the same numbers.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import and_, func, select
+
+from reentry import audit
+from reentry.auth.access import visible_facility_ids
+from reentry.csvutil import csv_text
+from reentry.errors import DomainError, NotFound
+from reentry.extensions import db
+from reentry.facilities.models import Facility
+from reentry.naloxone.models import FundingSource, KitEvent, Lot, Product, ReversalReport, StockMovement
+from reentry.participants.models import CustodyEpisode, Participant, ReleaseScreening
+from reentry.reports import metrics
+from reentry.training.models import CurriculumVersion, TrainingAnswer, TrainingAttendee, TrainingSession
+
+MAX_DAYS = 3 * 366 + 1  # three years: the longest window a report may cover
+
+
+@dataclass
+class ReportParams:
+    """What a person asked for: the period, facilities (empty: all they may see), funding source."""
+
+    start: date
+    end: date
+    facility_codes: list[str] = field(default_factory=list)
+    funding_code: str = ""
+    count_self: bool = True
+    lot: str = ""
+
+
+@dataclass
+class ReportResult:
+    """A finished report: everything the screen, the CSV and the PDF print."""
+
+    name: str
+    title: str
+    columns: list[str]
+    rows: list[list]
+    definitions: list[str]
+    filters: list[tuple[str, str]]
+    # The quarterly summary's tables and charts (the CSV flattens them into `rows`).
+    sections: list[Section] = field(default_factory=list)
+
+
+@dataclass
+class Section:
+    """One table of a multi-table report, with an optional bar chart of one of its columns."""
+
+    title: str
+    columns: list[str]
+    rows: list[list]
+    charts: list[tuple[str, str]] = field(default_factory=list)  # (column, unit) drawn by month
+    key_columns: int = 1  # the leading columns that name a row (the CSV's `key`)
+
+
+@dataclass
+class _Scope:
+    facilities: list[Facility]
+    funding: FundingSource | None
+
+    @property
+    def facility_ids(self) -> list[int]:
+        return [f.id for f in self.facilities]
+
+    @property
+    def codes(self) -> dict[int, str]:
+        return {f.id: f.code for f in self.facilities}
+
+
+def month_expr(column):
+    """The `YYYY-MM` of a date column, in the form the month indexes are built on."""
+    if db.engine.dialect.name == "postgresql":
+        return func.to_char(column, "YYYY-MM")
+    return func.substr(column, 1, 7)
+
+
+def _resolve(actor, params: ReportParams) -> _Scope:
+    if params.end < params.start:
+        raise DomainError("The period ends before it starts.", field="end")
+    if (params.end - params.start).days > MAX_DAYS:
+        raise DomainError("Choose a period of at most three years.", field="start")
+    visible = visible_facility_ids(actor) if actor is not None else None
+    stmt = select(Facility).order_by(Facility.code)
+    if params.facility_codes:
+        codes = [c.strip().upper() for c in params.facility_codes]
+        stmt = stmt.where(Facility.code.in_(codes))
+    facilities = [f for f in db.session.scalars(stmt) if visible is None or f.id in visible]
+    if params.facility_codes:
+        missing = sorted(set(c.strip().upper() for c in params.facility_codes) - {f.code for f in facilities})
+        if missing:
+            raise NotFound(f"No facility with code {', '.join(missing)}.", field="facility")
+    funding = None
+    if params.funding_code:
+        funding = db.session.scalar(select(FundingSource).where(FundingSource.code == params.funding_code.strip()))
+        if funding is None:
+            raise NotFound(f"No funding source with code {params.funding_code.strip()}.", field="funding")
+    return _Scope(facilities, funding)
+
+
+def _filters(params: ReportParams, scope: _Scope, *extra: tuple[str, str]) -> list[tuple[str, str]]:
+    return [
+        ("Period", f"{params.start.isoformat()} to {params.end.isoformat()}"),
+        ("Facilities", ", ".join(f.code for f in scope.facilities) or "none"),
+        ("Funding source", scope.funding.code if scope.funding else "all"),
+        *extra,
+    ]
+
+
+def _utc_bounds(facility: Facility, start: date, end: date) -> tuple[datetime, datetime]:
+    """The UTC instants where the facility's local `start` begins and the day after `end` begins."""
+    zone = ZoneInfo(facility.timezone)
+    begin = datetime.combine(start, time.min, zone).astimezone(timezone.utc)
+    after = datetime.combine(end + timedelta(days=1), time.min, zone).astimezone(timezone.utc)
+    return begin, after
+
+
+def _definitions(*keys: str) -> list[str]:
+    lines = [metrics.DEFINITIONS[k] for k in keys if k in metrics.DEFINITIONS]
+    lines += [metrics.RULES[k] for k in keys if k in metrics.RULES]
+    return lines
+
+
+def _given_kits_filter(scope: _Scope):
+    """Conditions for non-voided kit events in scope (funding: only that source's lots)."""
+    conditions = [KitEvent.is_voided.is_(False), KitEvent.facility_id.in_(scope.facility_ids)]
+    if scope.funding is not None:
+        conditions.append(KitEvent.lot_id.in_(select(Lot.id).where(Lot.funding_source_id == scope.funding.id)))
+    return conditions
+
+
+# --------------------------------------------------------------------------- distribution
+
+def distribution_groups(params: ReportParams, scope: _Scope) -> list[metrics.KitGroup]:
+    month = month_expr(KitEvent.event_date).label("month")
+    grouped = (select(month, KitEvent.facility_id, KitEvent.product_id, KitEvent.outcome, KitEvent.supply,
+                      func.sum(KitEvent.kits).label("kits"))
+               .where(KitEvent.event_date >= params.start, KitEvent.event_date <= params.end,
+                      *_given_kits_filter(scope))
+               .group_by(month, KitEvent.facility_id, KitEvent.product_id, KitEvent.outcome, KitEvent.supply)
+               .subquery())
+    stmt = (select(grouped, Product.code, Product.devices_per_kit)
+            .outerjoin(Product, Product.id == grouped.c.product_id))
+    codes = scope.codes
+    return [metrics.KitGroup(row.month, codes[row.facility_id], row.code or "", row.outcome, row.supply,
+                             int(row.kits), row.devices_per_kit or 0)
+            for row in db.session.execute(stmt)]
+
+
+def distribution(actor, params: ReportParams) -> ReportResult:
+    """Kits handed, in property and declined, kits and doses, first and repeat supply."""
+    scope = _resolve(actor, params)
+    rows = metrics.distribution_rows(distribution_groups(params, scope)) if scope.facilities else []
+    return ReportResult("distribution", "Naloxone distribution", metrics.DISTRIBUTION_COLUMNS, rows,
+                        _definitions("kit", "acceptance", "month", "funding"), _filters(params, scope))
+
+
+# --------------------------------------------------------------------------- coverage
+
+def _earliest_training_dates(participant_ids) -> dict[int, date]:
+    """Each person's first completed training, as a local date of the training facility.
+
+    `participant_ids` is a subquery of the period's releases: thousands of ids as an IN list made
+    SQLite's plan 4x slower than the subquery."""
+    stmt = (select(TrainingAttendee.participant_id, Facility.timezone, func.min(TrainingSession.starts_at))
+            .join(TrainingSession, TrainingSession.id == TrainingAttendee.session_id)
+            .join(Facility, Facility.id == TrainingSession.facility_id)
+            .where(TrainingAttendee.is_complete.is_(True), TrainingAttendee.is_voided.is_(False),
+                   TrainingSession.status == "completed", TrainingSession.is_voided.is_(False),
+                   TrainingAttendee.participant_id.in_(participant_ids))
+            .group_by(TrainingAttendee.participant_id, Facility.timezone))
+    earliest: dict[int, date] = {}
+    for person, timezone, starts_at in db.session.execute(stmt):
+        day = starts_at.astimezone(ZoneInfo(timezone)).date()
+        earliest[person] = min(day, earliest.get(person, day))
+    return earliest
+
+
+def _high_need(releases, episode_ids, people) -> set[int]:
+    """Episode ids whose screening shows opioid use before custody (see metrics.RULES).
+
+    Two steps: the screenings linked to the period's episodes (most of them), then unlinked
+    screenings of the period's people, used only for the releases left without a linked one."""
+    if not releases:
+        return set()
+    order = (ReleaseScreening.screened_on, ReleaseScreening.id)
+    linked: dict[int, bool] = {}
+    for episode_id, opioid in db.session.execute(
+            select(ReleaseScreening.episode_id, ReleaseScreening.opioid_use_before_custody)
+            .where(ReleaseScreening.episode_id.in_(episode_ids)).order_by(*order)).tuples():
+        linked[episode_id] = bool(opioid)  # later rows win
+    result = {episode_id for episode_id, opioid in linked.items() if opioid}
+    unscreened = [r for r in releases if r.id not in linked]
+    if not unscreened:
+        return result
+    by_participant: dict[int, list] = {}
+    wanted = {r.participant_id for r in unscreened}
+    for person, screened_on, opioid in db.session.execute(
+            select(ReleaseScreening.participant_id, ReleaseScreening.screened_on,
+                   ReleaseScreening.opioid_use_before_custody)
+            .where(ReleaseScreening.episode_id.is_(None), ReleaseScreening.participant_id.in_(people))
+            .order_by(*order)).tuples():
+        if person in wanted:
+            by_participant.setdefault(person, []).append((screened_on, opioid))
+    for release in unscreened:
+        candidates = [opioid for screened_on, opioid in by_participant.get(release.participant_id, [])
+                      if screened_on <= release.release_date
+                      and (release.custody_start is None or screened_on >= release.custody_start)]
+        if candidates and candidates[-1]:
+            result.add(release.id)
+    return result
+
+
+def release_facts(params: ReportParams, scope: _Scope) -> list[metrics.ReleaseFact]:
+    in_period = (CustodyEpisode.is_voided.is_(False), CustodyEpisode.release_date >= params.start,
+                 CustodyEpisode.release_date <= params.end, CustodyEpisode.facility_id.in_(scope.facility_ids))
+    # Only the period's episodes' kits are summed (through the episode index), not every kit ever.
+    kits = (select(KitEvent.episode_id, func.sum(KitEvent.kits).label("kits"))
+            .where(KitEvent.outcome.in_(metrics.GIVEN),
+                   KitEvent.episode_id.in_(select(CustodyEpisode.id).where(*in_period)),
+                   *_given_kits_filter(scope))
+            .group_by(KitEvent.episode_id).subquery())
+    stmt = (select(CustodyEpisode.id, CustodyEpisode.participant_id, CustodyEpisode.facility_id,
+                   CustodyEpisode.release_date, CustodyEpisode.custody_start, kits.c.kits)
+            .outerjoin(kits, kits.c.episode_id == CustodyEpisode.id).where(*in_period))
+    releases = list(db.session.execute(stmt))
+    people = select(CustodyEpisode.participant_id).where(*in_period)
+    trained_on = _earliest_training_dates(people)
+    high_need = _high_need(releases, select(CustodyEpisode.id).where(*in_period), people)
+    codes = scope.codes
+    return [metrics.ReleaseFact(metrics.month_of(r.release_date), codes[r.facility_id],
+                                r.participant_id in trained_on and trained_on[r.participant_id] <= r.release_date,
+                                int(r.kits or 0), r.id in high_need)
+            for r in releases]
+
+
+def coverage(actor, params: ReportParams) -> ReportResult:
+    """Releases, trained and with a kit, overall and for high-need releases."""
+    scope = _resolve(actor, params)
+    rows = metrics.coverage_rows(release_facts(params, scope)) if scope.facilities else []
+    return ReportResult("coverage", "Release coverage", metrics.COVERAGE_COLUMNS, rows,
+                        _definitions("release", "kit", "coverage", "trained", "high_need", "month", "funding"),
+                        _filters(params, scope))
+
+
+# --------------------------------------------------------------------------- training
+
+def _domain_of_items(version_ids: set[int]) -> tuple[dict[int, dict[str, str]], list[str]]:
+    """Per curriculum version, item key -> domain id; and every domain id, in course order."""
+    from reentry.training.services import document
+
+    by_version, domains = {}, []
+    for version in db.session.scalars(select(CurriculumVersion).where(CurriculumVersion.id.in_(version_ids))):
+        doc = document(version)
+        by_version[version.id] = {item["id"]: item["domain"] for item in doc["items"]}
+        domains += [d["id"] for d in doc["domains"] if d["id"] not in domains]
+    return by_version, domains
+
+
+def _training_facts(params: ReportParams, scope: _Scope):
+    """(attendee facts, sessions as (month, facility, id), domain ids) for the period."""
+    sessions, facts, domains = [], [], []
+    if scope.facilities:
+        zones = {f.id: ZoneInfo(f.timezone) for f in scope.facilities}
+        # A day either side in UTC, then the exact local date: time zones differ by facility.
+        stmt = (select(TrainingSession)
+                .where(TrainingSession.is_voided.is_(False), TrainingSession.facility_id.in_(scope.facility_ids),
+                       TrainingSession.starts_at >= datetime.combine(params.start - timedelta(days=1), time.min, timezone.utc),
+                       TrainingSession.starts_at < datetime.combine(params.end + timedelta(days=2), time.min, timezone.utc)))
+        in_period = {}
+        for session in db.session.scalars(stmt):
+            day = session.starts_at.astimezone(zones[session.facility_id]).date()
+            if params.start <= day <= params.end:
+                in_period[session.id] = (metrics.month_of(day), scope.codes[session.facility_id], session)
+        sessions = [(month, code, sid) for sid, (month, code, _) in in_period.items()]
+        items_by_version, domains = _domain_of_items({s.curriculum_version_id for _, _, s in in_period.values()})
+        attendees = list(db.session.scalars(select(TrainingAttendee).where(
+            TrainingAttendee.session_id.in_(in_period), TrainingAttendee.is_voided.is_(False))))
+        answers: dict[int, dict[str, dict[str, bool]]] = {}
+        for attendee_id, phase, key, correct in db.session.execute(
+                select(TrainingAnswer.attendee_id, TrainingAnswer.phase, TrainingAnswer.item_key, TrainingAnswer.is_correct)
+                .where(TrainingAnswer.attendee_id.in_([a.id for a in attendees]))):
+            answers.setdefault(attendee_id, {"pre": {}, "post": {}})[phase][key] = correct
+        for attendee in attendees:
+            month, code, session = in_period[attendee.session_id]
+            given = answers.get(attendee.id)
+            scores = {}
+            if given and given["pre"] and given["post"]:
+                for key, domain in items_by_version[session.curriculum_version_id].items():
+                    n, pre, post = scores.get(domain, (0, 0, 0))
+                    scores[domain] = (n + 1, pre + bool(given["pre"].get(key)), post + bool(given["post"].get(key)))
+            facts.append(metrics.AttendeeFact(month, code, session.id,
+                                              attendee.is_complete and session.status == "completed", scores))
+    return facts, sessions, domains
+
+
+def training(actor, params: ReportParams) -> ReportResult:
+    """Sessions, people trained, completion rate and knowledge gain per domain."""
+    scope = _resolve(actor, params)
+    facts, sessions, domains = _training_facts(params, scope)
+    rows = metrics.training_rows(facts, sessions, domains)
+    return ReportResult("training", "Trainings and knowledge gain", metrics.TRAINING_COLUMNS, rows,
+                        _definitions("trained", "training", "month"), _filters(params, scope))
+
+
+# --------------------------------------------------------------------------- inventory
+
+def inventory(actor, params: ReportParams) -> ReportResult:
+    """Stock by facility, product and lot with expiry; received, distributed and wasted in the period."""
+    scope = _resolve(actor, params)
+    rows = []
+    horizon = params.end + timedelta(days=90)
+    for facility in scope.facilities:
+        begin, after = _utc_bounds(facility, params.start, params.end)
+        in_period = and_(StockMovement.occurred_at >= begin, StockMovement.occurred_at < after)
+
+        def period_sum(*kinds):
+            return func.coalesce(func.sum(StockMovement.quantity).filter(in_period, StockMovement.kind.in_(kinds)), 0)
+
+        moves = (select(StockMovement.lot_id,
+                        func.coalesce(func.sum(StockMovement.quantity).filter(StockMovement.occurred_at < after), 0)
+                        .label("on_hand"),
+                        period_sum("receive", "transfer_in").label("received"),
+                        period_sum("distribute", "return").label("distributed"),
+                        period_sum("waste").label("wasted"))
+                 .group_by(StockMovement.lot_id).subquery())
+        stmt = (select(Lot.lot_number, Lot.expiry_date, Product.code, FundingSource.code.label("funding"), moves)
+                .join(moves, moves.c.lot_id == Lot.id).join(Product, Product.id == Lot.product_id)
+                .join(FundingSource, FundingSource.id == Lot.funding_source_id)
+                .where(Lot.facility_id == facility.id)
+                .order_by(Product.code, Lot.expiry_date, Lot.lot_number))
+        if scope.funding is not None:
+            stmt = stmt.where(Lot.funding_source_id == scope.funding.id)
+        for r in db.session.execute(stmt):
+            if not (r.on_hand or r.received or r.distributed or r.wasted):
+                continue
+            expiring = r.on_hand > 0 and r.expiry_date <= horizon
+            rows.append([facility.code, r.code, r.lot_number, r.funding, r.expiry_date.isoformat(), int(r.on_hand),
+                         int(r.received), -int(r.distributed), -int(r.wasted), "yes" if expiring else "no"])
+    return ReportResult("inventory", "Naloxone inventory", metrics.INVENTORY_COLUMNS, rows,
+                        _definitions("inventory", "funding"), _filters(params, scope))
+
+
+# --------------------------------------------------------------------------- reversals
+
+def reversals(actor, params: ReportParams) -> ReportResult:
+    """Use reports by month, self or other, and outcome, under the manager's counting rules."""
+    scope = _resolve(actor, params)
+    stmt = (select(ReversalReport.occurred_on, ReversalReport.facility_id, ReversalReport.is_self_administered,
+                   ReversalReport.outcome, ReversalReport.doses_used)
+            .where(ReversalReport.is_voided.is_(False), ReversalReport.facility_id.in_(scope.facility_ids),
+                   ReversalReport.occurred_on >= params.start, ReversalReport.occurred_on <= params.end))
+    if scope.funding is not None:
+        funded = select(Lot.id).where(Lot.funding_source_id == scope.funding.id)
+        stmt = stmt.where(ReversalReport.lot_id.in_(funded))
+    codes = scope.codes
+    facts = [metrics.ReversalFact(metrics.month_of(r.occurred_on), codes[r.facility_id], r.is_self_administered,
+                                  r.outcome, r.doses_used) for r in db.session.execute(stmt)]
+    rule = ("Self-administration", "counted" if params.count_self else "not counted")
+    return ReportResult("reversals", "Naloxone use reports", metrics.REVERSAL_COLUMNS,
+                        metrics.reversal_rows(facts, params.count_self),
+                        _definitions("reversals", "month") + [metrics.RULES["reversals"]],
+                        _filters(params, scope, rule))
+
+
+# --------------------------------------------------------------------------- recall
+
+def recall(actor, params: ReportParams) -> ReportResult:
+    """Everyone who got a kit from a lot number, to contact them after a recall."""
+    lot_number = params.lot.strip()
+    if not lot_number:
+        raise DomainError("Lot number: enter the lot to look up.", field="lot")
+    scope = _resolve(actor, params)
+    stmt = (select(KitEvent, Participant, CustodyEpisode.booking_id, Product.code, Lot.lot_number)
+            .join(Lot, KitEvent.lot_id == Lot.id).join(Product, Product.id == Lot.product_id)
+            .outerjoin(Participant, KitEvent.participant_id == Participant.id)
+            .outerjoin(CustodyEpisode, KitEvent.episode_id == CustodyEpisode.id)
+            .where(Lot.lot_number == lot_number, KitEvent.outcome.in_(metrics.GIVEN),
+                   KitEvent.event_date >= params.start, KitEvent.event_date <= params.end,
+                   *_given_kits_filter(scope))
+            .order_by(KitEvent.event_date, KitEvent.id))
+    codes = scope.codes
+    rows = [[e.id, e.event_date.isoformat(), codes[e.facility_id], booking or "", p.id if p else "",
+             p.last_name if p else "", p.first_name if p else "",
+             p.date_of_birth.isoformat() if p and p.date_of_birth else "", e.recipient_type, e.outcome, e.kits,
+             product, lot, "" if e.property_picked_up is None else ("yes" if e.property_picked_up else "no")]
+            for e, p, booking, product, lot in db.session.execute(stmt)]
+    return ReportResult("recall", f"Recall contacts for lot {lot_number}", metrics.RECALL_COLUMNS, rows,
+                        _definitions("recall"), _filters(params, scope, ("Lot", lot_number)))
+
+
+# --------------------------------------------------------------------------- quarterly
+
+QUARTERLY_COLUMNS = ["table", "key", "measure", "value"]
+STOCK_SUMMARY_COLUMNS = ["facility", "product", "on_hand", "received", "distributed", "wasted",
+                         "on_hand_expiring_within_90_days"]
+
+
+def _reversal_summary(rows: list[list]) -> list[list]:
+    """Reversal rows added up over months and facilities: self or other, and outcome."""
+    totals: dict[tuple, list[int]] = {}
+    for _month, _facility, is_self, outcome, reports, doses in rows:
+        cell = totals.setdefault((is_self, outcome), [0, 0])
+        cell[0], cell[1] = cell[0] + reports, cell[1] + doses
+    return [[*key, *values] for key, values in sorted(totals.items())]
+
+
+def _stock_summary(inventory_rows: list[list]) -> list[list]:
+    """Inventory rows (one per lot) added up per facility and product, so the summary stays short."""
+    totals: dict[tuple, list[int]] = {}
+    for facility, product, _lot, _funding, _expiry, on_hand, received, distributed, wasted, expiring in inventory_rows:
+        cell = totals.setdefault((facility, product), [0, 0, 0, 0, 0])
+        for i, value in enumerate((on_hand, received, distributed, wasted, on_hand if expiring == "yes" else 0)):
+            cell[i] += value
+    return [[*key, *values] for key, values in sorted(totals.items())]
+
+
+def _decline_reasons(params: ReportParams, scope: _Scope, limit: int = 5) -> list[list]:
+    stmt = (select(KitEvent.decline_reason, func.sum(KitEvent.kits).label("kits"))
+            .where(KitEvent.outcome == "declined", KitEvent.is_voided.is_(False),
+                   KitEvent.facility_id.in_(scope.facility_ids),
+                   KitEvent.event_date >= params.start, KitEvent.event_date <= params.end)
+            .group_by(KitEvent.decline_reason).order_by(func.sum(KitEvent.kits).desc(), KitEvent.decline_reason))
+    return [[reason or "not recorded", int(kits)] for reason, kits in db.session.execute(stmt).all()[:limit]]
+
+
+def quarterly(actor, params: ReportParams) -> ReportResult:
+    """The funder summary: releases, coverage, kits and doses, acceptance and decline reasons,
+    trainings and knowledge gain, reversals, stock and expiries, with the definitions."""
+    from reentry.reports.dashboard import MONTH_COLUMNS, month_rows
+
+    scope = _resolve(actor, params)
+    months = month_rows(params, scope) if scope.facilities else []
+    groups = distribution_groups(params, scope) if scope.facilities else []
+    facts = release_facts(params, scope) if scope.facilities else []
+    given = [g for g in groups if g.outcome in metrics.GIVEN]
+    kits, doses = sum(g.kits for g in given), sum(g.kits * g.devices_per_kit for g in given)
+    offered = sum(g.kits for g in groups)
+    high = [f for f in facts if f.high_need]
+    with_kit = sum(f.kits > 0 for f in facts)
+    col = {name: i for i, name in enumerate(MONTH_COLUMNS)}
+    counted_reversals = reversals(actor, params)
+    totals = [
+        ["releases", len(facts)], ["releases_with_kit", with_kit], ["pct_with_kit", metrics.ratio(with_kit, len(facts))],
+        ["kits_per_1000_releases", metrics.ratio(sum(f.kits for f in facts), len(facts), 1000)],
+        ["high_need_releases", len(high)],
+        ["high_need_pct_with_kit", metrics.ratio(sum(f.kits > 0 for f in high), len(high))],
+        ["kits", kits], ["doses", doses], ["offered", offered], ["pct_accepted", metrics.ratio(kits, offered)],
+        ["sessions", sum(r[col["sessions"]] for r in months)],
+        ["people_trained", sum(r[col["people_trained"]] for r in months)],
+        ["reversals", sum(r[4] for r in counted_reversals.rows)],
+    ]
+    stock = inventory(actor, params)
+    sections = [
+        Section("Totals for the period", ["measure", "value"], totals),
+        Section("Figures by month", MONTH_COLUMNS, months,
+                charts=[("pct_with_kit", "%"), ("kits", ""), ("knowledge_gain", "points")]),
+        Section("Top reasons kits were declined", ["decline_reason", "kits"], _decline_reasons(params, scope)),
+        Section("Reversals reported", ["self_administered", "outcome", "reports", "doses_used"],
+                _reversal_summary(counted_reversals.rows), key_columns=2),
+        Section("Stock and expiries", STOCK_SUMMARY_COLUMNS, _stock_summary(stock.rows), key_columns=2),
+    ]
+    flat = [[section.title, " / ".join(str(v) for v in row[:section.key_columns]), column, value]
+            for section in sections for row in section.rows
+            for column, value in zip(section.columns[section.key_columns:], row[section.key_columns:])]
+    return ReportResult("quarterly", "Quarterly summary for funders", QUARTERLY_COLUMNS, flat,
+                        _definitions("release", "kit", "acceptance", "coverage", "trained", "high_need", "month",
+                                     "training", "reversals", "inventory", "funding"),
+                        _filters(params, scope, ("Self-administration", "counted" if params.count_self else "not counted")),
+                        sections)
+
+
+REPORTS = {
+    "distribution": distribution,
+    "coverage": coverage,
+    "training": training,
+    "inventory": inventory,
+    "reversals": reversals,
+    "recall": recall,
+    "quarterly": quarterly,
+}
+
+
+def run_report(actor, name: str, params: ReportParams, *, export_format: str | None = None) -> ReportResult:
+    """Run a report and audit it ("report.run", or "report.export" for a download)."""
+    if name not in REPORTS:
+        raise NotFound(f"No report named {name}.", field="name")
+    result = REPORTS[name](actor, params)
+    details = {"period": [params.start.isoformat(), params.end.isoformat()],
+               "facilities": dict(result.filters)["Facilities"],
+               "funding": params.funding_code or "all", "rows": len(result.rows)}
+    if export_format:
+        details["format"] = export_format
+    audit.record(actor, "report.export" if export_format else "report.run", "report", name, changes=details)
+    return result
+
+
+FORMATS = ("csv", "pdf")
+
+
+def export_bytes(result: ReportResult, export_format: str, *, bom: bool = False) -> bytes:
+    """The report as a CSV (Excel-safe, optional BOM) or a PDF with its filters and definitions."""
+    if export_format == "csv":
+        return csv_text(result.columns, result.rows, bom=bom).encode("utf-8")
+    if export_format == "pdf":
+        from reentry.documents.pdf import build_report
+
+        if result.sections:
+            from reentry.documents.pdf import build_summary
+
+            return build_summary(title=result.title, filters=result.filters, definitions=result.definitions,
+                                 sections=[(s.title, s.columns, s.rows, s.charts) for s in result.sections])
+        return build_report(title=result.title, filters=result.filters, columns=result.columns,
+                            rows=result.rows, definitions=result.definitions)
+    raise DomainError(f"Format: choose one of {', '.join(FORMATS)}.", field="format")
+
+
+def export_filename(result: ReportResult, params: ReportParams, export_format: str) -> str:
+    return f"{result.name}_{params.start.isoformat()}_{params.end.isoformat()}.{export_format}"
