@@ -40,7 +40,8 @@ def check_email(email: str) -> str:
     return email
 
 
-def _token_hash(token: str) -> str:
+def token_hash(token: str) -> str:
+    """How a bearer token (login session, kiosk) is stored: its SHA-256, never the token."""
     return hashlib.sha256(token.encode()).hexdigest()
 
 
@@ -209,7 +210,7 @@ def complete_login(user: User, method: str = "password") -> str:
 def start_session(user: User) -> str:
     """Open a server-side login session; returns the token for the (signed) cookie."""
     token = secrets.token_urlsafe(32)
-    db.session.add(AuthSession(user_id=user.id, token_hash=_token_hash(token)))
+    db.session.add(AuthSession(user_id=user.id, token_hash=token_hash(token)))
     return token
 
 
@@ -217,7 +218,7 @@ def session_user(token: str | None, user_id: str, absolute_limit: timedelta) -> 
     """The user of a live login session, or None if it ended, expired or the account is disabled."""
     if not token or not user_id.isdigit():
         return None
-    row = db.session.scalar(select(AuthSession).where(AuthSession.token_hash == _token_hash(token)))
+    row = db.session.scalar(select(AuthSession).where(AuthSession.token_hash == token_hash(token)))
     if row is None or row.ended_at is not None or row.user_id != int(user_id):
         return None
     if utcnow() - row.created_at > absolute_limit:
@@ -233,7 +234,7 @@ def end_session(token: str | None, reason: str = "logout") -> None:
         return
     db.session.execute(
         update(AuthSession)
-        .where(AuthSession.token_hash == _token_hash(token), AuthSession.ended_at.is_(None))
+        .where(AuthSession.token_hash == token_hash(token), AuthSession.ended_at.is_(None))
         .values(ended_at=utcnow(), ended_reason=reason)
     )
 

@@ -246,9 +246,12 @@ def page_of(stmt: Select, page: int, size: int) -> tuple[list, int]:
 
 
 def housing_units(user, facility_id: int | None = None) -> list[str]:
-    """The housing units seen on open episodes, for the list filter."""
-    stmt = select(CustodyEpisode.housing_unit).where(CustodyEpisode.housing_unit != "").distinct()
-    ids = visible_facility_ids(user)
+    """The housing units seen on open episodes, for the list filter and the training unit picker
+    (user None: no facility scoping; the caller has checked the facility)."""
+    stmt = (select(CustodyEpisode.housing_unit).distinct()
+            .where(CustodyEpisode.housing_unit != "", CustodyEpisode.release_date.is_(None),
+                   CustodyEpisode.is_voided.is_(False)))
+    ids = visible_facility_ids(user) if user is not None else None
     if ids is not None:
         stmt = stmt.where(CustodyEpisode.facility_id.in_(ids))
     if facility_id:

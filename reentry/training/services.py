@@ -5,22 +5,22 @@ the caller (a view or a CLI command) commits once.
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import secrets
-import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 from sqlalchemy.orm import joinedload, selectinload
 
 from reentry import audit
 from reentry.auth.access import can_see_facility, scope_to_facilities
 from reentry.auth.models import User
 from reentry.auth.passwords import hash_password, verify_password
+from reentry.auth.services import token_hash
 from reentry.database import utcnow
 from reentry.errors import DomainError, NotFound, PermissionDenied
 from reentry.extensions import db
@@ -237,40 +237,29 @@ def _require_open(session: TrainingSession) -> None:
         raise DomainError("This session is completed. A manager must reopen it before changes.")
 
 
-def _normalize_name(text: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", text)
-    return " ".join("".join(c for c in decomposed if not unicodedata.combining(c)).lower().split())
-
-
-def _facility_episodes(facility_id: int):
-    return (select(Participant, CustodyEpisode)
-            .join(CustodyEpisode, CustodyEpisode.participant_id == Participant.id)
-            .where(CustodyEpisode.facility_id == facility_id, CustodyEpisode.is_voided.is_(False),
-                   Participant.is_voided.is_(False)))
-
-
 def search_participants(actor: User, facility: Facility, query: str, limit: int = 20):
-    """People with a custody episode at this facility whose name or booking number matches."""
+    """People with a custody episode at this facility who match the registry's search (name,
+    booking number or date of birth), each with their stay here: people still inside first."""
+    from reentry.participants.services import ParticipantFilter, current_episode
+    from reentry.participants.services import search_participants as registry_search
+
     if not can_see_facility(actor, facility.id):
         raise NotFound("No such facility.")
-    words = _normalize_name(query).replace(",", " ").split()
-    if not words:
+    if not query.strip():
         return []
-    stmt = _facility_episodes(facility.id)
-    booking = query.strip()
-    name_match = [Participant.search_name.like(f"%{w}%") for w in words]
-    stmt = stmt.where(or_(CustodyEpisode.booking_id == booking, *([db.and_(*name_match)])))
-    stmt = stmt.order_by(CustodyEpisode.release_date.is_not(None), Participant.search_name).limit(limit)
-    return list(db.session.execute(stmt))
+    people = db.session.scalars(registry_search(actor, ParticipantFilter(query=query, facility_id=facility.id))
+                                .options(selectinload(Participant.episodes)).limit(limit))
+    pairs = [(person, current_episode([e for e in person.episodes
+                                       if e.facility_id == facility.id and not e.is_voided]))
+             for person in people]
+    return sorted(pairs, key=lambda pair: pair[1].release_date is not None)
 
 
 def housing_units(facility_id: int) -> list[str]:
-    """Units with someone in custody now (open episodes), for the 'add a unit' picker."""
-    stmt = (select(CustodyEpisode.housing_unit).distinct()
-            .where(CustodyEpisode.facility_id == facility_id, CustodyEpisode.release_date.is_(None),
-                   CustodyEpisode.is_voided.is_(False), CustodyEpisode.housing_unit != "")
-            .order_by(CustodyEpisode.housing_unit))
-    return list(db.session.scalars(stmt))
+    """Units with someone in custody now, for the 'add a unit' picker (the registry's list)."""
+    from reentry.participants.services import housing_units as registry_units
+
+    return registry_units(None, facility_id)
 
 
 def _new_attendee(actor: User, session: TrainingSession, participant_id: int | None, label: str = "") -> TrainingAttendee:
@@ -577,10 +566,6 @@ def completed_trainings(participant_id: int) -> list[dict]:
 
 # ---------------------------------------------------------------- kiosk
 
-def _token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
 def check_pin(pin: str) -> str:
     pin = (pin or "").strip()
     if not pin.isdigit() or not 4 <= len(pin) <= 8:
@@ -603,7 +588,7 @@ def start_kiosk(actor: User, facility: Facility, curriculum_version: CurriculumV
     else:
         attendee = _new_attendee(actor, session, None, "anonymous learner")
     token = secrets.token_urlsafe(32)
-    kiosk = KioskSession(attendee_id=attendee.id, token_hash=_token_hash(token), pin_hash=hash_password(pin),
+    kiosk = KioskSession(attendee_id=attendee.id, token_hash=token_hash(token), pin_hash=hash_password(pin),
                          language=language, started_by_id=actor.id)
     db.session.add(kiosk)
     db.session.flush()
@@ -616,7 +601,7 @@ def kiosk_by_token(token: str | None) -> KioskSession | None:
     """The live kiosk run this device's token belongs to, or None."""
     if not token:
         return None
-    kiosk = db.session.scalar(select(KioskSession).where(KioskSession.token_hash == _token_hash(token)))
+    kiosk = db.session.scalar(select(KioskSession).where(KioskSession.token_hash == token_hash(token)))
     if kiosk is None or kiosk.ended_at is not None or utcnow() - kiosk.started_at > KIOSK_ABSOLUTE_LIMIT:
         return None
     return kiosk
