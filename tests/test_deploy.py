@@ -70,3 +70,5 @@ def test_systemd_units_point_at_the_shipped_files():
     assert "docs/deploy/gunicorn.conf.py" in unit and "reentry db upgrade" in unit
     assert (DEPLOY / "reentry-backup.timer").exists()
     assert "reentry backup" in (DEPLOY / "reentry-backup.service").read_text()
+    assert (DEPLOY / "reentry-rollups.timer").exists()
+    assert "reentry rollups refresh" in (DEPLOY / "reentry-rollups.service").read_text()

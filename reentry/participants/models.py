@@ -70,7 +70,9 @@ class CustodyEpisode(db.Model):
     __tablename__ = "custody_episodes"
     __table_args__ = (
         UniqueConstraint("facility_id", "booking_id"),
-        Index("ix_custody_episodes_facility_release", "facility_id", "release_date"),
+        # Covering for the coverage report's releases of a period (reports.services.coverage_groups).
+        Index("ix_custody_episodes_facility_release", "facility_id", "release_date", "is_voided", "participant_id",
+              "custody_start", "id"),
         Index("ix_custody_episodes_facility_expected", "facility_id", "expected_release_date"),
         Index("ix_custody_episodes_facility_housing", "facility_id", "housing_unit"),
         Index("ix_custody_episodes_booking_id", "booking_id"),  # search by booking number, any facility
@@ -127,11 +129,13 @@ class ReleaseScreening(db.Model):
         CheckConstraint("days_since_last_opioid_use IS NULL OR days_since_last_opioid_use >= 0",
                         name="days_since_last_opioid_use"),
         Index("ix_release_screenings_participant_screened", "participant_id", "screened_on"),
+        # The latest screening of an episode and its answer, from the index alone (coverage).
+        Index("ix_release_screenings_episode_latest", "episode_id", "screened_on", "id", "opioid_use_before_custody"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     participant_id: Mapped[int] = mapped_column(ForeignKey("participants.id"))
-    episode_id: Mapped[int | None] = mapped_column(ForeignKey("custody_episodes.id"), index=True)
+    episode_id: Mapped[int | None] = mapped_column(ForeignKey("custody_episodes.id"))
     screened_on: Mapped[date] = mapped_column(Date)
     screened_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     screener_name: Mapped[str] = mapped_column(String(200), default="")

@@ -564,6 +564,14 @@ def import_roster(actor, facility: Facility, parsed: ParsedRoster, *, snapshot: 
                     version=CustodyEpisode.__table__.c.version + 1),
             [{"_id": e["id"]} for e in releases],
         )
+    # The bulk statements skip the ORM's change tracking, so the dashboard's stored figures for
+    # the months whose releases they changed are marked stale here.
+    from reentry.reports.rollups import mark_release_dates
+
+    mark_release_dates(db.session, facility.id, [
+        *(_episode_values(row, parsed.present).get("release_date") for row in new_rows),
+        *(day for old, values in episode_updates for day in (old["release_date"], values["release_date"])),
+        today if releases else None])
     for old, changes in audit_changes:
         audit.record(actor, "custody_episode.update", "custody_episodes", old["id"], facility_id=facility.id,
                      changes={"participant_id": old["participant_id"], **changes})

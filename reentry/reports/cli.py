@@ -93,3 +93,22 @@ def synth_command(releases, kit_events, seed):
         fail(str(error))
     db.session.commit()
     click.echo("synthetic data: " + ", ".join(f"{n:,} {what.replace('_', ' ')}" for what, n in counts.items()))
+
+
+@click.group("rollups")
+def rollups_group():
+    """The dashboard's stored figures for closed months."""
+
+
+@rollups_group.command("refresh")
+@with_appcontext
+def rollups_refresh_command():
+    """Count and store every closed month of the dashboard's 12 that is missing or marked stale.
+
+    The dashboard does this itself when it finds one; run it nightly (docs/deploy.md) and after
+    bulk loads so no manager waits for it."""
+    from reentry.reports.rollups import refresh
+
+    stored = refresh()
+    db.session.commit()
+    click.echo(f"stored {stored} facility-months")

@@ -16,7 +16,7 @@ from reentry.extensions import db
 from reentry.naloxone.models import AGE_BANDS
 from reentry.participants.models import CustodyEpisode, Participant
 from reentry.reports import metrics
-from reentry.reports.services import ReportParams, _resolve, distribution_groups, release_facts
+from reentry.reports.services import ReportParams, _resolve, coverage_groups, distribution_groups
 from reentry.reports.suppression import Table, csv_rows
 
 GENDERS = ("female", "male", "another_gender", "unknown")
@@ -53,8 +53,7 @@ def deidentified_tables(actor, params: ReportParams) -> dict[str, str]:
     scope = _resolve(actor, params)
     months = metrics.months_between(params.start, params.end)
     codes = [f.code for f in scope.facilities]
-    facts = release_facts(params, scope) if codes else []
-    releases = Counter((f.month, f.facility) for f in facts)
+    releases = Counter({(g.month, g.facility): g.releases for g in coverage_groups(params, scope)})
     kits = Counter()
     for g in distribution_groups(params, scope) if codes else []:
         if g.outcome in metrics.GIVEN:

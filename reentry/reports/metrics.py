@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -133,31 +133,44 @@ def distribution_rows(groups: Iterable[KitGroup]) -> list[list]:
 
 
 @dataclass(frozen=True)
-class ReleaseFact:
-    """One release: its month and facility, and what the definitions need to know about it."""
+class CoverageGroup:
+    """The releases of one month at one facility, counted by the database (see services.coverage_groups).
+
+    `high_need_*` count the same measures among releases whose screening shows opioid use before
+    custody."""
 
     month: str
     facility: str
-    trained: bool
+    releases: int
+    trained: int
+    with_kit: int
     kits: int
-    high_need: bool
+    high_need_releases: int = 0
+    high_need_trained: int = 0
+    high_need_with_kit: int = 0
+    high_need_kits: int = 0
 
 
-def _coverage_measures(releases: list[ReleaseFact]) -> list:
-    count = len(releases)
-    trained = sum(r.trained for r in releases)
-    with_kit = sum(r.kits > 0 for r in releases)
-    kits = sum(r.kits for r in releases)
-    return [count, trained, with_kit, ratio(trained, count), ratio(with_kit, count), ratio(kits, count, 1000)]
+# The counted fields of a CoverageGroup, in order: these add up across months and facilities.
+COVERAGE_COUNTS = tuple(f.name for f in fields(CoverageGroup) if f.name not in ("month", "facility"))
 
 
-def coverage_rows(releases: Iterable[ReleaseFact]) -> list[list]:
+def total_coverage(groups: Iterable[CoverageGroup], month: str = "", facility: str = "") -> CoverageGroup:
+    """The groups added together, as one group (for totals over a period or over facilities)."""
+    groups = list(groups)
+    return CoverageGroup(month, facility, *(sum(getattr(g, name) for g in groups) for name in COVERAGE_COUNTS))
+
+
+def _coverage_measures(releases: int, trained: int, with_kit: int, kits: int) -> list:
+    return [releases, trained, with_kit, ratio(trained, releases), ratio(with_kit, releases),
+            ratio(kits, releases, 1000)]
+
+
+def coverage_rows(groups: Iterable[CoverageGroup]) -> list[list]:
     """One row per month × facility with any release, in COVERAGE_COLUMNS order."""
-    groups: dict[tuple[str, str], list[ReleaseFact]] = defaultdict(list)
-    for release in releases:
-        groups[(release.month, release.facility)].append(release)
-    return [[month, facility, *_coverage_measures(items), *_coverage_measures([r for r in items if r.high_need])]
-            for (month, facility), items in sorted(groups.items())]
+    return [[g.month, g.facility, *_coverage_measures(g.releases, g.trained, g.with_kit, g.kits),
+             *_coverage_measures(g.high_need_releases, g.high_need_trained, g.high_need_with_kit, g.high_need_kits)]
+            for g in sorted(groups, key=lambda g: (g.month, g.facility))]
 
 
 @dataclass(frozen=True)
@@ -174,6 +187,40 @@ class AttendeeFact:
 
 def _mean(correct: int, items: int) -> str:
     return ratio(correct, items)
+
+
+def knowledge_gain(items: int, pre_correct: int, post_correct: int) -> str:
+    """Mean post-test score minus mean pre-test score, in points, as printed ("" with no tests)."""
+    if not items:
+        return ""
+    return str((Decimal(_mean(post_correct, items)) - Decimal(_mean(pre_correct, items))).quantize(Decimal("0.1")))
+
+
+@dataclass
+class MonthFigures:
+    """The dashboard's counts for one month (at one facility, or added up over several).
+
+    Every field is a count, so figures add up across facilities: a rollup row stores exactly
+    these (reports.models.MonthRollup)."""
+
+    releases: int = 0
+    releases_with_kit: int = 0
+    high_need_releases: int = 0
+    high_need_with_kit: int = 0
+    kits: int = 0
+    offered: int = 0
+    sessions: int = 0
+    people_trained: int = 0
+    tested_items: int = 0
+    pre_correct: int = 0
+    post_correct: int = 0
+    reversals: int = 0
+
+    def __add__(self, other: MonthFigures) -> MonthFigures:
+        return MonthFigures(*(getattr(self, f.name) + getattr(other, f.name) for f in fields(self)))
+
+
+MONTH_FIGURES = tuple(f.name for f in fields(MonthFigures))
 
 
 def training_rows(attendees: Iterable[AttendeeFact], sessions: Iterable[tuple[str, str, int]],
@@ -203,9 +250,8 @@ def training_rows(attendees: Iterable[AttendeeFact], sessions: Iterable[tuple[st
                 for d, (n, p, q) in a.scores.items():
                     if domain in ("all", d):
                         items, pre, post = items + n, pre + p, post + q
-            mean_pre, mean_post = _mean(pre, items), _mean(post, items)
-            gain = "" if not items else str((Decimal(mean_post) - Decimal(mean_pre)).quantize(Decimal("0.1")))
-            rows.append([*key, domain, *head, len(tested), mean_pre, mean_post, gain])
+            rows.append([*key, domain, *head, len(tested), _mean(pre, items), _mean(post, items),
+                         knowledge_gain(items, pre, post)])
     return rows
 
 

@@ -124,9 +124,11 @@ def synthesize(releases: int, kit_events: int, seed: int, today: date | None = N
     _bulk(StockMovement, moves)
 
     version, _ = training.import_curriculum(None, DEFAULT_PATH)
+    # Bulk inserts skip the model's events, so held_on (the local date of 15:00 UTC) is set here.
     sessions = [dict(facility_id=f.id, curriculum_version_id=version.id, format="group", language="en",
                      status="completed", starts_at=datetime.combine(today - timedelta(days=7 * week + 3), time(15),
                                                                     timezone.utc),
+                     held_on=today - timedelta(days=7 * week + 3),
                      completed_at=datetime.combine(today - timedelta(days=7 * week + 3), time(17), timezone.utc))
                 for f in facilities for week in range(days // 7)]
     _bulk(TrainingSession, sessions)

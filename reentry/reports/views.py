@@ -17,7 +17,7 @@ from reentry.extensions import db
 from reentry.facilities.models import Facility
 from reentry.forms import apply_domain_error, select_choices
 from reentry.naloxone.models import FundingSource
-from reentry.reports import services
+from reentry.reports import rollups, services  # noqa: F401  (rollups: its hooks mark late edits)
 from reentry.reports.forms import ReportFilterForm
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")

@@ -1,9 +1,10 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
-    CheckConstraint, Column, Date, ForeignKey, Index, String, Table, Text, UniqueConstraint,
+    CheckConstraint, Column, Date, ForeignKey, Index, String, Table, Text, UniqueConstraint, event, select,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -72,6 +73,9 @@ class TrainingSession(db.Model):
     facility_id: Mapped[int] = mapped_column(ForeignKey("facilities.id"))
     curriculum_version_id: Mapped[int] = mapped_column(ForeignKey("curriculum_versions.id"))
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # The facility's local calendar date of starts_at, kept by _date_the_session below: reports
+    # compare it with release dates in SQL, which cannot convert time zones on SQLite.
+    held_on: Mapped[date] = mapped_column(Date)
     format: Mapped[str] = mapped_column(String(16))
     language: Mapped[str] = mapped_column(String(2))
     location: Mapped[str] = mapped_column(String(200), default="")
@@ -104,6 +108,14 @@ class TrainingSession(db.Model):
 
     def __repr__(self) -> str:
         return f"<TrainingSession {self.id} facility={self.facility_id}>"
+
+
+@event.listens_for(TrainingSession, "before_insert")
+@event.listens_for(TrainingSession, "before_update")
+def _date_the_session(mapper, connection, session: TrainingSession) -> None:
+    """Set held_on from starts_at in the facility's time zone on every write, whoever writes."""
+    zone = connection.scalar(select(Facility.timezone).where(Facility.id == session.facility_id))
+    session.held_on = session.starts_at.astimezone(ZoneInfo(zone)).date()
 
 
 class TrainingAttendee(db.Model):

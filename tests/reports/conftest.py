@@ -146,13 +146,3 @@ def world(app, make_facility) -> World:
         movement.occurred_at = dated[movement.kind]
     db.session.commit()
     return World(oh, ca, {"E1": e1, "E2": e2, "E3": e3, "E4": e4})
-
-
-@pytest.fixture(autouse=True)
-def empty_dashboard_cache():
-    """Test databases reuse ids, so a cached dashboard from another test would be wrong here."""
-    from reentry.reports import dashboard
-
-    dashboard._cache.clear()
-    yield
-    dashboard._cache.clear()

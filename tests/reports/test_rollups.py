@@ -1,0 +1,206 @@
+"""The dashboard's stored closed months: stored once, read back, and never stale after a late edit.
+
+The fixed world's months (January to March 2026) are long closed by the real clock, so the
+dashboard for 31 March 2026 stores April 2025 to February 2026 and counts March live. Every test
+compares the dashboard with the same months counted live by the report queries.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+
+import pytest
+from sqlalchemy import select
+
+from reentry.extensions import db
+from reentry.reports import metrics, rollups
+from reentry.reports.dashboard import build_dashboard, month_rows, window
+from reentry.reports.models import MonthRollup, RollupStale
+from reentry.reports.services import ReportParams, _resolve
+from tests.reports.conftest import utc
+
+TODAY = date(2026, 3, 31)
+
+
+def live_rows(actor=None) -> list[list]:
+    start, end = window(TODAY)
+    params = ReportParams(start, end)
+    return month_rows(params, _resolve(actor, params))
+
+
+def stored() -> dict:
+    return {(r.facility_id, r.month): r for r in db.session.scalars(select(MonthRollup))}
+
+
+def stale() -> set:
+    """Marked months the dashboard for TODAY stores (March is its open month: counted live)."""
+    return {(r.facility_id, r.month) for r in db.session.scalars(select(RollupStale)) if r.month <= "2026-02"}
+
+
+def dashboard_months(actor=None) -> list[list]:
+    board = build_dashboard(actor, TODAY)
+    db.session.commit()  # as the page does
+    return board.months
+
+
+def test_closed_months_are_stored_then_read_back(world):
+    assert dashboard_months() == live_rows()
+    closed = metrics.months_between(date(2025, 4, 1), date(2026, 2, 28))
+    assert set(stored()) == {(f.id, m) for f in (world.oh, world.ca) for m in closed}
+    january = stored()[(world.oh.id, "2026-01")]
+    assert (january.releases, january.releases_with_kit, january.kits, january.offered, january.reversals) == \
+        (2, 1, 2, 3, 3)
+    assert (january.tested_items, january.pre_correct, january.post_correct) == (15, 0, 15)
+
+    # The second visit reads the stored row: a figure changed behind its back shows through.
+    january.kits = 99
+    db.session.commit()
+    assert dict(zip(["month", "releases", "releases_with_kit", "pct_with_kit", "high_need_pct_with_kit", "kits"],
+                    dashboard_months()[9]))["kits"] == 99 + 1  # 1 at CA-B
+
+
+def test_a_manager_of_one_facility_sees_only_its_stored_months(world, make_user):
+    manager = make_user("manager", [world.ca])
+    assert dashboard_months(manager) == live_rows(manager)
+    assert {fid for fid, _ in stored()} == {world.ca.id}
+
+
+def _kit_in_january(world):
+    from reentry.naloxone import services as naloxone
+    from reentry.naloxone.models import Lot
+
+    lot = db.session.scalar(select(Lot).where(Lot.lot_number == "A1"))
+    details = naloxone.KitDetails(occurred_at=utc(2026, 1, 20, 15), context="release", outcome="handed",
+                                  recipient_type="participant", kits=2, lot=lot, supply="first")
+    naloxone.record_kit_event(None, world.oh, details, token=naloxone.new_token(), episode=world.episodes["E2"])
+
+
+def _void_a_january_kit(world):
+    from reentry.naloxone import services as naloxone
+    from reentry.naloxone.models import KitEvent
+
+    event = db.session.scalar(select(KitEvent).where(KitEvent.episode_id == world.episodes["E1"].id,
+                                                     KitEvent.outcome == "handed"))
+    naloxone.void_kit_event(None, event, "Recorded twice")
+
+
+def _move_a_release_into_february(world):
+    world.episodes["E3"].release_date = date(2026, 2, 10)
+
+
+def _screen_a_january_release(world):
+    from reentry.participants.models import ReleaseScreening
+
+    e2 = world.episodes["E2"]
+    db.session.add(ReleaseScreening(participant_id=e2.participant_id, episode_id=e2.id, screened_on=date(2026, 1, 18),
+                                    opioid_use_before_custody=True))
+
+
+def _report_a_february_reversal(world):
+    from reentry.naloxone.models import ReversalReport
+
+    db.session.add(ReversalReport(token="late", facility_id=world.ca.id, reporter_type="staff",
+                                  occurred_on=date(2026, 2, 20), location_type="home", giver_type="family",
+                                  is_self_administered=False, doses_used=1, outcome="survived"))
+
+
+def _train_someone_in_february(world):
+    from reentry.training.models import CurriculumVersion, TrainingAttendee, TrainingSession
+
+    version = db.session.scalar(select(CurriculumVersion))
+    session = TrainingSession(facility_id=world.oh.id, curriculum_version_id=version.id,
+                              starts_at=utc(2026, 2, 12, 15), format="group", language="en", status="completed")
+    db.session.add(session)
+    db.session.flush()
+    db.session.add(TrainingAttendee(session_id=session.id, participant_id=world.episodes["E2"].participant_id,
+                                    attendance="full", is_complete=True))
+
+
+def _complete_a_january_attendee_late(world):
+    from reentry.training.models import TrainingAttendee
+
+    attendee = db.session.scalar(select(TrainingAttendee).where(TrainingAttendee.is_complete.is_(False)))
+    attendee.is_complete = True  # CA-B's 31 January session (1 February in UTC)
+
+
+@pytest.mark.parametrize("edit", [
+    _kit_in_january, _void_a_january_kit, _move_a_release_into_february, _screen_a_january_release,
+    _report_a_february_reversal, _train_someone_in_february, _complete_a_january_attendee_late,
+])
+def test_a_late_edit_marks_its_month_and_the_dashboard_counts_it_again(world, edit):
+    before = dashboard_months()
+    edit(world)
+    db.session.commit()
+    assert stale(), "the edit touched a closed month: it must be marked"
+    after = dashboard_months()
+    assert after == live_rows() and after != before
+    assert stale() == set()  # counted again and stored
+    assert dashboard_months() == live_rows()  # and the stored figures are the live ones
+
+
+def test_a_roster_import_that_releases_people_in_a_closed_month_marks_it(world, runner, tmp_path):
+    dashboard_months()
+    path = tmp_path / "roster.csv"
+    path.write_text("booking_id,last_name,first_name,date_of_birth,release_date\n"
+                    "R1,Roster,Test,1990-01-01,2026-02-10\n", encoding="utf-8")
+    result = runner.invoke(args=["import-roster", str(path), "--facility", "OH-A"])
+    assert result.exit_code == 0, result.output
+    db.session.expire_all()
+    assert stale() == {(world.oh.id, "2026-02")}
+    months = dashboard_months()
+    assert months == live_rows() and months[10][:2] == ["2026-02", 1]
+
+
+def test_edits_in_the_open_month_mark_nothing(world):
+    from reentry.naloxone import services as naloxone
+    from reentry.naloxone.models import Lot
+
+    lot = db.session.scalar(select(Lot).where(Lot.lot_number == "A1"))
+    details = naloxone.KitDetails(occurred_at=datetime.now(timezone.utc), context="community", outcome="handed",
+                                  recipient_type="community", kits=1, lot=lot, supply="first")
+    dashboard_months()  # counts the world's own months, clearing the marks its set-up made
+    marks = db.session.query(RollupStale).count()
+    naloxone.record_kit_event(None, world.oh, details, token=naloxone.new_token())
+    db.session.commit()
+    assert db.session.query(RollupStale).count() == marks
+
+
+def test_a_time_zone_change_throws_the_facilitys_rollups_away(world):
+    from reentry.facilities.services import update_facility
+
+    dashboard_months()
+    ca = world.ca
+    update_facility(None, ca, name=ca.name, type_=ca.type, state=ca.state, county=ca.county,
+                    timezone="America/Denver", is_active=True, require_mfa=False)
+    db.session.commit()
+    assert {fid for fid, _ in stored()} == {world.oh.id}
+    assert dashboard_months() == live_rows()
+
+
+def test_a_mark_made_while_a_month_is_counted_survives_the_store(world):
+    dashboard_months()
+    key = (world.oh.id, "2026-01")
+    rollups.mark_stale(db.session, [key])
+    db.session.commit()
+    figures, generations = rollups.fresh([world.oh], ["2026-01"], datetime.now(timezone.utc))
+    assert key not in figures and generations == {key: 1}
+    rollups.mark_stale(db.session, [key])  # another late edit commits meanwhile
+    rollups.store({key: metrics.MonthFigures(releases=2)}, generations)
+    db.session.commit()
+    assert db.session.get(RollupStale, key).generation == 2  # so the next visit counts it again
+
+
+@pytest.mark.parametrize("now, closed", [
+    (utc(2026, 11, 2, 7, 59), False),  # 1 November, 11:59 pm in Los Angeles: October only just ended
+    (utc(2026, 11, 2, 8, 1), True),   # 2 November, 12:01 am there
+])
+def test_a_month_is_stored_only_from_the_second_local_day_after_it(now, closed):
+    assert rollups.is_closed("2026-10", "America/Los_Angeles", now) is closed
+    assert rollups.is_closed("2026-11", "America/Los_Angeles", now) is False
+
+
+def test_rollups_refresh_command_stores_what_is_missing(world, runner):
+    result = runner.invoke(args=["rollups", "refresh"])
+    assert result.exit_code == 0, result.output
+    assert "stored 22 facility-months" in result.output  # 11 closed months x 2 facilities
+    again = runner.invoke(args=["rollups", "refresh"])
+    assert "stored 0 facility-months" in again.output
