@@ -49,7 +49,7 @@ def upgrade():
         batch_op.drop_index('ix_naloxone_kit_events_facility_date')
         batch_op.create_index('ix_naloxone_kit_events_facility_date',
                               ['facility_id', 'event_date', 'is_voided', 'outcome', 'supply', 'product_id', 'kits',
-                               'lot_id'], unique=False)
+                               'lot_id', 'decline_reason'], unique=False)
 
     with op.batch_alter_table('custody_episodes', schema=None) as batch_op:
         batch_op.drop_index('ix_custody_episodes_facility_release')

@@ -259,10 +259,10 @@ class KitEvent(db.Model):
         CheckConstraint("kits >= 1", name="kits"),
         CheckConstraint("outcome <> 'declined' OR lot_id IS NULL", name="declined_no_lot"),
         CheckConstraint("property_picked_up IS NULL OR outcome = 'property'", name="picked_up_property"),
-        # Covering for the distribution report and the dashboard's open month: they group a
-        # period's kits without reading the table.
+        # Covering for the distribution report, the quarterly's decline reasons and the
+        # dashboard's open month: they group a period's kits without reading the table.
         Index("ix_naloxone_kit_events_facility_date", "facility_id", "event_date", "is_voided", "outcome", "supply",
-              "product_id", "kits", "lot_id"),
+              "product_id", "kits", "lot_id", "decline_reason"),
         # Covers "kits given on this episode" (coverage, worklist) without reading the table:
         # the report's correlated lookup is answered from the index alone.
         Index("ix_naloxone_kit_events_episode_given", "episode_id", "is_voided", "outcome", "kits", "lot_id"),

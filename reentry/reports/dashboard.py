@@ -48,17 +48,20 @@ def window(today: date) -> tuple[date, date]:
     return date(year, month, 1), today
 
 
-def month_figures(params: ReportParams, scope: _Scope) -> dict[tuple[int, str], metrics.MonthFigures]:
-    """Counted live from the report queries: (facility id, month) -> figures, for the period."""
+def month_figures(params: ReportParams, scope: _Scope, coverage: list[metrics.CoverageGroup] | None = None,
+                  distribution: list[metrics.KitGroup] | None = None) -> dict[tuple[int, str], metrics.MonthFigures]:
+    """Counted live from the report queries: (facility id, month) -> figures, for the period.
+
+    A caller that already ran the coverage or distribution query passes its groups in."""
     ids = {f.code: f.id for f in scope.facilities}
     figures: dict[tuple[int, str], metrics.MonthFigures] = defaultdict(metrics.MonthFigures)
     if not scope.facilities:
         return figures
-    for g in coverage_groups(params, scope):
+    for g in coverage if coverage is not None else coverage_groups(params, scope):
         cell = figures[(ids[g.facility], g.month)]
         cell.releases, cell.releases_with_kit = g.releases, g.with_kit
         cell.high_need_releases, cell.high_need_with_kit = g.high_need_releases, g.high_need_with_kit
-    for g in distribution_groups(params, scope):
+    for g in distribution if distribution is not None else distribution_groups(params, scope):
         cell = figures[(ids[g.facility], g.month)]
         cell.offered += g.kits
         if g.outcome in metrics.GIVEN:
@@ -88,9 +91,10 @@ def month_row(month: str, f: metrics.MonthFigures) -> list:
             metrics.knowledge_gain(f.tested_items, f.pre_correct, f.post_correct), f.reversals]
 
 
-def month_rows(params: ReportParams, scope: _Scope) -> list[list]:
-    """Every month of the period, counted live, all facilities added up (the quarterly report's table)."""
-    figures = month_figures(params, scope)
+def month_rows(params: ReportParams, scope: _Scope, **groups) -> list[list]:
+    """Every month of the period, counted live, all facilities added up (the quarterly report's
+    table); `groups` as for month_figures."""
+    figures = month_figures(params, scope, **groups)
     return [month_row(month, sum((figures.get((fid, month), metrics.MonthFigures()) for fid in scope.facility_ids),
                                  metrics.MonthFigures()))
             for month in metrics.months_between(params.start, params.end)]

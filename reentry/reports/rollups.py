@@ -105,10 +105,11 @@ def mark_stale(session: Session, keys: Iterable[Key], now: datetime | None = Non
     keys = {(fid, month) for fid, month in keys if fid is not None and month}
     if not keys:
         return
-    zones = dict(session.execute(select(Facility.id, Facility.timezone)
-                                 .where(Facility.id.in_({fid for fid, _ in keys}))).all())
+    with session.no_autoflush:  # the facilities are nearly always loaded already: no query
+        facilities = {fid: session.get(Facility, fid) for fid, _ in keys}
+    # Sorted, so two transactions lock the same marks in the same order (no deadlock on PostgreSQL).
     closed = [{"facility_id": fid, "month": month, "generation": 1, "marked_at": now} for fid, month in sorted(keys)
-              if fid in zones and month < metrics.month_of(_local_today(zones[fid], now))]
+              if facilities[fid] is not None and month < metrics.month_of(_local_today(facilities[fid].timezone, now))]
     if not closed:
         return
     again = {"generation": RollupStale.generation + 1, "marked_at": now}
