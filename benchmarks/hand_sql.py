@@ -50,7 +50,7 @@ def hand_distribution(month: str) -> str:
 def hand_coverage(month: str) -> str:
     """The whole coverage aggregate, as one would write it by hand: trained, with a kit and
     high need (the episode's latest screening, else the person's latest unlinked one during the
-    custody), summed by month and facility. tests/reports/test_benchmark_sql.py checks that it
+    custody), summed by month and facility. tests/reports/test_hand_sql.py checks that it
     gives the report's figures."""
     month = month.replace("event_date", "r.release_date")
     # Materialized: otherwise both engines run each release's lookups once per sum that names them.
@@ -289,3 +289,26 @@ def hand_recall() -> str:
         WHERE l.lot_number = :lot AND k.outcome IN ('handed', 'property') AND k.is_voided = false
           AND k.event_date >= :start AND k.event_date <= :end
         ORDER BY k.event_date, k.id"""
+
+
+def hand_decline_reasons() -> str:
+    """The quarterly report's top five decline reasons: kits declined in the period by reason."""
+    return """
+        SELECT COALESCE(decline_reason, 'not recorded') AS reason, SUM(kits) AS kits
+        FROM naloxone_kit_events
+        WHERE outcome = 'declined' AND is_voided = false AND event_date >= :start AND event_date <= :end
+        GROUP BY decline_reason
+        ORDER BY SUM(kits) DESC, decline_reason
+        LIMIT 5"""
+
+
+def hand_stock() -> str:
+    """The dashboard's stock: on hand per lot (lots with any), with facility, product and expiry."""
+    return """
+        SELECT f.code, p.code, l.lot_number, l.expiry_date, m.on_hand
+        FROM (SELECT lot_id, SUM(quantity) AS on_hand FROM naloxone_stock_movements GROUP BY lot_id) m
+        JOIN naloxone_lots l ON l.id = m.lot_id
+        JOIN facilities f ON f.id = l.facility_id
+        JOIN naloxone_products p ON p.id = l.product_id
+        WHERE m.on_hand > 0
+        ORDER BY l.expiry_date"""

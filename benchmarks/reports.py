@@ -24,8 +24,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.hand_sql import (DISTRIBUTION_SQL, curriculum_domains, curriculum_items, facility_bounds,  # noqa: E402
-                                 hand_coverage, hand_distribution, hand_inventory, hand_recall, hand_reversals,
-                                 hand_training)
+                                 hand_coverage, hand_decline_reasons, hand_distribution, hand_inventory, hand_recall,
+                                 hand_reversals, hand_stock, hand_training)
 from benchmarks.result import report  # noqa: E402
 from tests.conftest import base_config, migrate_to_head, reset_postgres_schema  # noqa: E402
 
@@ -70,7 +70,9 @@ def main() -> None:
     from reentry import create_app
     from reentry.extensions import db
     from reentry.reports import dashboard, metrics, rollups
-    from reentry.reports.services import ReportParams, coverage, distribution, inventory, recall, reversals, training
+    from reentry.reports.services import (
+        ReportParams, coverage, distribution, inventory, quarterly, recall, reversals, training,
+    )
     from reentry.reports.synth import synthesize
 
     app = create_app(base_config(url))
@@ -114,6 +116,21 @@ def main() -> None:
                                            lambda: db.session.execute(sql, values).all(), args.rounds)
             report(f"reports: {name}, 12 months ({size})", ours, "ms", note=f"hand-written SQL {hand:.0f} ms")
             report(f"reports: {name} / hand-written SQL", ours / hand, "x", 1.3)
+        # Quarterly and the dashboard are several aggregates: compared with the hand-written
+        # queries of their parts run one after another.
+        def run_all(queries):
+            return lambda: [db.session.execute(sql, values).all() for sql, values in queries]
+
+        parts = {name: (sql, values) for name, _, _, sql, values in reports}
+        declines = (text(hand_decline_reasons()), bounds)
+        quarterly_parts = [parts[n] for n in ("distribution", "coverage", "training", "inventory", "reversals")]
+        ours, hand = paired_medians_ms(lambda: quarterly(None, params), run_all([*quarterly_parts, declines]),
+                                       args.rounds)
+        report(f"reports: quarterly, 12 months ({size})", ours, "ms",
+               note=f"hand-written SQL of its tables {hand:.0f} ms")
+        report("reports: quarterly / hand-written SQL", ours / hand, "x", 1.3)
+        dashboard_hand = run_all([parts[n] for n in ("distribution", "coverage", "training", "reversals")]
+                                 + [(text(hand_stock()), {})])
         # The dashboard: closed months from rollups, the open month counted live (nothing is
         # kept in memory, so every visit is what a first visitor gets).
         began = time.perf_counter()
@@ -122,8 +139,10 @@ def main() -> None:
         first = (time.perf_counter() - began) * 1000
         report(f"reports: dashboard, first visit ever ({size})", first, "ms",
                note="counts 12 months and stores the 11 closed ones; `reentry rollups refresh` does this nightly")
-        report(f"reports: dashboard ({size})", median_ms(lambda: dashboard.build_dashboard(None, today), args.rounds),
-               "ms", 100)
+        ours, hand = paired_medians_ms(lambda: dashboard.build_dashboard(None, today), dashboard_hand, args.rounds)
+        report(f"reports: dashboard ({size})", ours, "ms", 100,
+               note=f"hand-written SQL of its 12 months {hand:.0f} ms")
+        report("reports: dashboard / hand-written SQL", ours / hand, "x", 1.3)
         facility_ids = db.session.scalars(text("SELECT id FROM facilities")).all()
         late = [(fid, metrics.months_between(start, today)[-2]) for fid in facility_ids]
 

@@ -262,6 +262,7 @@ class ReversalFact:
     is_self: bool
     outcome: str
     doses: int
+    reports: int = 1  # how many use reports this fact stands for (the query groups them)
 
 
 def reversal_rows(reports: Iterable[ReversalFact], count_self: bool) -> list[list]:
@@ -271,6 +272,6 @@ def reversal_rows(reports: Iterable[ReversalFact], count_self: bool) -> list[lis
         if r.is_self and not count_self:
             continue
         cell = table[(r.month, r.facility, "yes" if r.is_self else "no", r.outcome)]
-        cell[0] += 1
+        cell[0] += r.reports
         cell[1] += r.doses
     return [[*key, *cell] for key, cell in sorted(table.items())]

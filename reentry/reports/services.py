@@ -299,9 +299,11 @@ def inventory(actor, params: ReportParams) -> ReportResult:
     """Stock by facility, product and lot with expiry; received, distributed and wasted in the period."""
     scope = _resolve(actor, params)
     rows = []
-    horizon = params.end + timedelta(days=90)
-    for facility in scope.facilities:
-        begin, after = _utc_bounds(facility, params.start, params.end)
+    if scope.facilities:
+        # One grouped pass over the movements; each lot's facility picks its own period in UTC.
+        bounds = {f.id: _utc_bounds(f, params.start, params.end) for f in scope.facilities}
+        begin = case({fid: b for fid, (b, _) in bounds.items()}, value=Lot.facility_id)
+        after = case({fid: a for fid, (_, a) in bounds.items()}, value=Lot.facility_id)
         in_period = and_(StockMovement.occurred_at >= begin, StockMovement.occurred_at < after)
 
         def period_sum(*kinds):
@@ -313,20 +315,24 @@ def inventory(actor, params: ReportParams) -> ReportResult:
                         period_sum("receive", "transfer_in").label("received"),
                         period_sum("distribute", "return").label("distributed"),
                         period_sum("waste").label("wasted"))
+                 .join(Lot, Lot.id == StockMovement.lot_id).where(Lot.facility_id.in_(scope.facility_ids))
                  .group_by(StockMovement.lot_id).subquery())
-        stmt = (select(Lot.lot_number, Lot.expiry_date, Product.code, FundingSource.code.label("funding"), moves)
+        stmt = (select(Lot.facility_id, Lot.lot_number, Lot.expiry_date, Product.code, FundingSource.code.label("funding"),
+                       moves)
                 .join(moves, moves.c.lot_id == Lot.id).join(Product, Product.id == Lot.product_id)
-                .join(FundingSource, FundingSource.id == Lot.funding_source_id)
-                .where(Lot.facility_id == facility.id)
-                .order_by(Product.code, Lot.expiry_date, Lot.lot_number))
+                .join(FundingSource, FundingSource.id == Lot.funding_source_id))
         if scope.funding is not None:
             stmt = stmt.where(Lot.funding_source_id == scope.funding.id)
+        horizon = params.end + timedelta(days=90)
+        codes = scope.codes
         for r in db.session.execute(stmt):
             if not (r.on_hand or r.received or r.distributed or r.wasted):
                 continue
             expiring = r.on_hand > 0 and r.expiry_date <= horizon
-            rows.append([facility.code, r.code, r.lot_number, r.funding, r.expiry_date.isoformat(), int(r.on_hand),
-                         int(r.received), -int(r.distributed), -int(r.wasted), "yes" if expiring else "no"])
+            rows.append([codes[r.facility_id], r.code, r.lot_number, r.funding, r.expiry_date.isoformat(),
+                         int(r.on_hand), int(r.received), -int(r.distributed), -int(r.wasted),
+                         "yes" if expiring else "no"])
+        rows.sort(key=lambda row: (row[0], row[1], row[4], row[2]))  # facility, product, expiry, lot
     return ReportResult("inventory", "Naloxone inventory", metrics.INVENTORY_COLUMNS, rows,
                         _definitions("inventory", "funding"), _filters(params, scope))
 
@@ -336,16 +342,18 @@ def inventory(actor, params: ReportParams) -> ReportResult:
 def reversals(actor, params: ReportParams) -> ReportResult:
     """Use reports by month, self or other, and outcome, under the manager's counting rules."""
     scope = _resolve(actor, params)
-    stmt = (select(ReversalReport.occurred_on, ReversalReport.facility_id, ReversalReport.is_self_administered,
-                   ReversalReport.outcome, ReversalReport.doses_used)
+    month = month_expr(ReversalReport.occurred_on).label("month")
+    stmt = (select(month, ReversalReport.facility_id, ReversalReport.is_self_administered, ReversalReport.outcome,
+                   func.count().label("reports"), func.sum(ReversalReport.doses_used).label("doses"))
             .where(ReversalReport.is_voided.is_(False), ReversalReport.facility_id.in_(scope.facility_ids),
-                   ReversalReport.occurred_on >= params.start, ReversalReport.occurred_on <= params.end))
+                   ReversalReport.occurred_on >= params.start, ReversalReport.occurred_on <= params.end)
+            .group_by(month, ReversalReport.facility_id, ReversalReport.is_self_administered, ReversalReport.outcome))
     if scope.funding is not None:
         funded = select(Lot.id).where(Lot.funding_source_id == scope.funding.id)
         stmt = stmt.where(ReversalReport.lot_id.in_(funded))
     codes = scope.codes
-    facts = [metrics.ReversalFact(metrics.month_of(r.occurred_on), codes[r.facility_id], r.is_self_administered,
-                                  r.outcome, r.doses_used) for r in db.session.execute(stmt)]
+    facts = [metrics.ReversalFact(r.month, codes[r.facility_id], r.is_self_administered, r.outcome,
+                                  int(r.doses or 0), r.reports) for r in db.session.execute(stmt)]
     rule = ("Self-administration", "counted" if params.count_self else "not counted")
     return ReportResult("reversals", "Naloxone use reports", metrics.REVERSAL_COLUMNS,
                         metrics.reversal_rows(facts, params.count_self),
@@ -361,7 +369,11 @@ def recall(actor, params: ReportParams) -> ReportResult:
     if not lot_number:
         raise DomainError("Lot number: enter the lot to look up.", field="lot")
     scope = _resolve(actor, params)
-    stmt = (select(KitEvent, Participant, CustodyEpisode.booking_id, Product.code, Lot.lot_number)
+    # Plain columns, not objects: a recalled lot can reach thousands of people.
+    stmt = (select(KitEvent.id, KitEvent.event_date, KitEvent.facility_id, KitEvent.recipient_type,
+                   KitEvent.outcome, KitEvent.kits, KitEvent.property_picked_up, Participant.id.label("participant_id"),
+                   Participant.last_name, Participant.first_name, Participant.date_of_birth,
+                   CustodyEpisode.booking_id, Product.code, Lot.lot_number)
             .join(Lot, KitEvent.lot_id == Lot.id).join(Product, Product.id == Lot.product_id)
             .outerjoin(Participant, KitEvent.participant_id == Participant.id)
             .outerjoin(CustodyEpisode, KitEvent.episode_id == CustodyEpisode.id)
@@ -370,11 +382,11 @@ def recall(actor, params: ReportParams) -> ReportResult:
                    *_given_kits_filter(scope))
             .order_by(KitEvent.event_date, KitEvent.id))
     codes = scope.codes
-    rows = [[e.id, e.event_date.isoformat(), codes[e.facility_id], booking or "", p.id if p else "",
-             p.last_name if p else "", p.first_name if p else "",
-             p.date_of_birth.isoformat() if p and p.date_of_birth else "", e.recipient_type, e.outcome, e.kits,
-             product, lot, "" if e.property_picked_up is None else ("yes" if e.property_picked_up else "no")]
-            for e, p, booking, product, lot in db.session.execute(stmt)]
+    rows = [[r.id, r.event_date.isoformat(), codes[r.facility_id], r.booking_id or "", r.participant_id or "",
+             r.last_name or "", r.first_name or "", r.date_of_birth.isoformat() if r.date_of_birth else "",
+             r.recipient_type, r.outcome, r.kits, r.code, r.lot_number,
+             "" if r.property_picked_up is None else ("yes" if r.property_picked_up else "no")]
+            for r in db.session.execute(stmt)]
     return ReportResult("recall", f"Recall contacts for lot {lot_number}", metrics.RECALL_COLUMNS, rows,
                         _definitions("recall"), _filters(params, scope, ("Lot", lot_number)))
 

@@ -107,3 +107,26 @@ def test_hand_written_recall_sql_gives_the_reports_rows(world):
     # Lot A1: E1's kit and E3's two; the voided kit and the kit after the period are left out.
     assert [row[3] for row in ours] == ["E1", "E3"]
     assert ours[1][10] == 2
+
+
+def test_hand_written_decline_reasons_give_the_quarterlys_table(world):
+    from benchmarks.hand_sql import hand_decline_reasons
+    from reentry.reports.services import _decline_reasons
+
+    params = ReportParams(date(2026, 1, 1), date(2026, 3, 31))
+    ours = _decline_reasons(params, _resolve(None, params))
+    hand = [[reason, int(kits)] for reason, kits in
+            db.session.execute(text(hand_decline_reasons()), {"start": params.start, "end": params.end})]
+    assert ours == hand == [["no_need", 1]]  # the one declined kit; the voided handed kit is not a decline
+
+
+def test_hand_written_stock_gives_the_dashboards_stock(world):
+    from benchmarks.hand_sql import hand_stock
+    from reentry.reports.dashboard import stock_now
+
+    stock, _ = stock_now(_resolve(None, ReportParams(date(2026, 1, 1), date(2026, 3, 31))), date(2026, 3, 31))
+    totals: dict[tuple, int] = {}
+    for facility, product, _lot, _expiry, on_hand in db.session.execute(text(hand_stock())):
+        totals[(facility, product)] = totals.get((facility, product), 0) + int(on_hand)
+    assert [[*key, value] for key, value in sorted(totals.items())] == stock
+    assert ["CA-B", "narcan-4mg", 42] in stock
