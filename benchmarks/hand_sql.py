@@ -303,12 +303,12 @@ def hand_decline_reasons() -> str:
 
 
 def hand_stock() -> str:
-    """The dashboard's stock: on hand per lot (lots with any), with facility, product and expiry."""
+    """The dashboard's stock: on hand per lot (lots with any; each lot keeps its running total),
+    with facility, product and expiry."""
     return """
-        SELECT f.code, p.code, l.lot_number, l.expiry_date, m.on_hand
-        FROM (SELECT lot_id, SUM(quantity) AS on_hand FROM naloxone_stock_movements GROUP BY lot_id) m
-        JOIN naloxone_lots l ON l.id = m.lot_id
+        SELECT f.code, p.code, l.lot_number, l.expiry_date, l.on_hand
+        FROM naloxone_lots l
         JOIN facilities f ON f.id = l.facility_id
         JOIN naloxone_products p ON p.id = l.product_id
-        WHERE m.on_hand > 0
+        WHERE l.on_hand > 0
         ORDER BY l.expiry_date"""

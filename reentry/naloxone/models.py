@@ -167,6 +167,7 @@ class Lot(db.Model):
     __tablename__ = "naloxone_lots"
     __table_args__ = (
         UniqueConstraint("facility_id", "product_id", "lot_number"),
+        CheckConstraint("on_hand >= 0", name="on_hand"),
         Index("ix_naloxone_lots_facility_expiry", "facility_id", "expiry_date"),
         Index("ix_naloxone_lots_product_lot_number", "product_id", "lot_number"),
     )
@@ -182,6 +183,11 @@ class Lot(db.Model):
     is_recalled: Mapped[bool] = mapped_column(default=False)
     recalled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     recall_reason: Mapped[str | None] = mapped_column(Text)
+    # The sum of the lot's movements, kept by services._move in the same transaction as each
+    # movement (the movements stay the record; this is their running total). Reading it instead
+    # of summing keeps the dashboard and each kit recorded fast when a lot has thousands of
+    # movements, and the check makes "never below zero" a rule of the database itself.
+    on_hand: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     product: Mapped[Product] = relationship()

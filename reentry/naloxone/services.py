@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import and_, case, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from reentry import audit
@@ -283,21 +283,16 @@ def location_statuses(facility: Facility, today: date | None = None) -> list[Loc
 # --- lots and stock -----------------------------------------------------------------------------
 
 def lot_stock(lot_id: int) -> int:
-    """Kits on hand in a lot: the sum of its movements."""
-    return db.session.scalar(
-        select(func.coalesce(func.sum(StockMovement.quantity), 0)).where(StockMovement.lot_id == lot_id)
-    )
+    """Kits on hand in a lot: the running total of its movements (Lot.on_hand)."""
+    return db.session.scalar(select(Lot.on_hand).where(Lot.id == lot_id)) or 0
 
 
 def stock_by_lot(lot_ids) -> dict[int, int]:
     ids = list(lot_ids)
     if not ids:
         return {}
-    rows = db.session.execute(
-        select(StockMovement.lot_id, func.sum(StockMovement.quantity))
-        .where(StockMovement.lot_id.in_(ids)).group_by(StockMovement.lot_id))
     stock = dict.fromkeys(ids, 0)
-    stock.update({lot_id: int(total) for lot_id, total in rows})
+    stock.update(db.session.execute(select(Lot.id, Lot.on_hand).where(Lot.id.in_(ids))).all())
     return stock
 
 
@@ -318,6 +313,11 @@ def _move(actor, lot: Lot, kind: str, quantity: int, *, reason: str = "", counte
         occurred_at=occurred_at or utcnow(), actor_id=actor.id if actor is not None else None,
     )
     db.session.add(movement)
+    # One UPDATE adding to the total: concurrent receipts cannot lose each other's kits, and a
+    # take-out holds the lot lock already.
+    db.session.execute(update(Lot).where(Lot.id == lot.id).values(on_hand=Lot.on_hand + quantity)
+                       .execution_options(synchronize_session=False))
+    db.session.expire(lot, ["on_hand"])
     return movement
 
 

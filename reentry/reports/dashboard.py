@@ -14,11 +14,11 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from reentry.database import utcnow
 from reentry.extensions import db
-from reentry.naloxone.models import Lot, Product, ReversalReport, StockMovement
+from reentry.naloxone.models import Lot, Product, ReversalReport
 from reentry.reports import charts, metrics, rollups
 from reentry.reports.services import (
     ReportParams, _resolve, _Scope, _training_facts, coverage_groups, distribution_groups,
@@ -128,11 +128,9 @@ def dashboard_figures(scope: _Scope, start: date, end: date, now: datetime | Non
 
 def stock_now(scope, today: date) -> tuple[list[list], list[list]]:
     """Stock on hand by facility and product, and lots with stock expiring within 90 days."""
-    on_hand = (select(StockMovement.lot_id, func.sum(StockMovement.quantity).label("on_hand"))
-               .group_by(StockMovement.lot_id).subquery())
-    stmt = (select(Lot.facility_id, Product.code, Lot.lot_number, Lot.expiry_date, on_hand.c.on_hand)
-            .join(on_hand, on_hand.c.lot_id == Lot.id).join(Product, Product.id == Lot.product_id)
-            .where(Lot.facility_id.in_(scope.facility_ids), on_hand.c.on_hand > 0)
+    stmt = (select(Lot.facility_id, Product.code, Lot.lot_number, Lot.expiry_date, Lot.on_hand)
+            .join(Product, Product.id == Lot.product_id)
+            .where(Lot.facility_id.in_(scope.facility_ids), Lot.on_hand > 0)
             .order_by(Lot.expiry_date))
     codes = scope.codes
     stock, expiring = defaultdict(int), []

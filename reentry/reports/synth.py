@@ -13,7 +13,7 @@ import uuid
 from collections import defaultdict
 from datetime import date, datetime, time, timedelta, timezone
 
-from sqlalchemy import insert, select
+from sqlalchemy import func, insert, select, update
 
 from reentry.extensions import db
 
@@ -39,7 +39,7 @@ def synthesize(releases: int, kit_events: int, seed: int, today: date | None = N
     from reentry.participants.models import CustodyEpisode, Participant, ReleaseScreening
     from reentry.training import services as training
     from reentry.training.cli import DEFAULT_PATH
-    from reentry.training.models import TrainingAttendee, TrainingSession
+    from reentry.training.models import TrainingAnswer, TrainingAttendee, TrainingSession
 
     if db.session.scalar(select(Participant.id).limit(1)) is not None:
         raise ValueError("The database already has participants: synth only fills an empty database.")
@@ -117,11 +117,21 @@ def synthesize(releases: int, kit_events: int, seed: int, today: date | None = N
         if outcome != "declined" and not voided:
             distributed[lot_id] += kits
     _bulk(KitEvent, events)
+    # Stock as the app keeps it: each lot received once, then one movement per kit given (and a
+    # return for each voided one), and the lots' running totals.
     moves = [dict(lot_id=lot_id, kind="receive", quantity=distributed[lot_id] + 200 + rng.randrange(0, 400),
                   occurred_at=now - timedelta(days=1100)) for lot_id, _, _ in lot_rows]
-    moves += [dict(lot_id=lot_id, kind="distribute", quantity=-kits, occurred_at=now - timedelta(days=1))
-              for lot_id, kits in distributed.items() if kits]
+    for event_id, lot_id, kits, occurred_at, voided in db.session.execute(
+            select(KitEvent.id, KitEvent.lot_id, KitEvent.kits, KitEvent.occurred_at, KitEvent.is_voided)
+            .where(KitEvent.lot_id.is_not(None))):
+        moves.append(dict(lot_id=lot_id, kind="distribute", quantity=-kits, kit_event_id=event_id,
+                          occurred_at=occurred_at))
+        if voided:
+            moves.append(dict(lot_id=lot_id, kind="return", quantity=kits, kit_event_id=event_id,
+                              occurred_at=occurred_at + timedelta(hours=1)))
     _bulk(StockMovement, moves)
+    db.session.execute(update(Lot).values(on_hand=select(func.coalesce(func.sum(StockMovement.quantity), 0))
+                                          .where(StockMovement.lot_id == Lot.id).scalar_subquery()))
 
     version, _ = training.import_curriculum(None, DEFAULT_PATH)
     # Bulk inserts skip the model's events, so held_on (the local date of 15:00 UTC) is set here.
@@ -139,6 +149,17 @@ def synthesize(releases: int, kit_events: int, seed: int, today: date | None = N
                       attendance="full", is_complete=rng.random() < 0.85)
                  for e in episode_rows if rng.random() < 0.15]
     _bulk(TrainingAttendee, attendees)
+    # Seven in ten take both knowledge tests: about half right before, four in five after.
+    items = [item["id"] for item in training.document(version)["items"]]
+    answers = []
+    for attendee_id, in db.session.execute(select(TrainingAttendee.id)):
+        if rng.random() < 0.7:
+            for phase, chance in (("pre", 0.5), ("post", 0.8)):
+                for key in items:
+                    right = rng.random() < chance
+                    answers.append(dict(attendee_id=attendee_id, phase=phase, item_key=key,
+                                        answer="true" if right else "dont_know", is_correct=right, recorded_at=now))
+    _bulk(TrainingAnswer, answers)
     reversal_count = max(kit_events // 200, 1)
     _bulk(ReversalReport, [dict(token=str(uuid.UUID(int=rng.getrandbits(128))), facility_id=facilities[n % 5].id,
                                 reporter_type="participant", occurred_on=today - timedelta(days=rng.randrange(0, days)),
@@ -147,5 +168,6 @@ def synthesize(releases: int, kit_events: int, seed: int, today: date | None = N
                                 lot_id=rng.choice(lots_at[facilities[n % 5].id])[0])
                            for n in range(reversal_count)])
     return {"facilities": len(facilities), "lots": len(lot_rows), "participants": releases, "releases": releases,
-            "kit_events": kit_events, "training_sessions": len(sessions), "attendees": len(attendees),
+            "kit_events": kit_events, "stock_movements": len(moves), "training_sessions": len(sessions),
+            "attendees": len(attendees), "test_answers": len(answers),
             "reversal_reports": reversal_count}

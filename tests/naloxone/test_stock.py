@@ -30,6 +30,36 @@ def test_stock_is_the_sum_of_movements(app, make_lot, make_facility):
     assert (adjust.counted, adjust.expected, adjust.quantity, adjust.reason) == (9, 10, -1, "box found short")
 
 
+def test_each_lots_running_total_is_the_sum_of_its_movements(app, make_lot, make_facility):
+    from reentry.naloxone.models import Lot
+
+    lot = make_lot(quantity=30)
+    event, _ = services.record_kit_event(None, lot.facility, kit(lot, kits=4), token=services.new_token())
+    services.void_kit_event(None, event, "Entered for the wrong person")  # the 4 kits go back
+    services.waste_stock(None, lot, 1, "expired")
+    services.transfer_stock(None, lot, make_facility("OTHER"), 6)
+    services.adjust_count(None, lot, 20, "recount")
+    db.session.commit()
+    ledger = dict(db.session.execute(select(StockMovement.lot_id, func.sum(StockMovement.quantity))
+                                     .group_by(StockMovement.lot_id)).all())
+    totals = dict(db.session.execute(select(Lot.id, Lot.on_hand)).all())
+    assert totals == ledger and totals[lot.id] == 20 and sorted(totals.values()) == [6, 20]
+
+
+def test_the_database_refuses_a_negative_running_total(app, make_lot):
+    from sqlalchemy import update
+    from sqlalchemy.exc import IntegrityError
+
+    from reentry.naloxone.models import Lot
+
+    lot = make_lot(quantity=1)
+    db.session.commit()
+    with pytest.raises(IntegrityError):
+        db.session.execute(update(Lot).where(Lot.id == lot.id).values(on_hand=-1))
+        db.session.flush()
+    db.session.rollback()
+
+
 def test_cannot_take_more_than_on_hand(app, make_lot):
     lot = make_lot(quantity=2)
     with pytest.raises(services.OutOfStock):

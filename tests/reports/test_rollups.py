@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import date, datetime, timezone
 
 import pytest
+import time_machine
 from sqlalchemy import select
 
 from reentry.extensions import db
@@ -199,8 +200,19 @@ def test_a_month_is_stored_only_from_the_second_local_day_after_it(now, closed):
 
 
 def test_rollups_refresh_command_stores_what_is_missing(world, runner):
-    result = runner.invoke(args=["rollups", "refresh"])
-    assert result.exit_code == 0, result.output
-    assert "stored 22 facility-months" in result.output  # 11 closed months x 2 facilities
-    again = runner.invoke(args=["rollups", "refresh"])
-    assert "stored 0 facility-months" in again.output
+    with time_machine.travel(utc(2026, 4, 20, 12), tick=False):
+        result = runner.invoke(args=["rollups", "refresh"])
+        assert result.exit_code == 0, result.output
+        assert "stored 22 facility-months" in result.output  # May 2025 to March 2026 x 2 facilities
+        again = runner.invoke(args=["rollups", "refresh"])
+        assert "stored 0 facility-months" in again.output
+    assert stored()[(world.oh.id, "2026-01")].kits == 2
+
+
+def test_the_month_just_ended_is_stored_only_from_its_second_day(world, runner):
+    with time_machine.travel(utc(2026, 4, 1, 12), tick=False):  # 1 April in both time zones
+        runner.invoke(args=["rollups", "refresh"])
+    assert not any(month == "2026-03" for _, month in stored())
+    with time_machine.travel(utc(2026, 4, 2, 12), tick=False):
+        runner.invoke(args=["rollups", "refresh"])
+    assert {fid for fid, month in stored() if month == "2026-03"} == {world.oh.id, world.ca.id}

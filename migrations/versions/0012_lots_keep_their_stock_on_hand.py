@@ -1,0 +1,37 @@
+"""lots keep their stock on hand
+
+Revision ID: 0012
+Revises: 0011
+Create Date: 2026-11-25 17:55:00
+
+Each lot gets `on_hand`, the running total of its stock movements, kept by the naloxone
+service in the same transaction as each movement; filled here from the movements, with a check
+that it never goes below zero. At 800,000 movements summing them took 42 ms of every dashboard.
+"""
+from alembic import op
+import sqlalchemy as sa
+
+import reentry.database  # noqa: F401  (UTCDateTime in column types)
+
+
+# revision identifiers, used by Alembic.
+revision = '0012'
+down_revision = '0011'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    with op.batch_alter_table('naloxone_lots', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('on_hand', sa.Integer(), nullable=False, server_default='0'))
+    op.execute("UPDATE naloxone_lots SET on_hand = (SELECT COALESCE(SUM(m.quantity), 0) "
+               "FROM naloxone_stock_movements m WHERE m.lot_id = naloxone_lots.id)")
+    with op.batch_alter_table('naloxone_lots', schema=None) as batch_op:
+        batch_op.alter_column('on_hand', server_default=None, existing_type=sa.Integer(), existing_nullable=False)
+        batch_op.create_check_constraint(batch_op.f('ck_naloxone_lots_on_hand'), 'on_hand >= 0')
+
+
+def downgrade():
+    with op.batch_alter_table('naloxone_lots', schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f('ck_naloxone_lots_on_hand'), type_='check')
+        batch_op.drop_column('on_hand')
