@@ -69,7 +69,7 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         config["SQLALCHEMY_ENGINE_OPTIONS"] = {**config["SQLALCHEMY_ENGINE_OPTIONS"], "connect_args": {
             # JIT compiling took 20 ms of a 90 ms report query and never paid back at this size;
             # psycopg's automatic prepared statements let the server switch a report to a
-            # generic plan after five runs, 1.6x slower (../shared/PERFORMANCE.md).
+            # generic plan after five runs, 1.6x slower (docs/deploy.md, PostgreSQL).
             "options": "-c jit=off", "prepare_threshold": None,
             **config["SQLALCHEMY_ENGINE_OPTIONS"].get("connect_args", {})}}
     check_config(config)

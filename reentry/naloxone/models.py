@@ -170,6 +170,9 @@ class Lot(db.Model):
         CheckConstraint("on_hand >= 0", name="on_hand"),
         Index("ix_naloxone_lots_facility_expiry", "facility_id", "expiry_date"),
         Index("ix_naloxone_lots_product_lot_number", "product_id", "lot_number"),
+        # A recall names a lot number, not a product: without this the recall report read every
+        # kit of the period to find that lot's.
+        Index("ix_naloxone_lots_lot_number", "lot_number"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -219,8 +222,8 @@ class StockMovement(db.Model):
             "kind <> 'adjust' OR (counted IS NOT NULL AND expected IS NOT NULL AND reason <> '')",
             name="adjust_counts",
         ),
-        # Covers SUM(quantity) per lot without visiting the table.
-        Index("ix_naloxone_stock_movements_lot_quantity", "lot_id", "quantity"),
+        # Covers the inventory report's sums per lot and period without visiting the table.
+        Index("ix_naloxone_stock_movements_lot_period", "lot_id", "occurred_at", "kind", "quantity"),
         Index("ix_naloxone_stock_movements_kind_occurred", "kind", "occurred_at"),
     )
 

@@ -303,6 +303,14 @@ def _lock_lot(lot: Lot) -> Lot:
     ).one()
 
 
+def _lock_lots(*lots: Lot | None) -> None:
+    """Lock several lots in id order: two operations on the same pair in opposite directions
+    (a transfer each way, a correction moving a kit between lots) then wait for each other
+    instead of deadlocking, since each movement updates its lot's total."""
+    for lot in sorted({lot.id: lot for lot in lots if lot is not None}.values(), key=lambda lot: lot.id):
+        _lock_lot(lot)
+
+
 def _move(actor, lot: Lot, kind: str, quantity: int, *, reason: str = "", counted=None, expected=None,
           kit_event_id=None, transfer_lot_id=None, note: str = "",
           occurred_at: datetime | None = None) -> StockMovement:
@@ -432,7 +440,8 @@ def transfer_stock(actor, lot: Lot, destination: Facility, quantity: int,
                      recalled_at=lot.recalled_at, recall_reason=lot.recall_reason)
         db.session.add(target)
         db.session.flush()
-    out = _take_out(actor, lot, quantity, "transfer_out", transfer_lot_id=target.id, note=note)
+    _lock_lots(lot, target)
+    out = _take_out(actor, lot, quantity, "transfer_out", transfer_lot_id=target.id, note=note, locked=True)
     into = _move(actor, target, "transfer_in", quantity, transfer_lot_id=lot.id, note=note)
     db.session.flush()
     audit.record(actor, "lot.transfer", "naloxone_lots", lot.id, facility_id=lot.facility_id,
@@ -762,6 +771,7 @@ def correct_kit_event(actor, event: KitEvent, details: KitDetails, expected_vers
     if stock_changes and not event.is_historical:
         if details.outcome in GIVEN_OUTCOMES and details.lot.id != event.lot_id:
             check_lot_usable(details.lot, local_date(facility, details.occurred_at))
+        _lock_lots(event.lot, details.lot)
         _return_stock(actor, event, "correction")
     event.occurred_at = details.occurred_at
     event.event_date = local_date(facility, details.occurred_at)

@@ -34,14 +34,18 @@ class MonthRollup(db.Model):
     pre_correct: Mapped[int] = mapped_column(default=0)
     post_correct: Mapped[int] = mapped_column(default=0)
     reversals: Mapped[int] = mapped_column(default=0)
+    # The month's stale-mark generation when the count began (0: none). The row is current while
+    # no mark has a higher one, and a slower count never replaces a newer one (rollups.store).
+    generation: Mapped[int] = mapped_column(default=0)
     computed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class RollupStale(db.Model):
-    """A closed month whose records changed after its rollup was computed (a late edit).
+    """A closed month whose records changed late: `generation` goes up with every such change.
 
-    `generation` goes up with every further change, so a refresh that read generation 3 and
-    finished after another edit (generation 4) leaves the mark in place."""
+    Marks are never deleted (one row per facility and month at most): a rollup counted from
+    generation 3 is stale once an edit makes it 4. Nothing but late edits writes these rows, so
+    a dashboard never waits on a long import's locks."""
 
     __tablename__ = "report_rollup_stale"
 

@@ -12,8 +12,12 @@ How they stay true:
 - Every change to the records a month's figures are counted from marks that facility and
   month stale, in the same transaction as the change (`_collect` and `_mark` below, which
   watch every ORM flush; bulk writers that skip the ORM call `mark_stale` themselves: the
-  roster import does). A stale or missing rollup is counted live by the dashboard and stored
-  again, and `reentry rollups refresh` (nightly, see docs/deploy.md) does the same ahead of time.
+  roster import does). A mark carries a generation that every such change raises; a rollup
+  records the generation it was counted from, so it is stale once a mark has a higher one.
+  A stale or missing rollup is counted live by the dashboard and stored again, and `reentry
+  rollups refresh` (nightly, see docs/deploy.md) does the same ahead of time. Two counts of
+  one month at once (two managers, or a manager and the nightly refresh) cannot leave an old
+  figure behind: a store never replaces a row counted from a higher generation.
 - A facility's time zone change throws its rollups away: its months start at other instants.
 """
 from __future__ import annotations
@@ -24,7 +28,7 @@ from datetime import date, datetime, timedelta
 from itertools import chain
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, delete, event, inspect, or_, select
+from sqlalchemy import delete, event, inspect, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -53,11 +57,13 @@ def is_closed(month: str, zone: str, now: datetime) -> bool:
     return month < metrics.month_of(_local_today(zone, now) - timedelta(days=1))
 
 
-def _upsert(session: Session, model, keys: list[str], set_: dict):
-    """INSERT ... ON CONFLICT (keys) DO UPDATE, in the dialect of the session's database."""
+def _upsert(session: Session, model, keys: list[str], set_: dict, where=None):
+    """INSERT ... ON CONFLICT (keys) DO UPDATE [WHERE ...], in the dialect of the session's
+    database. Values (and `where`) may be functions of the statement, to name `excluded`."""
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     stmt = dialect.insert(model)
-    return stmt.on_conflict_do_update(index_elements=keys, set_={k: v(stmt) if callable(v) else v for k, v in set_.items()})
+    return stmt.on_conflict_do_update(index_elements=keys, set_={k: v(stmt) if callable(v) else v for k, v in set_.items()},
+                                      where=where(stmt) if where else None)
 
 
 # --------------------------------------------------------------------------- reading and storing
@@ -75,27 +81,23 @@ def fresh(facilities: list[Facility], months: list[str], now: datetime
     stored = {}
     for rollup in db.session.scalars(select(MonthRollup).where(*in_window)):
         key = (rollup.facility_id, rollup.month)
-        if key not in generations and is_closed(rollup.month, zones[rollup.facility_id], now):
+        if rollup.generation >= generations.get(key, 0) and is_closed(rollup.month, zones[rollup.facility_id], now):
             stored[key] = metrics.MonthFigures(*(getattr(rollup, name) for name in metrics.MONTH_FIGURES))
     return stored, generations
 
 
 def store(figures: dict[Key, metrics.MonthFigures], generations: dict[Key, int]) -> None:
-    """Save freshly counted closed months, and clear the stale marks they answer.
-
-    A mark whose generation moved on since `fresh` read it (an edit committed meanwhile) stays."""
+    """Save freshly counted closed months, each with the mark generation `fresh` read before
+    counting it. A row already counted from a higher generation is left alone: it is newer."""
     if not figures:
         return
     now = utcnow()
-    rows = [{"facility_id": fid, "month": month, "computed_at": now,
+    rows = [{"facility_id": fid, "month": month, "computed_at": now, "generation": generations.get((fid, month), 0),
              **{name: getattr(f, name) for name in metrics.MONTH_FIGURES}} for (fid, month), f in figures.items()]
-    replace = {c: (lambda stmt, c=c: stmt.excluded[c]) for c in (*metrics.MONTH_FIGURES, "computed_at")}
-    db.session.execute(_upsert(db.session, MonthRollup, ["facility_id", "month"], replace), rows)
-    answered = [and_(RollupStale.facility_id == fid, RollupStale.month == month,
-                     RollupStale.generation <= generations[(fid, month)])
-                for fid, month in figures if (fid, month) in generations]
-    if answered:
-        db.session.execute(delete(RollupStale).where(or_(*answered)))
+    replace = {c: (lambda stmt, c=c: stmt.excluded[c]) for c in (*metrics.MONTH_FIGURES, "generation", "computed_at")}
+    stmt = _upsert(db.session, MonthRollup, ["facility_id", "month"], replace,
+                   where=lambda stmt: MonthRollup.generation <= stmt.excluded.generation)
+    db.session.execute(stmt, rows)
 
 
 def mark_stale(session: Session, keys: Iterable[Key], now: datetime | None = None) -> None:

@@ -7,10 +7,11 @@ functions in metrics.py, so the screen, the CSV and the PDF print the same numbe
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, case, exists, func, or_, select, true
+from sqlalchemy import and_, bindparam, case, exists, func, or_, select, true
 
 from reentry import audit
 from reentry.auth.access import visible_facility_ids
@@ -359,21 +360,31 @@ def inventory(actor, params: ReportParams) -> ReportResult:
 
 # --------------------------------------------------------------------------- reversals
 
-def reversals(actor, params: ReportParams) -> ReportResult:
-    """Use reports by month, self or other, and outcome, under the manager's counting rules."""
-    scope = _resolve(actor, params)
+@lru_cache(maxsize=4)
+def _reversals_statement(dialect: str, by_funding: bool):
+    """Built once per engine and filter: this report counts a few thousand rows, so building the
+    statement on every run was a third of its time."""
     month = month_expr(ReversalReport.occurred_on).label("month")
     stmt = (select(month, ReversalReport.facility_id, ReversalReport.is_self_administered, ReversalReport.outcome,
                    func.count().label("reports"), func.sum(ReversalReport.doses_used).label("doses"))
-            .where(ReversalReport.is_voided.is_(False), ReversalReport.facility_id.in_(scope.facility_ids),
-                   ReversalReport.occurred_on >= params.start, ReversalReport.occurred_on <= params.end)
+            .where(ReversalReport.is_voided.is_(False),
+                   ReversalReport.facility_id.in_(bindparam("facilities", expanding=True)),
+                   ReversalReport.occurred_on >= bindparam("start"), ReversalReport.occurred_on <= bindparam("end"))
             .group_by(month, ReversalReport.facility_id, ReversalReport.is_self_administered, ReversalReport.outcome))
-    if scope.funding is not None:
-        funded = select(Lot.id).where(Lot.funding_source_id == scope.funding.id)
-        stmt = stmt.where(ReversalReport.lot_id.in_(funded))
+    if by_funding:
+        stmt = stmt.where(ReversalReport.lot_id.in_(select(Lot.id).where(Lot.funding_source_id == bindparam("funding"))))
+    return stmt
+
+
+def reversals(actor, params: ReportParams) -> ReportResult:
+    """Use reports by month, self or other, and outcome, under the manager's counting rules."""
+    scope = _resolve(actor, params)
+    values = {"facilities": scope.facility_ids, "start": params.start, "end": params.end,
+              "funding": scope.funding.id if scope.funding else None}
     codes = scope.codes
     facts = [metrics.ReversalFact(month, codes[facility_id], is_self, outcome, int(doses or 0), reports)
-             for month, facility_id, is_self, outcome, reports, doses in db.session.execute(stmt)]
+             for month, facility_id, is_self, outcome, reports, doses in db.session.execute(
+                 _reversals_statement(db.engine.dialect.name, scope.funding is not None), values)]
     rule = ("Self-administration", "counted" if params.count_self else "not counted")
     return ReportResult("reversals", "Naloxone use reports", metrics.REVERSAL_COLUMNS,
                         metrics.reversal_rows(facts, params.count_self),
@@ -402,11 +413,12 @@ def recall(actor, params: ReportParams) -> ReportResult:
                    *_given_kits_filter(scope))
             .order_by(KitEvent.event_date, KitEvent.id))
     codes = scope.codes
-    rows = [[r.id, r.event_date.isoformat(), codes[r.facility_id], r.booking_id or "", r.participant_id or "",
-             r.last_name or "", r.first_name or "", r.date_of_birth.isoformat() if r.date_of_birth else "",
-             r.recipient_type, r.outcome, r.kits, r.code, r.lot_number,
-             "" if r.property_picked_up is None else ("yes" if r.property_picked_up else "no")]
-            for r in db.session.execute(stmt)]
+    picked_up = {None: "", True: "yes", False: "no"}
+    # Unpacked, not read by name: at thousands of rows, named access on result rows took half the time.
+    rows = [[event_id, day.isoformat(), codes[facility_id], booking or "", person or "", last or "", first or "",
+             born.isoformat() if born else "", recipient, outcome, kits, product, lot, picked_up[picked]]
+            for (event_id, day, facility_id, recipient, outcome, kits, picked, person, last, first, born, booking,
+                 product, lot) in db.session.execute(stmt)]
     return ReportResult("recall", f"Recall contacts for lot {lot_number}", metrics.RECALL_COLUMNS, rows,
                         _definitions("recall"), _filters(params, scope, ("Lot", lot_number)))
 

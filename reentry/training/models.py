@@ -4,7 +4,8 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
-    CheckConstraint, Column, Date, ForeignKey, Index, String, Table, Text, UniqueConstraint, event, select,
+    CheckConstraint, Column, Date, ForeignKey, Index, String, Table, Text, UniqueConstraint, bindparam, event,
+    inspect, select, update,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -116,6 +117,20 @@ def _date_the_session(mapper, connection, session: TrainingSession) -> None:
     """Set held_on from starts_at in the facility's time zone on every write, whoever writes."""
     zone = connection.scalar(select(Facility.timezone).where(Facility.id == session.facility_id))
     session.held_on = session.starts_at.astimezone(ZoneInfo(zone)).date()
+
+
+@event.listens_for(Facility, "after_update")
+def _redate_sessions(mapper, connection, facility: Facility) -> None:
+    """A corrected time zone moves the facility's sessions to their true local days (in the
+    same transaction), as trainings were dated before held_on existed."""
+    if not inspect(facility).attrs.timezone.history.has_changes():
+        return
+    zone = ZoneInfo(facility.timezone)
+    table = TrainingSession.__table__
+    days = [{"_id": sid, "_day": starts_at.astimezone(zone).date()} for sid, starts_at in connection.execute(
+        select(table.c.id, table.c.starts_at).where(table.c.facility_id == facility.id))]
+    if days:
+        connection.execute(update(table).where(table.c.id == bindparam("_id")).values(held_on=bindparam("_day")), days)
 
 
 class TrainingAttendee(db.Model):

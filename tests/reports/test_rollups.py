@@ -32,9 +32,15 @@ def stored() -> dict:
     return {(r.facility_id, r.month): r for r in db.session.scalars(select(MonthRollup))}
 
 
+def marks() -> dict:
+    return {(r.facility_id, r.month): r.generation for r in db.session.scalars(select(RollupStale))}
+
+
 def stale() -> set:
-    """Marked months the dashboard for TODAY stores (March is its open month: counted live)."""
-    return {(r.facility_id, r.month) for r in db.session.scalars(select(RollupStale)) if r.month <= "2026-02"}
+    """Months the dashboard for TODAY stores (March is its open month: counted live) whose mark is
+    newer than their rollup."""
+    counted = {key: r.generation for key, r in stored().items()}
+    return {key for key, generation in marks().items() if key[1] <= "2026-02" and counted.get(key, -1) < generation}
 
 
 def dashboard_months(actor=None) -> list[list]:
@@ -123,6 +129,61 @@ def _complete_a_january_attendee_late(world):
     attendee.is_complete = True  # CA-B's 31 January session (1 February in UTC)
 
 
+def _correct_a_kit_into_february(world, make_user):
+    from reentry.naloxone import services as naloxone
+    from reentry.naloxone.models import KitEvent
+
+    event = db.session.scalar(select(KitEvent).where(KitEvent.episode_id == world.episodes["E1"].id,
+                                                     KitEvent.outcome == "handed"))
+    naloxone.correct_kit_event(None, event, naloxone.KitDetails(
+        occurred_at=utc(2026, 2, 3, 15), context="release", outcome="handed", recipient_type="participant",
+        kits=1, lot=event.lot, supply="first"))
+
+
+def _screen_without_an_episode(world, make_user):
+    from reentry.participants.models import ReleaseScreening
+
+    e2 = world.episodes["E2"]  # not linked to the episode, but taken during that custody
+    db.session.add(ReleaseScreening(participant_id=e2.participant_id, screened_on=date(2026, 1, 5),
+                                    opioid_use_before_custody=True))
+
+
+def _void_a_january_session(world, make_user):
+    from reentry.training import services as training
+    from reentry.training.models import TrainingSession
+
+    session = db.session.scalar(select(TrainingSession).where(TrainingSession.facility_id == world.oh.id)
+                                .order_by(TrainingSession.starts_at))
+    training.void_session(make_user("manager", [world.oh]), session, "Entered twice")
+
+
+def _move_a_session_into_february(world, make_user):
+    from reentry.training.models import TrainingSession
+
+    session = db.session.scalar(select(TrainingSession).where(TrainingSession.facility_id == world.oh.id)
+                                .order_by(TrainingSession.starts_at))
+    session.starts_at = utc(2026, 2, 10, 15)
+
+
+def _void_a_january_release(world, make_user):
+    world.episodes["E2"].is_voided = True
+
+
+# These edits need a user (voiding a session is a manager's act), hence a second list.
+@pytest.mark.parametrize("edit", [
+    _correct_a_kit_into_february, _screen_without_an_episode, _void_a_january_session, _move_a_session_into_february,
+    _void_a_january_release,
+])
+def test_more_late_edits_are_counted_again(world, make_user, edit):
+    before = dashboard_months()
+    edit(world, make_user)
+    db.session.commit()
+    assert stale(), "the edit touched a closed month: it must be marked"
+    after = dashboard_months()
+    assert after == live_rows() and after != before
+    assert stale() == set()
+
+
 @pytest.mark.parametrize("edit", [
     _kit_in_january, _void_a_january_kit, _move_a_release_into_february, _screen_a_january_release,
     _report_a_february_reversal, _train_someone_in_february, _complete_a_january_attendee_late,
@@ -159,35 +220,62 @@ def test_edits_in_the_open_month_mark_nothing(world):
     details = naloxone.KitDetails(occurred_at=datetime.now(timezone.utc), context="community", outcome="handed",
                                   recipient_type="community", kits=1, lot=lot, supply="first")
     dashboard_months()  # counts the world's own months, clearing the marks its set-up made
-    marks = db.session.query(RollupStale).count()
+    before = marks()
     naloxone.record_kit_event(None, world.oh, details, token=naloxone.new_token())
     db.session.commit()
-    assert db.session.query(RollupStale).count() == marks
+    assert marks() == before
 
 
-def test_a_time_zone_change_throws_the_facilitys_rollups_away(world):
+def test_a_time_zone_change_redates_sessions_and_throws_the_facilitys_rollups_away(world):
     from reentry.facilities.services import update_facility
+    from reentry.training.models import TrainingSession
 
-    dashboard_months()
+    before = dashboard_months()
     ca = world.ca
+    late_session = db.session.scalar(select(TrainingSession).where(TrainingSession.facility_id == ca.id))
+    assert late_session.held_on == date(2026, 1, 31)  # 8 pm on 31 January in Los Angeles
     update_facility(None, ca, name=ca.name, type_=ca.type, state=ca.state, county=ca.county,
                     timezone="America/Denver", is_active=True, require_mfa=False)
     db.session.commit()
     assert {fid for fid, _ in stored()} == {world.oh.id}
-    assert dashboard_months() == live_rows()
+    db.session.refresh(late_session)
+    assert late_session.held_on == date(2026, 1, 31)  # 9 pm in Denver: the same day
+    update_facility(None, ca, name=ca.name, type_=ca.type, state=ca.state, county=ca.county,
+                    timezone="Europe/London", is_active=True, require_mfa=False)
+    db.session.commit()
+    db.session.refresh(late_session)
+    assert late_session.held_on == date(2026, 2, 1)  # 4 am on 1 February in London
+    after = dashboard_months()
+    assert after == live_rows() and after != before  # the session moved from January to February
 
 
-def test_a_mark_made_while_a_month_is_counted_survives_the_store(world):
+def test_a_late_edit_during_a_count_leaves_the_month_stale(world):
     dashboard_months()
     key = (world.oh.id, "2026-01")
     rollups.mark_stale(db.session, [key])
     db.session.commit()
     figures, generations = rollups.fresh([world.oh], ["2026-01"], datetime.now(timezone.utc))
-    assert key not in figures and generations == {key: 1}
-    rollups.mark_stale(db.session, [key])  # another late edit commits meanwhile
+    assert key not in figures
+    rollups.mark_stale(db.session, [key])  # another late edit commits while the month is counted
     rollups.store({key: metrics.MonthFigures(releases=2)}, generations)
     db.session.commit()
-    assert db.session.get(RollupStale, key).generation == 2  # so the next visit counts it again
+    assert key in stale()  # so the next visit counts it again
+
+
+def test_a_slow_count_never_replaces_a_newer_one(world):
+    """Two visits count January at once; an edit lands between their starts; the one that
+    began first finishes last. Its older figures must not win."""
+    dashboard_months()
+    key = (world.oh.id, "2026-01")
+    now = datetime.now(timezone.utc)
+    _, slow = rollups.fresh([world.oh], ["2026-01"], now)  # first visit starts counting
+    rollups.mark_stale(db.session, [key])  # a late edit
+    db.session.commit()
+    _, quick = rollups.fresh([world.oh], ["2026-01"], now)  # second visit starts, sees the edit
+    rollups.store({key: metrics.MonthFigures(releases=5)}, quick)  # and finishes first
+    rollups.store({key: metrics.MonthFigures(releases=4)}, slow)  # the first visit finishes last
+    db.session.commit()
+    assert stored()[key].releases == 5 and key not in stale()
 
 
 @pytest.mark.parametrize("now, closed", [
