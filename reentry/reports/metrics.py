@@ -255,23 +255,9 @@ def training_rows(attendees: Iterable[AttendeeFact], sessions: Iterable[tuple[st
     return rows
 
 
-@dataclass(frozen=True)
-class ReversalFact:
-    month: str
-    facility: str
-    is_self: bool
-    outcome: str
-    doses: int
-    reports: int = 1  # how many use reports this fact stands for (the query groups them)
-
-
-def reversal_rows(reports: Iterable[ReversalFact], count_self: bool) -> list[list]:
-    """Per month × facility × self/other × outcome: reports and doses used."""
-    table: dict[tuple, list[int]] = defaultdict(lambda: [0, 0])
-    for r in reports:
-        if r.is_self and not count_self:
-            continue
-        cell = table[(r.month, r.facility, "yes" if r.is_self else "no", r.outcome)]
-        cell[0] += r.reports
-        cell[1] += r.doses
-    return [[*key, *cell] for key, cell in sorted(table.items())]
+def reversal_rows(groups: Iterable[tuple], count_self: bool) -> list[list]:
+    """Per month × facility × self/other × outcome: reports and doses used, in REVERSAL_COLUMNS
+    order. `groups` are (month, facility, is_self, outcome, reports, doses), one per such key
+    (the database groups them)."""
+    return sorted([month, facility, "yes" if is_self else "no", outcome, int(reports), int(doses or 0)]
+                  for month, facility, is_self, outcome, reports, doses in groups if count_self or not is_self)

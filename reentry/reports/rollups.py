@@ -104,7 +104,10 @@ def mark_stale(session: Session, keys: Iterable[Key], now: datetime | None = Non
     """Mark closed months stale (in the caller's transaction). Open months need no mark: the
     dashboard counts them live."""
     now = now or utcnow()
-    keys = {(fid, month) for fid, month in keys if fid is not None and month}
+    # No time zone is more than a day ahead of UTC, so a month from tomorrow's UTC month on is
+    # open everywhere: most writes (this month's) stop here without looking anything up.
+    still_open = metrics.month_of(now.date() + timedelta(days=1))
+    keys = {(fid, month) for fid, month in keys if fid is not None and month and month < still_open}
     if not keys:
         return
     with session.no_autoflush:  # the facilities are nearly always loaded already: no query

@@ -78,6 +78,15 @@ class _Scope:
         return {f.id: f.code for f in self.facilities}
 
 
+def _rows(stmt, params: dict | None = None) -> list:
+    """Run a report query as Core and fetch all its rows at once. Through the ORM session each
+    row also went through entity processing, and iterating fetched one row per driver call:
+    together a third of the recall report's time. Pending changes are flushed first, as the
+    session would."""
+    db.session.flush()
+    return db.session.connection().execute(stmt, params or {}).all()
+
+
 def month_expr(column):
     """The `YYYY-MM` of a date column, in the form the month indexes are built on."""
     if db.engine.dialect.name == "postgresql":
@@ -153,7 +162,7 @@ def distribution_groups(params: ReportParams, scope: _Scope) -> list[metrics.Kit
             .outerjoin(Product, Product.id == grouped.c.product_id))
     codes = scope.codes
     return [metrics.KitGroup(month, codes[facility_id], product or "", outcome, supply, int(kits), devices or 0)
-            for month, facility_id, _, outcome, supply, kits, product, devices in db.session.execute(stmt)]
+            for month, facility_id, _, outcome, supply, kits, product, devices in _rows(stmt)]
 
 
 def distribution(actor, params: ReportParams) -> ReportResult:
@@ -220,7 +229,7 @@ def coverage_groups(params: ReportParams, scope: _Scope) -> list[metrics.Coverag
             .group_by(month, r.facility_id))
     codes = scope.codes
     return [metrics.CoverageGroup(month, codes[facility_id], *(int(n or 0) for n in counts))
-            for month, facility_id, *counts in db.session.execute(stmt)]
+            for month, facility_id, *counts in _rows(stmt)]
 
 
 def coverage(actor, params: ReportParams) -> ReportResult:
@@ -289,12 +298,12 @@ def _training_facts(params: ReportParams, scope: _Scope):
                 .join(TrainingAttendee, TrainingAttendee.id == TrainingAnswer.attendee_id)
                 .join(TrainingSession, TrainingSession.id == TrainingAttendee.session_id)
                 .where(*attending).group_by(TrainingAnswer.attendee_id, domain))
-        for attendee_id, item_domain, pre, post, has_pre, has_post in db.session.execute(stmt):
+        for attendee_id, item_domain, pre, post, has_pre, has_post in _rows(stmt):
             seen = counted.setdefault(attendee_id, {"pre": False, "post": False, "correct": {}})
             seen["pre"], seen["post"] = seen["pre"] or bool(has_pre), seen["post"] or bool(has_post)
             if item_domain is not None:
                 seen["correct"][item_domain] = (int(pre), int(post))
-    for attendee_id, session_id, is_complete in db.session.execute(
+    for attendee_id, session_id, is_complete in _rows(
             select(TrainingAttendee.id, TrainingAttendee.session_id, TrainingAttendee.is_complete).where(*attending)):
         month, code, completed, version_id = in_period[session_id]
         seen = counted.get(attendee_id)
@@ -382,12 +391,11 @@ def reversals(actor, params: ReportParams) -> ReportResult:
     values = {"facilities": scope.facility_ids, "start": params.start, "end": params.end,
               "funding": scope.funding.id if scope.funding else None}
     codes = scope.codes
-    facts = [metrics.ReversalFact(month, codes[facility_id], is_self, outcome, int(doses or 0), reports)
-             for month, facility_id, is_self, outcome, reports, doses in db.session.execute(
-                 _reversals_statement(db.engine.dialect.name, scope.funding is not None), values)]
+    groups = [(month, codes[facility_id], *counts) for month, facility_id, *counts in _rows(
+        _reversals_statement(db.engine.dialect.name, scope.funding is not None), values)]
     rule = ("Self-administration", "counted" if params.count_self else "not counted")
     return ReportResult("reversals", "Naloxone use reports", metrics.REVERSAL_COLUMNS,
-                        metrics.reversal_rows(facts, params.count_self),
+                        metrics.reversal_rows(groups, params.count_self),
                         _definitions("reversals", "month") + [metrics.RULES["reversals"]],
                         _filters(params, scope, rule))
 
@@ -418,7 +426,7 @@ def recall(actor, params: ReportParams) -> ReportResult:
     rows = [[event_id, day.isoformat(), codes[facility_id], booking or "", person or "", last or "", first or "",
              born.isoformat() if born else "", recipient, outcome, kits, product, lot, picked_up[picked]]
             for (event_id, day, facility_id, recipient, outcome, kits, picked, person, last, first, born, booking,
-                 product, lot) in db.session.execute(stmt)]
+                 product, lot) in _rows(stmt)]
     return ReportResult("recall", f"Recall contacts for lot {lot_number}", metrics.RECALL_COLUMNS, rows,
                         _definitions("recall"), _filters(params, scope, ("Lot", lot_number)))
 
