@@ -11,11 +11,12 @@ from functools import lru_cache
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, bindparam, case, exists, func, or_, select, true
+from sqlalchemy import Integer, and_, bindparam, case, column, exists, func, or_, select, true, values
 
 from reentry import audit
 from reentry.auth.access import visible_facility_ids
 from reentry.csvutil import csv_text
+from reentry.database import UTCDateTime
 from reentry.errors import DomainError, NotFound
 from reentry.extensions import db
 from reentry.facilities.models import Facility
@@ -330,10 +331,13 @@ def inventory(actor, params: ReportParams) -> ReportResult:
     scope = _resolve(actor, params)
     rows = []
     if scope.facilities:
-        # One grouped pass over the movements; each lot's facility picks its own period in UTC.
-        bounds = {f.id: _utc_bounds(f, params.start, params.end) for f in scope.facilities}
-        begin = case({fid: b for fid, (b, _) in bounds.items()}, value=Lot.facility_id)
-        after = case({fid: a for fid, (_, a) in bounds.items()}, value=Lot.facility_id)
+        # One grouped pass over the movements, joined to each facility's period in UTC (a
+        # VALUES list: a CASE per aggregate cost PostgreSQL a third more).
+        bounds = (values(column("facility_id", Integer), column("begin", UTCDateTime()),
+                         column("after", UTCDateTime()), name="bounds")
+                  .data([(f.id, *_utc_bounds(f, params.start, params.end)) for f in scope.facilities])
+                  .cte("bounds"))
+        begin, after = bounds.c.begin, bounds.c.after
         in_period = and_(StockMovement.occurred_at >= begin, StockMovement.occurred_at < after)
 
         def period_sum(*kinds):
@@ -345,7 +349,7 @@ def inventory(actor, params: ReportParams) -> ReportResult:
                         period_sum("receive", "transfer_in").label("received"),
                         period_sum("distribute", "return").label("distributed"),
                         period_sum("waste").label("wasted"))
-                 .join(Lot, Lot.id == StockMovement.lot_id).where(Lot.facility_id.in_(scope.facility_ids))
+                 .join(Lot, Lot.id == StockMovement.lot_id).join(bounds, bounds.c.facility_id == Lot.facility_id)
                  .group_by(StockMovement.lot_id).subquery())
         stmt = (select(Lot.facility_id, Lot.lot_number, Lot.expiry_date, Product.code, FundingSource.code.label("funding"),
                        moves)
@@ -416,10 +420,15 @@ def recall(actor, params: ReportParams) -> ReportResult:
             .join(Lot, KitEvent.lot_id == Lot.id).join(Product, Product.id == Lot.product_id)
             .outerjoin(Participant, KitEvent.participant_id == Participant.id)
             .outerjoin(CustodyEpisode, KitEvent.episode_id == CustodyEpisode.id)
-            .where(Lot.lot_number == lot_number, KitEvent.outcome.in_(metrics.GIVEN),
-                   KitEvent.event_date >= params.start, KitEvent.event_date <= params.end,
-                   *_given_kits_filter(scope))
+            # Scoped through the lot: a lot row belongs to one facility and only its kits are
+            # given from it, so this is the facility's kits; and the database starts from the
+            # few lots with that number instead of the period's every kit (2x faster on PostgreSQL).
+            .where(Lot.lot_number == lot_number, Lot.facility_id.in_(scope.facility_ids),
+                   KitEvent.outcome.in_(metrics.GIVEN), KitEvent.is_voided.is_(False),
+                   KitEvent.event_date >= params.start, KitEvent.event_date <= params.end)
             .order_by(KitEvent.event_date, KitEvent.id))
+    if scope.funding is not None:
+        stmt = stmt.where(Lot.funding_source_id == scope.funding.id)
     codes = scope.codes
     picked_up = {None: "", True: "yes", False: "no"}
     # Unpacked, not read by name: at thousands of rows, named access on result rows took half the time.
