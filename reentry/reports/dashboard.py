@@ -49,7 +49,7 @@ def window(today: date) -> tuple[date, date]:
 
 
 def month_figures(params: ReportParams, scope: _Scope, coverage: list[metrics.CoverageGroup] | None = None,
-                  distribution: list[metrics.KitGroup] | None = None) -> dict[tuple[int, str], metrics.MonthFigures]:
+                  distribution: list[metrics.DistributionGroup] | None = None) -> dict[tuple[int, str], metrics.MonthFigures]:
     """Counted live from the report queries: (facility id, month) -> figures, for the period.
 
     A caller that already ran the coverage or distribution query passes its groups in."""
@@ -63,9 +63,8 @@ def month_figures(params: ReportParams, scope: _Scope, coverage: list[metrics.Co
         cell.high_need_releases, cell.high_need_with_kit = g.high_need_releases, g.high_need_with_kit
     for g in distribution if distribution is not None else distribution_groups(params, scope):
         cell = figures[(ids[g.facility], g.month)]
-        cell.offered += g.kits
-        if g.outcome in metrics.GIVEN:
-            cell.kits += g.kits
+        cell.offered += g.offered
+        cell.kits += g.kits
     facts, sessions, _ = _training_facts(params, scope)
     for month, code, _ in set(sessions):
         figures[(ids[code], month)].sessions += 1

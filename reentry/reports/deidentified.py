@@ -56,8 +56,7 @@ def deidentified_tables(actor, params: ReportParams) -> dict[str, str]:
     releases = Counter({(g.month, g.facility): g.releases for g in coverage_groups(params, scope)})
     kits = Counter()
     for g in distribution_groups(params, scope) if codes else []:
-        if g.outcome in metrics.GIVEN:
-            kits[(g.month, g.facility)] += g.kits
+        kits[(g.month, g.facility)] += g.kits
     people = db.session.execute(
         select(CustodyEpisode.release_date, Participant.date_of_birth, Participant.gender, Participant.destination_state)
         .join(Participant, Participant.id == CustodyEpisode.participant_id)

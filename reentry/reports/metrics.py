@@ -105,31 +105,31 @@ def ratio(part: int, whole: int, per: int = 100) -> str:
 
 
 @dataclass(frozen=True)
-class KitGroup:
-    """Kit events grouped by month, facility, product, outcome and supply (kits summed)."""
+class DistributionGroup:
+    """The kits of one month, facility and product, counted by the database (services.distribution_groups):
+    handed, in property and declined; kits given; doses (kits given x devices per kit); kits
+    given as first and as repeat supply."""
 
     month: str
     facility: str
     product: str
-    outcome: str
-    supply: str
+    handed: int
+    property: int
+    declined: int
     kits: int
-    devices_per_kit: int = 1
+    doses: int
+    first: int
+    repeat: int
+
+    @property
+    def offered(self) -> int:
+        return self.kits + self.declined
 
 
-def distribution_rows(groups: Iterable[KitGroup]) -> list[list]:
+def distribution_rows(groups: Iterable[DistributionGroup]) -> list[list]:
     """One row per month × facility × product with any activity, in DISTRIBUTION_COLUMNS order."""
-    table: dict[tuple, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    for g in groups:
-        cell = table[(g.month, g.facility, g.product)]
-        cell[g.outcome] += g.kits
-        if g.outcome in GIVEN:
-            cell["kits"] += g.kits
-            cell["doses"] += g.kits * g.devices_per_kit
-            if g.supply in ("first", "repeat"):
-                cell[g.supply] += g.kits
-    return [[month, facility, product, *(cell[c] for c in DISTRIBUTION_COLUMNS[3:])]
-            for (month, facility, product), cell in sorted(table.items())]
+    return sorted([g.month, g.facility, g.product, g.handed, g.property, g.declined, g.kits, g.doses, g.first,
+                   g.repeat] for g in groups)
 
 
 @dataclass(frozen=True)
