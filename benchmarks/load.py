@@ -36,8 +36,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.database import migrated_database  # noqa: E402
 from benchmarks.result import report  # noqa: E402
-from tests.conftest import TEST_PASSWORD, base_config, migrate_to_head, reset_postgres_schema  # noqa: E402
+from tests.conftest import TEST_PASSWORD, base_config  # noqa: E402
 
 FACILITY = "LOAD-JAIL"
 SERVER_SECRET = "load-test-secret-key-0123456789abcdef0123456789"
@@ -375,13 +376,9 @@ def main() -> int:
     parser.add_argument("--postgres-url", default=os.environ.get("REENTRY_BENCH_POSTGRES_URL"),
                         help="also run on this PostgreSQL database (default: $REENTRY_BENCH_POSTGRES_URL)")
     args = parser.parse_args()
-    sqlite_url = f"sqlite:///{tempfile.mkdtemp(prefix='reentry-load-')}/load.sqlite3"
-    migrate_to_head(sqlite_url)
-    ok = _measure("SQLite", sqlite_url, args.clients, args.posts)
+    ok = _measure("SQLite", migrated_database(), args.clients, args.posts)
     if args.postgres_url:
-        reset_postgres_schema(args.postgres_url)
-        migrate_to_head(args.postgres_url)
-        ok = _measure("PostgreSQL", args.postgres_url, args.clients, args.posts) and ok
+        ok = _measure("PostgreSQL", migrated_database(args.postgres_url), args.clients, args.posts) and ok
     return 0 if ok else 1
 
 

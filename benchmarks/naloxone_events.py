@@ -13,15 +13,15 @@ from __future__ import annotations
 import argparse
 import statistics
 import sys
-import tempfile
 import time
 from datetime import timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from benchmarks.database import migrated_database  # noqa: E402
 from benchmarks.result import report  # noqa: E402
-from tests.conftest import TEST_PASSWORD, base_config, migrate_to_head, reset_postgres_schema  # noqa: E402
+from tests.conftest import TEST_PASSWORD, base_config  # noqa: E402
 
 
 def main() -> None:
@@ -31,12 +31,7 @@ def main() -> None:
     parser.add_argument("--database-url")
     parser.add_argument("--profile", action="store_true", help="cProfile the worklist requests")
     args = parser.parse_args()
-    url = args.database_url
-    if url:
-        reset_postgres_schema(url)
-    else:
-        url = f"sqlite:///{tempfile.mkdtemp(prefix='reentry-bench-')}/bench.sqlite3"
-    migrate_to_head(url)
+    url = migrated_database(args.database_url)
 
     from reentry import create_app
     from reentry.auth import services as auth

@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import statistics
 import sys
-import tempfile
 import time
 from datetime import date, timedelta
 from pathlib import Path
@@ -26,8 +25,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from benchmarks.hand_sql import (DISTRIBUTION_SQL, curriculum_domains, curriculum_items, facility_bounds,  # noqa: E402
                                  hand_coverage, hand_decline_reasons, hand_distribution, hand_inventory, hand_recall,
                                  hand_reversals, hand_stock, hand_training)
+from benchmarks.database import migrated_database  # noqa: E402
 from benchmarks.result import report  # noqa: E402
-from tests.conftest import base_config, migrate_to_head, reset_postgres_schema  # noqa: E402
+from tests.conftest import base_config  # noqa: E402
 
 
 def paired_medians_ms(ours, hand, rounds: int) -> tuple[float, float]:
@@ -58,12 +58,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--database-url")
     args = parser.parse_args()
-    url = args.database_url
-    if url:
-        reset_postgres_schema(url)
-    else:
-        url = f"sqlite:///{tempfile.mkdtemp(prefix='reentry-bench-')}/bench.sqlite3"
-    migrate_to_head(url)
+    url = migrated_database(args.database_url)
 
     from sqlalchemy import text
 

@@ -689,7 +689,7 @@ def record_kit_event(actor, facility: Facility, details: KitDetails, *, token: s
         participant = episode = None
     trained = None
     if participant is not None:
-        from reentry.naloxone.worklist import participant_trained_before
+        from reentry.training.services import participant_trained_before
 
         trained = participant_trained_before(participant.id, details.occurred_at)
     event = KitEvent(

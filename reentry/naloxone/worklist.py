@@ -4,32 +4,31 @@ Three lists: releases expected today and in the next 7 days; people released in 
 with no kit recorded; people in custody with opioid-use history and no kit in their property yet.
 Each list is one query plus one batched lookup per column, so 500 rows stay fast.
 
-The column functions below read data that other features own (trainings, screening and risk,
-packets), each through that feature's own service.
+The columns read data that other features own (trainings, screening and risk, packets), each
+through that feature's own service.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 from sqlalchemy import and_, exists, select
 
+from reentry.documents.services import packet_printed_episode_ids
 from reentry.extensions import db
 from reentry.facilities.models import Facility
 from reentry.naloxone.models import KitEvent
 from reentry.participants.models import CustodyEpisode, Participant
+from reentry.participants.services import opioid_history_episode_ids, risk_flags_by_episode
+from reentry.training.services import first_completion_by_participant
 
 EXPECTED_DAYS = 7
 RECENT_RELEASE_DAYS = 3  # 72 hours, counted in whole local days because release dates are dates
 
 
-# --- Columns read from other features (trainings, screening and risk, packets) -----------------
-
 def trained_episode_ids(episodes) -> set[int]:
     """Episodes whose person had completed a training by the day they left (or by now, if
     still in custody)."""
-    from reentry.training.services import first_completion_by_participant
-
     episodes = list(episodes)
     first = first_completion_by_participant(e.participant_id for e in episodes)
     trained = set()
@@ -38,31 +37,6 @@ def trained_episode_ids(episodes) -> set[int]:
         if completed is not None and (episode.release_date is None or completed.date() <= episode.release_date):
             trained.add(episode.id)
     return trained
-
-
-def participant_trained_before(participant_id: int, moment: datetime) -> bool | None:
-    """Whether the person had completed a training when a kit was given (stored on the kit event)."""
-    from reentry.training.services import participant_trained_before as trained_before
-
-    return trained_before(participant_id, moment)
-
-
-def risk_flags_by_episode(episodes) -> dict[int, list[str]]:
-    from reentry.participants.services import risk_flags_by_episode as flags
-
-    return flags(episodes)
-
-
-def opioid_history_episode_ids(facility_id: int) -> set[int]:
-    from reentry.participants.services import opioid_history_episode_ids as history
-
-    return history(facility_id)
-
-
-def packet_printed_episode_ids(episode_ids) -> set[int]:
-    from reentry.documents.services import packet_printed_episode_ids as printed
-
-    return printed(episode_ids)
 
 
 @dataclass

@@ -90,13 +90,17 @@ def month_row(month: str, f: metrics.MonthFigures) -> list:
             metrics.knowledge_gain(f.tested_items, f.pre_correct, f.post_correct), f.reversals]
 
 
+def _added_up(figures: dict, facility_ids: list[int], start: date, end: date) -> list[list]:
+    """One MONTH_COLUMNS row per month of the period, the facilities' figures added up."""
+    return [month_row(month, sum((figures.get((fid, month), metrics.MonthFigures()) for fid in facility_ids),
+                                 metrics.MonthFigures()))
+            for month in metrics.months_between(start, end)]
+
+
 def month_rows(params: ReportParams, scope: _Scope, **groups) -> list[list]:
     """Every month of the period, counted live, all facilities added up (the quarterly report's
     table); `groups` as for month_figures."""
-    figures = month_figures(params, scope, **groups)
-    return [month_row(month, sum((figures.get((fid, month), metrics.MonthFigures()) for fid in scope.facility_ids),
-                                 metrics.MonthFigures()))
-            for month in metrics.months_between(params.start, params.end)]
+    return _added_up(month_figures(params, scope, **groups), scope.facility_ids, params.start, params.end)
 
 
 def dashboard_figures(scope: _Scope, start: date, end: date, now: datetime | None = None
@@ -119,9 +123,9 @@ def dashboard_figures(scope: _Scope, start: date, end: date, now: datetime | Non
         live = month_figures(ReportParams(first, last), _Scope(facilities, None))
         for facility in facilities:
             counted[(facility.id, month)] = live.get((facility.id, month), metrics.MonthFigures())
-    zones = {f.id: f.timezone for f in scope.facilities}
+    by_id = {f.id: f for f in scope.facilities}
     rollups.store({(fid, month): figures for (fid, month), figures in counted.items()
-                   if month != current and rollups.is_closed(month, zones[fid], now)}, generations)
+                   if month != current and rollups.is_closed(month, by_id[fid], now)}, generations)
     return {**stored, **counted}
 
 
@@ -146,9 +150,7 @@ def build_dashboard(actor, today: date, now: datetime | None = None) -> Dashboar
     scope = _resolve(actor, ReportParams(start, end))
     rows = []
     if scope.facilities:
-        figures = dashboard_figures(scope, start, end, now)
-        rows = [month_row(month, sum((figures[(fid, month)] for fid in scope.facility_ids), metrics.MonthFigures()))
-                for month in metrics.months_between(start, end)]
+        rows = _added_up(dashboard_figures(scope, start, end, now), scope.facility_ids, start, end)
     stock, expiring = stock_now(scope, today) if scope.facilities else ([], [])
     labels = [r[0] for r in rows]
     column = {name: i for i, name in enumerate(MONTH_COLUMNS)}

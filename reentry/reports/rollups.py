@@ -26,7 +26,6 @@ import calendar
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 from itertools import chain
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, event, inspect, select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -36,6 +35,7 @@ from reentry.database import utcnow
 from reentry.extensions import db
 from reentry.facilities.models import Facility
 from reentry.naloxone.models import KitEvent, ReversalReport
+from reentry.naloxone.services import facility_today, local_date
 from reentry.participants.models import CustodyEpisode, ReleaseScreening
 from reentry.reports import metrics
 from reentry.reports.models import MonthRollup, RollupStale
@@ -48,13 +48,9 @@ def month_end(first: date) -> date:
     return first.replace(day=calendar.monthrange(first.year, first.month)[1])
 
 
-def _local_today(zone: str, now: datetime) -> date:
-    return now.astimezone(ZoneInfo(zone)).date()
-
-
-def is_closed(month: str, zone: str, now: datetime) -> bool:
+def is_closed(month: str, facility: Facility, now: datetime) -> bool:
     """May this month's figures be stored? Only from the second day after it ended, locally."""
-    return month < metrics.month_of(_local_today(zone, now) - timedelta(days=1))
+    return month < metrics.month_of(facility_today(facility, now) - timedelta(days=1))
 
 
 def _upsert(session: Session, model, keys: list[str], set_: dict, where=None):
@@ -73,15 +69,15 @@ def fresh(facilities: list[Facility], months: list[str], now: datetime
     """Stored figures that may be used, and the generation of every stale mark seen."""
     if not facilities or not months:
         return {}, {}
-    zones = {f.id: f.timezone for f in facilities}
-    in_window = (MonthRollup.facility_id.in_(zones), MonthRollup.month.in_(months))
+    by_id = {f.id: f for f in facilities}
+    in_window = (MonthRollup.facility_id.in_(by_id), MonthRollup.month.in_(months))
     generations = {(fid, month): generation for fid, month, generation in db.session.execute(
         select(RollupStale.facility_id, RollupStale.month, RollupStale.generation)
-        .where(RollupStale.facility_id.in_(zones), RollupStale.month.in_(months)))}
+        .where(RollupStale.facility_id.in_(by_id), RollupStale.month.in_(months)))}
     stored = {}
     for rollup in db.session.scalars(select(MonthRollup).where(*in_window)):
         key = (rollup.facility_id, rollup.month)
-        if rollup.generation >= generations.get(key, 0) and is_closed(rollup.month, zones[rollup.facility_id], now):
+        if rollup.generation >= generations.get(key, 0) and is_closed(rollup.month, by_id[rollup.facility_id], now):
             stored[key] = metrics.MonthFigures(*(getattr(rollup, name) for name in metrics.MONTH_FIGURES))
     return stored, generations
 
@@ -114,7 +110,7 @@ def mark_stale(session: Session, keys: Iterable[Key], now: datetime | None = Non
         facilities = {fid: session.get(Facility, fid) for fid, _ in keys}
     # Sorted, so two transactions lock the same marks in the same order (no deadlock on PostgreSQL).
     closed = [{"facility_id": fid, "month": month, "generation": 1, "marked_at": now} for fid, month in sorted(keys)
-              if facilities[fid] is not None and month < metrics.month_of(_local_today(facilities[fid].timezone, now))]
+              if facilities[fid] is not None and month < metrics.month_of(facility_today(facilities[fid], now))]
     if not closed:
         return
     again = {"generation": RollupStale.generation + 1, "marked_at": now}
@@ -144,7 +140,7 @@ def refresh(now: datetime | None = None) -> int:
     if facilities:
         dashboard_figures(_Scope(facilities, None), start, today, now)
     return sum(1 for f in facilities for month in months
-               if (f.id, month) not in stored and is_closed(month, f.timezone, now))
+               if (f.id, month) not in stored and is_closed(month, f, now))
 
 
 # --------------------------------------------------------------------------- late edits
@@ -167,8 +163,10 @@ def _values(session: Session, obj, attribute: str) -> list:
     return [v for v in values if v is not None]
 
 
-def _months(days: Iterable[date]) -> set[str]:
-    return {metrics.month_of(day) for day in days}
+def _dated_keys(session: Session, obj, date_attribute: str) -> set[Key]:
+    """Every (facility, month of the date) the row was or is in."""
+    return {(fid, metrics.month_of(day)) for fid in _values(session, obj, "facility_id")
+            for day in _values(session, obj, date_attribute)}
 
 
 def _episode_keys(session: Session, episode_ids: Iterable[int]) -> set[Key]:
@@ -176,8 +174,7 @@ def _episode_keys(session: Session, episode_ids: Iterable[int]) -> set[Key]:
     for episode_id in episode_ids:
         episode = session.get(CustodyEpisode, episode_id)
         if episode is not None:
-            keys |= {(fid, month) for fid in _values(session, episode, "facility_id")
-                     for month in _months(_values(session, episode, "release_date"))}
+            keys |= _dated_keys(session, episode, "release_date")
     return keys
 
 
@@ -187,8 +184,8 @@ def _training_keys(session: Session, training_session: TrainingSession | None) -
     keys = set()
     if training_session is not None:
         for fid in _values(session, training_session, "facility_id"):
-            zone = ZoneInfo(session.get(Facility, fid).timezone)
-            keys |= {(fid, metrics.month_of(at.astimezone(zone).date()))
+            facility = session.get(Facility, fid)
+            keys |= {(fid, metrics.month_of(local_date(facility, at)))
                      for at in _values(session, training_session, "starts_at")}
     return keys
 
@@ -196,10 +193,9 @@ def _training_keys(session: Session, training_session: TrainingSession | None) -
 def _affected(session: Session, obj) -> set[Key]:
     """The (facility, month) cells of the dashboard this changed row may move."""
     if isinstance(obj, KitEvent):  # kits and offered by event month; releases with a kit by release month
-        return ({(fid, m) for fid in _values(session, obj, "facility_id") for m in _months(_values(session, obj, "event_date"))}
-                | _episode_keys(session, _values(session, obj, "episode_id")))
+        return _dated_keys(session, obj, "event_date") | _episode_keys(session, _values(session, obj, "episode_id"))
     if isinstance(obj, CustodyEpisode):
-        return {(fid, m) for fid in _values(session, obj, "facility_id") for m in _months(_values(session, obj, "release_date"))}
+        return _dated_keys(session, obj, "release_date")
     if isinstance(obj, ReleaseScreening):  # high need of the linked episode, or of this person's releases after it
         linked = _values(session, obj, "episode_id")
         if linked and not inspect(obj).attrs.episode_id.history.has_changes():
@@ -217,7 +213,7 @@ def _affected(session: Session, obj) -> set[Key]:
         attendee = session.get(TrainingAttendee, obj.attendee_id)
         return _training_keys(session, session.get(TrainingSession, attendee.session_id)) if attendee else set()
     if isinstance(obj, ReversalReport):
-        return {(fid, m) for fid in _values(session, obj, "facility_id") for m in _months(_values(session, obj, "occurred_on"))}
+        return _dated_keys(session, obj, "occurred_on")
     return set()
 
 

@@ -23,7 +23,9 @@ from reentry.facilities.models import Facility
 from reentry.naloxone.models import FundingSource, KitEvent, Lot, Product, ReversalReport, StockMovement
 from reentry.participants.models import CustodyEpisode, Participant, ReleaseScreening
 from reentry.reports import metrics
-from reentry.training.models import CurriculumVersion, TrainingAnswer, TrainingAttendee, TrainingSession
+from reentry.training.models import (
+    CurriculumVersion, TrainingAnswer, TrainingAttendee, TrainingSession, completed_attendance,
+)
 
 MAX_DAYS = 3 * 366 + 1  # three years: the longest window a report may cover
 
@@ -141,11 +143,16 @@ def _definitions(*keys: str) -> list[str]:
     return lines
 
 
+def _funded_lots(funding_id):
+    """The lots a funding source paid for (a report filtered by funding counts only their kits)."""
+    return select(Lot.id).where(Lot.funding_source_id == funding_id)
+
+
 def _given_kits_filter(scope: _Scope):
     """Conditions for non-voided kit events in scope (funding: only that source's lots)."""
     conditions = [KitEvent.is_voided.is_(False), KitEvent.facility_id.in_(scope.facility_ids)]
     if scope.funding is not None:
-        conditions.append(KitEvent.lot_id.in_(select(Lot.id).where(Lot.funding_source_id == scope.funding.id)))
+        conditions.append(KitEvent.lot_id.in_(_funded_lots(scope.funding.id)))
     return conditions
 
 
@@ -199,14 +206,12 @@ def coverage_groups(params: ReportParams, scope: _Scope) -> list[metrics.Coverag
     episode = CustodyEpisode
     given = [KitEvent.episode_id == episode.id, KitEvent.is_voided.is_(False), KitEvent.outcome.in_(metrics.GIVEN)]
     if scope.funding is not None:
-        given.append(KitEvent.lot_id.in_(select(Lot.id).where(Lot.funding_source_id == scope.funding.id)))
+        given.append(KitEvent.lot_id.in_(_funded_lots(scope.funding.id)))
     kits = func.coalesce(select(func.sum(KitEvent.kits)).where(*given).scalar_subquery(), 0)
     # Trained: a completed training on or before the release date (metrics.DEFINITIONS["trained"]).
     trained = exists().where(
-        TrainingAttendee.participant_id == episode.participant_id, TrainingAttendee.is_complete.is_(True),
-        TrainingAttendee.is_voided.is_(False), TrainingSession.id == TrainingAttendee.session_id,
-        TrainingSession.status == "completed", TrainingSession.is_voided.is_(False),
-        TrainingSession.held_on <= episode.release_date)
+        TrainingAttendee.participant_id == episode.participant_id, TrainingSession.id == TrainingAttendee.session_id,
+        *completed_attendance(), TrainingSession.held_on <= episode.release_date)
     # High need (metrics.RULES["high_need"]): the episode's latest screening; for an episode with
     # none, the person's latest screening not linked to any episode, taken during this custody.
     # Each lookup gives 1 or 0 for the latest screening's answer (unknown is 0), NULL for none.
@@ -254,14 +259,17 @@ def coverage(actor, params: ReportParams) -> ReportResult:
 
 # --------------------------------------------------------------------------- training
 
-def _domain_of_items(version_ids: set[int]) -> tuple[dict[int, dict[str, str]], list[str]]:
-    """Per curriculum version, item key -> domain id; and every domain id, in course order."""
+def _items_by_domain(version_ids: set[int]) -> tuple[dict[int, dict[str, list[str]]], list[str]]:
+    """Per curriculum version, domain id -> its item keys; and every domain id, in course order."""
     from reentry.training.services import document
 
     by_version, domains = {}, []
     for version in db.session.scalars(select(CurriculumVersion).where(CurriculumVersion.id.in_(version_ids))):
         doc = document(version)
-        by_version[version.id] = {item["id"]: item["domain"] for item in doc["items"]}
+        keys: dict[str, list[str]] = {}
+        for item in doc["items"]:
+            keys.setdefault(item["domain"], []).append(item["id"])
+        by_version[version.id] = keys
         domains += [d["id"] for d in doc["domains"] if d["id"] not in domains]
     return by_version, domains
 
@@ -283,20 +291,13 @@ def _training_facts(params: ReportParams, scope: _Scope):
                    TrainingSession.curriculum_version_id).where(*in_period_where)):
         in_period[sid] = (metrics.month_of(held_on), scope.codes[facility_id], status == "completed", version_id)
     sessions = [(month, code, sid) for sid, (month, code, _, _) in in_period.items()]
-    items_by_version, domains = _domain_of_items({version for *_, version in in_period.values()})
+    items_by_version, domains = _items_by_domain({version for *_, version in in_period.values()})
     period_sessions = select(TrainingSession.id).where(*in_period_where)
     attending = (TrainingAttendee.session_id.in_(period_sessions), TrainingAttendee.is_voided.is_(False))
     # Answers are counted by the database per attendee and domain (the domain of each item comes
     # from the curriculum file, as a CASE): a few rows per person instead of thirty.
-    items_per_domain: dict[int, dict[str, int]] = {}
-    domain_of = []
-    for version_id, items in items_by_version.items():
-        by_domain: dict[str, list[str]] = {}
-        for key, domain in items.items():
-            by_domain.setdefault(domain, []).append(key)
-        items_per_domain[version_id] = {domain: len(keys) for domain, keys in by_domain.items()}
-        domain_of += [(and_(TrainingSession.curriculum_version_id == version_id, TrainingAnswer.item_key.in_(keys)),
-                       domain) for domain, keys in by_domain.items()]
+    domain_of = [(and_(TrainingSession.curriculum_version_id == version_id, TrainingAnswer.item_key.in_(keys)), domain)
+                 for version_id, by_domain in items_by_version.items() for domain, keys in by_domain.items()]
     counted: dict[int, dict] = {}
     if domain_of:
         domain = case(*domain_of, else_=None).label("domain")
@@ -320,7 +321,8 @@ def _training_facts(params: ReportParams, scope: _Scope):
         seen = counted.get(attendee_id)
         scores = {}
         if seen and seen["pre"] and seen["post"]:  # both tests taken; an unanswered item counts as wrong
-            scores = {d: (n, *seen["correct"].get(d, (0, 0))) for d, n in items_per_domain[version_id].items()}
+            scores = {d: (len(keys), *seen["correct"].get(d, (0, 0)))
+                      for d, keys in items_by_version[version_id].items()}
         facts.append(metrics.AttendeeFact(month, code, session_id, is_complete and completed, scores))
     return facts, sessions, domains
 
@@ -395,7 +397,7 @@ def _reversals_statement(dialect: str, by_funding: bool):
                    ReversalReport.occurred_on >= bindparam("start"), ReversalReport.occurred_on <= bindparam("end"))
             .group_by(month, ReversalReport.facility_id, ReversalReport.is_self_administered, ReversalReport.outcome))
     if by_funding:
-        stmt = stmt.where(ReversalReport.lot_id.in_(select(Lot.id).where(Lot.funding_source_id == bindparam("funding"))))
+        stmt = stmt.where(ReversalReport.lot_id.in_(_funded_lots(bindparam("funding"))))
     return stmt
 
 
@@ -561,11 +563,9 @@ def export_bytes(result: ReportResult, export_format: str, *, bom: bool = False)
     if export_format == "csv":
         return csv_text(result.columns, result.rows, bom=bom).encode("utf-8")
     if export_format == "pdf":
-        from reentry.documents.pdf import build_report
+        from reentry.documents.pdf import build_report, build_summary
 
         if result.sections:
-            from reentry.documents.pdf import build_summary
-
             return build_summary(title=result.title, filters=result.filters, definitions=result.definitions,
                                  sections=[(s.title, s.columns, s.rows, s.charts) for s in result.sections])
         return build_report(title=result.title, filters=result.filters, columns=result.columns,

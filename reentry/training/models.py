@@ -174,6 +174,14 @@ class TrainingAttendee(db.Model):
         return f"<TrainingAttendee {self.id} session={self.session_id}>"
 
 
+def completed_attendance() -> tuple:
+    """The conditions that make an attendance a completed training (with the session joined on
+    TrainingAttendee.session_id): the person completed it, the session is marked completed, and
+    neither is voided. Every "was this person trained" question asks this."""
+    return (TrainingAttendee.is_complete.is_(True), TrainingAttendee.is_voided.is_(False),
+            TrainingSession.status == "completed", TrainingSession.is_voided.is_(False))
+
+
 class TrainingAnswer(db.Model):
     """One answer to one test item, before or after the course. Corrections update the row and
     leave the old value in the audit trail."""

@@ -13,7 +13,6 @@ from functools import lru_cache
 from pathlib import Path
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
 from sqlalchemy.orm import joinedload, selectinload
 
 from reentry import audit
@@ -29,7 +28,7 @@ from reentry.participants.models import CustodyEpisode, Participant
 from reentry.training import curriculum as curriculum_files
 from reentry.training.models import (
     ANSWERS, ATTENDANCE, FORMATS, PHASES, CurriculumVersion, KioskFeedback, KioskSession,
-    TrainingAnswer, TrainingAttendee, TrainingSession,
+    TrainingAnswer, TrainingAttendee, TrainingSession, completed_attendance,
 )
 
 DEFAULT_COMPLETION_RULE = {"full_attendance": True, "post_test": True, "teach_back": True}
@@ -739,17 +738,15 @@ def find_episode_by_booking(actor: User, facility: Facility, booking_id: str) ->
 
 # ---------------------------------------------------------------- facts other features read
 
-def _completed_attendance():
-    return (select(TrainingAttendee.participant_id, TrainingSession.completed_at)
-            .join(TrainingSession, TrainingSession.id == TrainingAttendee.session_id)
-            .where(TrainingAttendee.is_complete.is_(True), TrainingAttendee.is_voided.is_(False),
-                   TrainingSession.status == "completed", TrainingSession.is_voided.is_(False)))
+def _completed_attendance(*columns):
+    return (select(*columns).join(TrainingSession, TrainingSession.id == TrainingAttendee.session_id)
+            .where(*completed_attendance()))
 
 
 def participant_trained_before(participant_id: int, moment) -> bool:
     """Whether the person had completed a training by this moment (stored on each kit event)."""
-    stmt = _completed_attendance().where(TrainingAttendee.participant_id == participant_id,
-                                         TrainingSession.completed_at <= moment).limit(1)
+    stmt = _completed_attendance(TrainingAttendee.id).where(TrainingAttendee.participant_id == participant_id,
+                                                            TrainingSession.completed_at <= moment).limit(1)
     return db.session.execute(stmt).first() is not None
 
 
@@ -758,12 +755,8 @@ def first_completion_by_participant(participant_ids) -> dict[int, "datetime"]:
     ids = list(participant_ids)
     if not ids:
         return {}
-    stmt = (select(TrainingAttendee.participant_id, func.min(TrainingSession.completed_at))
-            .join(TrainingSession, TrainingSession.id == TrainingAttendee.session_id)
-            .where(TrainingAttendee.participant_id.in_(ids), TrainingAttendee.is_complete.is_(True),
-                   TrainingAttendee.is_voided.is_(False), TrainingSession.status == "completed",
-                   TrainingSession.is_voided.is_(False))
-            .group_by(TrainingAttendee.participant_id))
+    stmt = (_completed_attendance(TrainingAttendee.participant_id, func.min(TrainingSession.completed_at))
+            .where(TrainingAttendee.participant_id.in_(ids)).group_by(TrainingAttendee.participant_id))
     return dict(db.session.execute(stmt).all())
 
 

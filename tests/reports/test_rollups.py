@@ -283,8 +283,11 @@ def test_a_slow_count_never_replaces_a_newer_one(world):
     (utc(2026, 11, 2, 8, 1), True),   # 2 November, 12:01 am there
 ])
 def test_a_month_is_stored_only_from_the_second_local_day_after_it(now, closed):
-    assert rollups.is_closed("2026-10", "America/Los_Angeles", now) is closed
-    assert rollups.is_closed("2026-11", "America/Los_Angeles", now) is False
+    from reentry.facilities.models import Facility
+
+    los_angeles = Facility(code="LA", timezone="America/Los_Angeles")
+    assert rollups.is_closed("2026-10", los_angeles, now) is closed
+    assert rollups.is_closed("2026-11", los_angeles, now) is False
 
 
 def test_rollups_refresh_command_stores_what_is_missing(world, runner):

@@ -1,0 +1,17 @@
+"""The database a benchmark measures: migrated and empty. The PostgreSQL database given has its
+public schema dropped and rebuilt; without one, a new SQLite file in a temporary folder."""
+from __future__ import annotations
+
+import tempfile
+
+from tests.conftest import migrate_to_head, reset_postgres_schema
+
+
+def migrated_database(url: str | None = None) -> str:
+    """Returns the URL of the migrated database."""
+    if url:
+        reset_postgres_schema(url)
+    else:
+        url = f"sqlite:///{tempfile.mkdtemp(prefix='reentry-bench-')}/bench.sqlite3"
+    migrate_to_head(url)
+    return url
