@@ -25,9 +25,13 @@ LAST = ["Peña", "O'Brien", "Núñez", "García-López", "Smith", "Nguyễn", "O
 FIRST = ["José", "Siobhán", "Zoë", "Ana", "Devon", "Thi", "Kim", "Noor", "Sam", "Raúl"]
 
 
-def roster_csv(rows: int, seed: int = 1) -> bytes:
+def roster_csv(rows: int, today: date | None = None, seed: int = 1) -> bytes:
+    """`today` is the facility's local date, as the import takes it (default: the test
+    facilities' zone; issue 18)."""
+    from tests.clock import today as test_facility_today
+
     rng = random.Random(seed)
-    today = date.today()
+    today = today or test_facility_today()
     lines = ["booking_id,last_name,first_name,middle_name,date_of_birth,booking_date,expected_release_date,"
              "housing_unit,preferred_language"]
     for n in range(rows):
@@ -59,11 +63,11 @@ def main() -> None:
         migrate_to_head(url)
         app = create_app(base_config(url, TESTING=False))
         with app.app_context():
-            from reentry.facilities.services import create_facility
+            from reentry.facilities.services import create_facility, facility_today
 
             facility = create_facility(None, "BENCH", "Benchmark County Jail", "jail", "OH")
             db.session.commit()
-            data = roster_csv(rows)
+            data = roster_csv(rows, facility_today(facility))
             print(f"file: {rows} rows, {len(data) / 1e6:.1f} MB")
             elapsed, result = timed_import(facility, data)
             print(f"first import: {result.summary} in {elapsed:.2f} s = {rows / elapsed:,.0f} rows/s")
@@ -82,6 +86,7 @@ def time_searches(facility) -> None:
     """The registry's searches at this size: first page and total count, median of 5 runs."""
     from types import SimpleNamespace
 
+    from reentry.facilities.services import facility_today
     from reentry.participants.services import ParticipantFilter, page_of, search_participants
 
     admin = SimpleNamespace(sees_all_facilities=True)
@@ -90,7 +95,8 @@ def time_searches(facility) -> None:
         ("booking number", ParticipantFilter(query="BK0049999")),
         ("date of birth", ParticipantFilter(query="1980-06-01")),
         ("facility + housing unit", ParticipantFilter(facility_id=facility.id, housing_unit="U-7")),
-        ("release window", ParticipantFilter(release_from=date.today(), release_to=date.today() + timedelta(days=14))),
+        ("release window", ParticipantFilter(release_from=facility_today(facility),
+                                             release_to=facility_today(facility) + timedelta(days=14))),
     ):
         runs = []
         for _ in range(5):

@@ -29,7 +29,7 @@ import urllib.parse
 import urllib.request
 import uuid
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import timedelta
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -263,7 +263,7 @@ def seed(database_url: str, staff: int, stock: int, code: str = FACILITY) -> See
             auth.create_user(None, email, "staff", TEST_PASSWORD, [facility])
         funding = db.session.scalars(db.select(FundingSource).order_by(FundingSource.id)).first()
         lot = services.receive_lot(None, facility, services.get_product_by_code("narcan-4mg"), "LOAD-01",
-                                   date.today() + timedelta(days=400), stock, funding)
+                                   services.facility_today(facility) + timedelta(days=400), stock, funding)
         db.session.commit()
         seeded = Seeded(code, lot.id, emails)
         db.session.remove()

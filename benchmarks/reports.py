@@ -17,7 +17,7 @@ import argparse
 import statistics
 import sys
 import time
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -64,6 +64,8 @@ def main() -> None:
 
     from reentry import create_app
     from reentry.extensions import db
+    from reentry.facilities.models import Facility
+    from reentry.facilities.services import facility_today
     from reentry.reports import dashboard, metrics, rollups
     from reentry.reports.services import (
         ReportParams, coverage, distribution, inventory, quarterly, recall, reversals, training,
@@ -85,7 +87,8 @@ def main() -> None:
             db.session.commit()
         size = f"{args.releases:,} releases, {args.kit_events:,} kit events, {engine}"
         report(f"reports: synth load ({size})", loaded, "s", note="bulk inserts, one transaction")
-        today = date.today()
+        # The anchor synth used: the earliest of its facilities' local dates.
+        today = min(facility_today(f) for f in db.session.scalars(db.select(Facility)))
         start, _ = dashboard.window(today)
         params = ReportParams(start, today)
         bounds = {"start": start, "end": today}

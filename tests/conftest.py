@@ -5,9 +5,11 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Iterator
+from datetime import datetime
 
 import pytest
 import sqlalchemy as sa
+import time_machine
 from argon2 import PasswordHasher
 from flask.testing import FlaskClient
 
@@ -16,6 +18,10 @@ from reentry.auth import passwords
 from reentry.extensions import db
 
 POSTGRES_URL = os.environ.get("REENTRY_TEST_POSTGRES_URL")
+# An ISO instant (e.g. 2026-03-08T06:59:00Z): every test starts its clock there and it ticks on.
+# .ci/run runs the date-sensitive tests (marker `clock`) at the hours when UTC and the
+# facilities' zones are on different days, and across daylight saving changes (issue 18).
+TEST_NOW = os.environ.get("REENTRY_TEST_NOW")
 TEST_PASSWORD = "correct horse battery staple 42"
 TEST_SECRET = "test-secret-key-with-enough-length-0123456789"
 
@@ -27,6 +33,15 @@ def fast_password_hashing():
     passwords._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
     yield
     passwords._hasher = original
+
+
+@pytest.fixture(autouse=True)
+def clock_at_test_instant():
+    if not TEST_NOW:
+        yield None
+        return
+    with time_machine.travel(datetime.fromisoformat(TEST_NOW.replace("Z", "+00:00")), tick=True) as traveller:
+        yield traveller
 
 
 def base_config(database_url: str, **overrides) -> dict:

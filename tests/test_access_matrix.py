@@ -2,6 +2,7 @@
 import pytest
 
 from tests.access_matrix import EXEMPT, LOGIN, MATRIX, ROLES
+from tests.clock import today
 
 
 def test_every_route_has_an_entry_in_the_matrix(app):
@@ -81,7 +82,7 @@ def training_records(facility) -> dict:
 
 
 def naloxone_records(facility, names: set) -> dict:
-    from datetime import date, timedelta
+    from datetime import timedelta
 
     from sqlalchemy import select
 
@@ -96,7 +97,7 @@ def naloxone_records(facility, names: set) -> dict:
     product = naloxone.get_product_by_code("narcan-4mg")
     source = db.session.scalar(select(FundingSource).order_by(FundingSource.id))
     values = {"product_id": product.id, "source_id": source.id}
-    lot = naloxone.receive_lot(None, facility, product, "MATRIX-1", date.today() + timedelta(days=400), 5, source)
+    lot = naloxone.receive_lot(None, facility, product, "MATRIX-1", today() + timedelta(days=400), 5, source)
     values["lot_id"] = lot.id
     if "event_id" in names or "report_id" in names:
         event, _ = naloxone.record_kit_event(None, facility, naloxone.KitDetails(
@@ -104,7 +105,7 @@ def naloxone_records(facility, names: set) -> dict:
             kits=1, lot=lot, supply="first"), token=naloxone.new_token())
         values["event_id"] = event.id
         report, _ = naloxone.record_reversal(None, facility, naloxone.ReversalDetails(
-            occurred_on=date.today(), reporter_type="staff", location_type="home", giver_type="family",
+            occurred_on=today(), reporter_type="staff", location_type="home", giver_type="family",
             outcome="survived", kit_event=event, naloxone_source="our_kit"), token=naloxone.new_token())
         values["report_id"] = report.id
     if "location_id" in names:

@@ -32,6 +32,7 @@ from reentry.documents.seed import LAW_FIELDS, hotline_rows, law_rows
 from reentry.csvutil import FORMULA_STARTS
 from reentry.errors import DomainError
 from reentry.extensions import db
+from reentry.facilities.services import facility_today
 from reentry.facilities.services import US_STATES
 
 # 30 symbols without 0/O, 1/I/L or U (Crockford's reasons): 20 of them carry 98 bits.
@@ -91,6 +92,14 @@ def _participant_facility_id(participant) -> int | None:
     return None
 
 
+def _participant_today(participant) -> date:
+    """Today at the person's facility: the completion date is that facility's local date."""
+    for episode in participant.episodes:
+        if not episode.is_voided:
+            return facility_today(episode.facility)
+    return today()
+
+
 def certificate_input(certificate: Certificate, holder_name: str) -> CertificateInput:
     return CertificateInput(
         holder_name=holder_name, course_title=certificate.course_title,
@@ -121,7 +130,7 @@ def issue_certificate(actor, participant, course_title: str, course_version: str
         raise DomainError("Trainer name is required.", field="trainer_name")
     if language not in LANGUAGES:
         raise DomainError("Language must be English or Spanish.", field="language")
-    if completed_on is None or completed_on > today():
+    if completed_on is None or completed_on > _participant_today(participant):
         raise DomainError("The completion date cannot be in the future.", field="completed_on")
     code = new_code()
     while db.session.scalar(select(Certificate.id).where(Certificate.code == code)) is not None:

@@ -1,12 +1,14 @@
 """Facilities: the jails and prisons a program serves."""
 from __future__ import annotations
 
+from datetime import date, datetime
 from zoneinfo import ZoneInfo, available_timezones
 
 from sqlalchemy import select
 
 from reentry import audit
 from reentry.auth.access import visible_facility_ids
+from reentry.database import utcnow
 from reentry.errors import DomainError, NotFound
 from reentry.extensions import db
 from reentry.facilities.models import FACILITY_TYPES, Facility
@@ -82,3 +84,14 @@ def visible_facilities(user) -> list[Facility]:
 
 def facility_zone(facility: Facility) -> ZoneInfo:
     return ZoneInfo(facility.timezone)
+
+
+def facility_today(facility: Facility, now: datetime | None = None) -> date:
+    """Today's date in the facility's own time zone: the one "today" that expiry, release,
+    screening and event dates (all stored as the facility's local dates) are compared with.
+    The machine's `date.today()` is another day for hours every night."""
+    return (now or utcnow()).astimezone(facility_zone(facility)).date()
+
+
+def local_date(facility: Facility, moment: datetime) -> date:
+    return moment.astimezone(facility_zone(facility)).date()

@@ -11,7 +11,6 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, case, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
@@ -21,6 +20,7 @@ from reentry.database import utcnow
 from reentry.errors import Conflict, DomainError, NotFound
 from reentry.extensions import db
 from reentry.facilities.models import Facility
+from reentry.facilities.services import facility_today, local_date  # noqa: F401  (callers use them from here too)
 from reentry.naloxone.models import (
     AGE_BANDS, CONTEXTS, DECLINE_REASONS, FUNDING_KINDS, GIVEN_OUTCOMES, GIVER_TYPES,
     LOCATION_KINDS, LOCATION_TYPES, NALOXONE_SOURCES, OUTCOMES, RECIPIENT_TYPES, REPEAT_REASONS,
@@ -69,15 +69,6 @@ def _choice(value, allowed, field: str, label: str):
     if value not in allowed:
         raise DomainError(f"{label}: choose one of {', '.join(allowed)}.", field=field)
     return value
-
-
-def facility_today(facility: Facility, now: datetime | None = None) -> date:
-    """Today's date in the facility's own time zone."""
-    return (now or utcnow()).astimezone(ZoneInfo(facility.timezone)).date()
-
-
-def local_date(facility: Facility, moment: datetime) -> date:
-    return moment.astimezone(ZoneInfo(facility.timezone)).date()
 
 
 # --- catalog ----------------------------------------------------------------------------------
@@ -908,7 +899,7 @@ def reversal_prefill(event: KitEvent) -> dict:
     }
 
 
-def _validate_reversal(details: ReversalDetails) -> None:
+def _validate_reversal(facility: Facility, details: ReversalDetails) -> None:
     _choice(details.reporter_type, REPORTER_TYPES, "reporter_type", "Reported by")
     _choice(details.location_type, LOCATION_TYPES, "location_type", "Where")
     _choice(details.giver_type, GIVER_TYPES, "giver_type", "Who gave the naloxone")
@@ -920,7 +911,7 @@ def _validate_reversal(details: ReversalDetails) -> None:
         _choice(getattr(details, field), YES_NO_UNKNOWN, field, field.replace("_", " ").capitalize())
     if details.occurred_on is None:
         raise DomainError("Date is required.", field="occurred_on")
-    if details.occurred_on > utcnow().date() + timedelta(days=1):
+    if details.occurred_on > facility_today(facility):
         raise DomainError("Date cannot be in the future.", field="occurred_on")
     if details.doses_used is None or not 1 <= details.doses_used <= 20:
         raise DomainError("Doses used: between 1 and 20.", field="doses_used")
@@ -937,7 +928,7 @@ def record_reversal(actor, facility: Facility, details: ReversalDetails, *, toke
     existing = db.session.scalar(select(ReversalReport).where(ReversalReport.token == token))
     if existing is not None:
         return existing, False
-    _validate_reversal(details)
+    _validate_reversal(facility, details)
     kit = details.kit_event
     if kit is not None and kit.is_voided:
         raise DomainError("The linked kit record is voided.", field="kit_event")

@@ -17,6 +17,7 @@ from sqlalchemy import and_, exists, select
 from reentry.documents.services import packet_printed_episode_ids
 from reentry.extensions import db
 from reentry.facilities.models import Facility
+from reentry.facilities.services import local_date
 from reentry.naloxone.models import KitEvent
 from reentry.participants.models import CustodyEpisode, Participant
 from reentry.participants.services import opioid_history_episode_ids, risk_flags_by_episode
@@ -34,7 +35,9 @@ def trained_episode_ids(episodes) -> set[int]:
     trained = set()
     for episode in episodes:
         completed = first.get(episode.participant_id)
-        if completed is not None and (episode.release_date is None or completed.date() <= episode.release_date):
+        # The completion moment as the facility's calendar date: release dates are local dates.
+        if completed is not None and (episode.release_date is None
+                                      or local_date(episode.facility, completed) <= episode.release_date):
             trained.add(episode.id)
     return trained
 

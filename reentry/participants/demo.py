@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from reentry.extensions import db
 from reentry.facilities.models import Facility
+from reentry.facilities.services import facility_today
 from reentry.participants.models import CustodyEpisode
 from reentry.participants.services import create_participant, record_screening
 
@@ -27,8 +28,8 @@ HOUSING = ["stable", "unstable", "shelter", "none", None]
 ANSWERS = [True, False, None]
 
 
-def _demo_screening(rng: random.Random, release: date | None, start: date) -> dict:
-    screened_on = min(release or date.today(), date.today()) - timedelta(days=rng.randint(0, 3))
+def _demo_screening(rng: random.Random, release: date | None, start: date, today: date) -> dict:
+    screened_on = min(release or today, today) - timedelta(days=rng.randint(0, 3))
     answers = {name: rng.choice(ANSWERS) for name in (
         "opioid_use_before_custody", "on_methadone", "on_buprenorphine", "community_moud_appointment",
         "overdose_ever", "overdose_last_12_months", "injects", "uses_sedatives", "xylazine_in_supply",
@@ -52,10 +53,10 @@ def load_participant_demo(_password: str) -> list[str]:
     if db.session.scalar(select(CustodyEpisode.id).where(CustodyEpisode.booking_id.like("DEMO-%")).limit(1)):
         return []
     rng = random.Random(20261125)  # the same people on every demo system
-    today = date.today()
     screened = 0
     for n in range(DEMO_COUNT):
         facility = facilities[n % len(facilities)]
+        today = facility_today(facility)
         # Releases from 18 months ago to 14 days ahead; about a quarter still in custody with no date.
         offset = rng.randint(-548, 14)
         stay = rng.randint(1, 120 if facility.type == "jail" else 900)
@@ -76,7 +77,7 @@ def load_participant_demo(_password: str) -> list[str]:
             destination_state=facility.state, destination_county=facility.county,
         )
         if rng.random() < 0.75:
-            record_screening(None, person, _demo_screening(rng, None if pretrial else release_date, start),
+            record_screening(None, person, _demo_screening(rng, None if pretrial else release_date, start, today),
                              episode=person.episodes[0])
             screened += 1
     return [f"created {DEMO_COUNT} demo participants ({screened} screened)"]

@@ -369,6 +369,7 @@ def parse_roster(data: bytes, mapping: Mapping, zone: ZoneInfo, people: bytes | 
 
     # Required values, and each booking once.
     seen: dict[str, int] = {}
+    local_today = datetime.now(zone).date()
     for row in rows:
         for name in REQUIRED_FIELDS:
             if name in present and row.get(name) in ("", None) and name in row:
@@ -381,7 +382,7 @@ def parse_roster(data: bytes, mapping: Mapping, zone: ZoneInfo, people: bytes | 
             else:
                 seen[booking] = row["_row"]
         born = row.get("date_of_birth")
-        if born and born > date.today():
+        if born and born > local_today:
             problems.append(f"row {row['_row']}, column {column_of('date_of_birth')}: "
                             "the date of birth is in the future.")
     if problems:

@@ -18,6 +18,7 @@ from reentry.auth.access import visible_facility_ids
 from reentry.database import utcnow
 from reentry.errors import Conflict, DomainError, NotFound
 from reentry.extensions import db
+from reentry.facilities.services import facility_today
 from reentry.participants.models import (
     HOUSING_AT_RELEASE, NAME_LENGTH, CustodyEpisode, Participant, ReleaseScreening,
 )
@@ -68,7 +69,7 @@ def check_text(value: str, field: str, label: str, max_length: int, required: bo
     return value
 
 
-def _check_person(values: dict) -> dict:
+def _check_person(values: dict, today: date) -> dict:
     clean = dict(values)
     clean["last_name"] = check_text(values.get("last_name", ""), "last_name", "Last name", NAME_LENGTH, True)
     clean["first_name"] = check_text(values.get("first_name", ""), "first_name", "First name", NAME_LENGTH, True)
@@ -89,7 +90,7 @@ def _check_person(values: dict) -> dict:
         raise DomainError("Destination ZIP: use 5 digits (or ZIP+4).", field="destination_zip")
     clean["destination_zip"] = zip_code
     born = values.get("date_of_birth")
-    if born is not None and (born > date.today() or born.year < 1900):
+    if born is not None and (born > today or born.year < 1900):
         raise DomainError("Date of birth is not a plausible date.", field="date_of_birth")
     return clean
 
@@ -269,7 +270,7 @@ def create_participant(actor, facility, *, booking_id: str, custody_start: date 
                        expected_release_date: date | None = None, release_date: date | None = None,
                        housing_unit: str = "", release_type: str = "", **person) -> Participant:
     """Add a person with their first custody episode in a facility (the import does this in bulk)."""
-    clean = _check_person(person)
+    clean = _check_person(person, facility_today(facility))
     booking_id = check_text(booking_id, "booking_id", "Booking number", 64, required=True)
     taken = db.session.scalar(select(CustodyEpisode.id).where(CustodyEpisode.facility_id == facility.id,
                                                               CustodyEpisode.booking_id == booking_id))
@@ -297,7 +298,8 @@ def update_participant(actor, participant: Participant, expected_version: int, *
     if int(expected_version) != participant.version:
         raise Conflict(STALE_MESSAGE)
     # Fields not given keep their values (a partial update never blanks the rest).
-    clean = _check_person({**{name: getattr(participant, name) for name in PERSON_FIELDS}, **values})
+    clean = _check_person({**{name: getattr(participant, name) for name in PERSON_FIELDS}, **values},
+                          screening_today(participant))
     before = audit.snapshot(participant, PERSON_FIELDS)
     for name in PERSON_FIELDS:
         setattr(participant, name, clean.get(name, getattr(participant, name)))
@@ -330,6 +332,13 @@ def void_participant(actor, participant: Participant, reason: str) -> Participan
     return participant
 
 
+def screening_today(participant: Participant, episode: CustodyEpisode | None = None) -> date:
+    """Today at the facility of the screening's episode (else the person's current one): the
+    screening date is that facility's local date."""
+    episode = episode or current_episode(participant.episodes)
+    return facility_today(episode.facility) if episode is not None else utcnow().date()
+
+
 def record_screening(actor, participant: Participant, answers: dict, token: str | None = None,
                      episode: CustodyEpisode | None = None) -> tuple[ReleaseScreening, bool]:
     """Save a release risk screening; returns (screening, created). A resubmitted form (same
@@ -343,9 +352,10 @@ def record_screening(actor, participant: Participant, answers: dict, token: str 
     if participant.is_voided:
         raise DomainError("This record is voided; screenings cannot be added.")
     values = {name: answers.get(name) for name in SCREENING_FIELDS}
+    today = screening_today(participant, episode)
     if values["screened_on"] is None:
-        values["screened_on"] = date.today()
-    if values["screened_on"] > date.today():
+        values["screened_on"] = today
+    if values["screened_on"] > today:
         raise DomainError("The screening date cannot be in the future.", field="screened_on")
     days = values["days_since_last_opioid_use"]
     if days is not None and not 0 <= days <= 36500:

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import date
 import secrets
 import time
 import uuid
@@ -175,7 +174,8 @@ def screening(participant_id: int):
     if request.method == "GET":
         form.token.data = str(uuid.uuid4())
         form.screener_name.data = current_user.name
-        form.screened_on.data = date.today()
+        form.screened_on.data = services.screening_today(
+            participant, services.current_episode(services.visible_episodes(current_user, participant)))
     elif form.validate_on_submit():
         token = form.token.data if _is_uuid(form.token.data) else None
         episode = services.current_episode(services.visible_episodes(current_user, participant))

@@ -33,7 +33,7 @@ def _bulk(model, rows: list[dict]) -> None:
 def synthesize(releases: int, kit_events: int, seed: int, today: date | None = None) -> dict[str, int]:
     """Fill an empty database; returns how many rows of each kind were added."""
     from reentry.facilities.models import Facility
-    from reentry.facilities.services import create_facility
+    from reentry.facilities.services import create_facility, facility_today
     from reentry.naloxone.catalog import seed_catalog
     from reentry.naloxone.models import FundingSource, KitEvent, Lot, Product, ReversalReport, StockMovement
     from reentry.participants.models import CustodyEpisode, Participant, ReleaseScreening
@@ -44,7 +44,6 @@ def synthesize(releases: int, kit_events: int, seed: int, today: date | None = N
     if db.session.scalar(select(Participant.id).limit(1)) is not None:
         raise ValueError("The database already has participants: synth only fills an empty database.")
     rng = random.Random(seed)
-    today = today or date.today()
     now = datetime.now(timezone.utc)
     seed_catalog()
     facilities = []
@@ -52,6 +51,8 @@ def synthesize(releases: int, kit_events: int, seed: int, today: date | None = N
         facility = db.session.scalar(select(Facility).where(Facility.code == code)) or \
             create_facility(None, code, f"Synthetic {state} facility", "jail", state, "", zone)
         facilities.append(facility)
+    # The earliest of the facilities' local dates, so no facility gets a date in its future.
+    today = today or min(facility_today(f, now) for f in facilities)
     products = list(db.session.scalars(select(Product).order_by(Product.id)))
     funding = list(db.session.scalars(select(FundingSource).order_by(FundingSource.id)))
     db.session.flush()

@@ -7,7 +7,7 @@ they are reused; otherwise a few obviously fake ones are made here.
 from __future__ import annotations
 
 import random
-from datetime import date, timedelta
+from datetime import timedelta
 
 from sqlalchemy import func, select
 
@@ -15,6 +15,7 @@ from reentry.auth.models import User
 from reentry.database import utcnow
 from reentry.extensions import db
 from reentry.facilities.models import Facility
+from reentry.facilities.services import facility_today
 from reentry.participants.models import CustodyEpisode, Participant
 from reentry.training import services
 from reentry.training.cli import DEFAULT_PATH
@@ -46,7 +47,7 @@ def _participants(facility: Facility, rng: random.Random) -> tuple[list[int], li
             db.session.flush()
             db.session.add(CustodyEpisode(participant_id=person.id, facility_id=facility.id,
                                           booking_id=f"TRN-{facility.id}-{index:03d}", housing_unit=UNITS[index % 4],
-                                          custody_start=date.today() - timedelta(days=rng.randint(10, 200))))
+                                          custody_start=facility_today(facility) - timedelta(days=rng.randint(10, 200))))
             ids.append(person.id)
         db.session.flush()
         report.append(f"created {len(FAKE_NAMES)} synthetic participants at {facility.code} for trainings")

@@ -24,6 +24,7 @@ from reentry.database import utcnow
 from reentry.errors import DomainError, NotFound, PermissionDenied
 from reentry.extensions import db
 from reentry.facilities.models import Facility
+from reentry.facilities.services import local_date
 from reentry.participants.models import CustodyEpisode, Participant
 from reentry.training import curriculum as curriculum_files
 from reentry.training.models import (
@@ -787,7 +788,7 @@ def issue_certificates_for_session(actor: User, session: TrainingSession) -> int
         if participant is None or participant.is_voided:
             continue
         issue_certificate(actor, participant, version.title(participant.preferred_language),
-                          version.version, session.completed_at.date(),
+                          version.version, local_date(session.facility, session.completed_at),
                           (trainer.name or trainer.email) if trainer else "reentry program",
                           participant.preferred_language, training_attendance_id=attendee.id)
         issued += 1

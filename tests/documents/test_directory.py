@@ -13,6 +13,11 @@ from reentry.documents.models import GoodSamaritanLaw, Hotline, Resource
 from reentry.documents.seed import law_rows
 from reentry.errors import DomainError
 from reentry.extensions import db
+from tests.clock import today
+
+# Dates compared with the facility's today: .ci/run runs these at frozen instants too (issue 18).
+pytestmark = pytest.mark.clock
+
 
 HEADER = ",".join(services.RESOURCE_CSV_COLUMNS)
 
@@ -26,7 +31,7 @@ def seeded(app):
 def resource(**overrides):
     values = dict(name="Demo Clinic", type="moud", address="1 Example St", state="OH",
                   county="Franklin", zip="43215", phone="614-555-0101", hours="9-5",
-                  languages="English", accepts_records="yes", last_verified_on=date.today(),
+                  languages="English", accepts_records="yes", last_verified_on=today(),
                   last_verified_by="Tester")
     values.update(overrides)
     created = services.create_resource(None, **values)
@@ -46,7 +51,7 @@ def test_resource_validation_names_the_field(app):
 def test_stale_entries_are_flagged_on_the_admin_page_and_marked_in_the_packet(client, login_as):
     login_as("admin")
     resource(name="Fresh Place", county="Franklin County")
-    resource(name="Old Place", last_verified_on=date.today() - timedelta(days=400))
+    resource(name="Old Place", last_verified_on=today() - timedelta(days=400))
     html = client.get("/resources/").get_data(as_text=True)
     assert "Fresh Place" in html and "Old Place" in html
     assert html.count("Needs checking: over 12 months") == 1

@@ -11,6 +11,10 @@ from reentry.audit.models import AuditEvent
 from reentry.extensions import db
 from reentry.participants.services import create_participant, record_screening
 
+# Dates compared with the facility's today: .ci/run runs these at frozen instants too (issue 18).
+pytestmark = pytest.mark.clock
+
+
 RELEASE = date(2026, 11, 20)
 
 

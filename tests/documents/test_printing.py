@@ -1,9 +1,11 @@
 """Packets assembled from the database, the audited batch print, and the demo data."""
 from __future__ import annotations
 
-import json
 from datetime import date
 
+import json
+
+import pytest
 from sqlalchemy import func, select
 
 from reentry.audit.models import AuditEvent
@@ -11,16 +13,21 @@ from reentry.demo import load_demo
 from reentry.documents import services
 from reentry.documents.models import Resource
 from reentry.extensions import db
+from tests.clock import today
 from tests.documents.conftest import pdf_text, sample_warning
+
+
+# Dates compared with the facility's today: .ci/run runs these at frozen instants too (issue 18).
+pytestmark = pytest.mark.clock
 
 
 def test_assembled_packet_carries_county_resources_state_law_hotlines_and_certificate(
         app, make_participant, issue):
     services.seed_reference_data()
     services.create_resource(None, name="Franklin Clinic", type="moud", state="OH", county="Franklin",
-                             last_verified_on=date.today())
+                             last_verified_on=today())
     services.create_resource(None, name="Elsewhere Clinic", type="moud", state="OH", county="Cuyahoga",
-                             last_verified_on=date.today())
+                             last_verified_on=today())
     participant = make_participant(first_name="Rosa", last_name="Ejemplo", preferred_language="es")
     old = issue(participant=participant)
     current = services.reissue_certificate(None, old, participant)

@@ -3,9 +3,9 @@ their tables), a report run with filters and its CSV download, and the dashboard
 from __future__ import annotations
 
 import re
-from datetime import date
 
 from playwright.sync_api import expect
+from tests import clock
 
 
 def test_manager_dashboard_has_charts_with_tables(page, a11y, sign_in):
@@ -32,7 +32,7 @@ def test_manager_runs_a_report_and_downloads_the_csv(page, a11y, sign_in, tmp_pa
     a11y(page)
     page.get_by_role("link", name="Naloxone distribution").click()
     a11y(page)
-    today = date.today()
+    today = clock.today()
     page.get_by_label("From").fill(f"{today.year - 1}-01-01")
     page.get_by_label("To").fill(today.isoformat())
     page.get_by_role("button", name="Show report").click()

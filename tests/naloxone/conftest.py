@@ -12,6 +12,7 @@ from reentry.naloxone import services
 from reentry.naloxone.catalog import seed_catalog
 from reentry.naloxone.models import FundingSource
 from reentry.participants.models import CustodyEpisode, Participant
+from tests.clock import today
 
 
 @pytest.fixture(autouse=True)
@@ -39,7 +40,7 @@ def make_lot(app, facility, funding):
              at=None, lot_number: str | None = None):
         lot = services.receive_lot(
             None, at or facility, services.get_product_by_code(product_code),
-            lot_number or f"LOT{next(counter):04d}", expiry or date.today() + timedelta(days=400),
+            lot_number or f"LOT{next(counter):04d}", expiry or today() + timedelta(days=400),
             quantity, funding)
         db.session.commit()
         return lot
@@ -59,7 +60,7 @@ def make_episode(app, facility):
         db.session.add(person)
         db.session.flush()
         values = dict(participant_id=person.id, facility_id=(at or facility).id, booking_id=f"B{n:06d}",
-                      custody_start=date.today() - timedelta(days=30))
+                      custody_start=today() - timedelta(days=30))
         values.update(overrides)
         episode = CustodyEpisode(**values)
         db.session.add(episode)

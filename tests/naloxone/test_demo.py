@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import func, select
 
 from reentry.demo import load_demo
@@ -10,6 +11,10 @@ from reentry.extensions import db
 from reentry.naloxone import services
 from reentry.naloxone.models import KitEvent, Lot, ReversalReport
 from reentry.participants.models import CustodyEpisode, Participant
+
+
+# Dates compared with the facility's today: .ci/run runs these at frozen instants too (issue 18).
+pytestmark = pytest.mark.clock
 
 
 def _counts():

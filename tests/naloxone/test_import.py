@@ -1,13 +1,20 @@
 """`reentry import-distributions`: all-or-nothing, row/column errors, idempotent, no stock moved."""
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
+import pytest
 from sqlalchemy import func, select
 
 from reentry.extensions import db
 from reentry.naloxone import services
 from reentry.naloxone.models import KitEvent, StockMovement
+from tests.clock import today
+
+
+# Dates compared with the facility's today: .ci/run runs these at frozen instants too (issue 18).
+pytestmark = pytest.mark.clock
+
 
 HEADER = "event_date,booking_id,product,lot,kits,outcome,decline_reason,recipient,supply,repeat_reason\n"
 
@@ -42,7 +49,7 @@ def test_import_links_bookings_and_lots_and_moves_no_stock(app, runner, tmp_path
 
 
 def test_every_error_is_reported_and_nothing_is_written(app, runner, tmp_path, facility):
-    future = (date.today() + timedelta(days=3)).isoformat()
+    future = (today() + timedelta(days=3)).isoformat()
     body = ("2023-04-01,,narcan-4mg,,1,handed,,participant,first,\n"
             "04/01/2023,NOPE,advil,,0,given,,cousin,second,\n"
             f"{future},,narcan-4mg,,x,handed,distrust,family,first,used\n"

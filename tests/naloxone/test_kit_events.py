@@ -15,6 +15,9 @@ from reentry.naloxone.models import KitEvent, Lot, StockMovement
 from reentry.participants.models import CustodyEpisode
 from tests.naloxone.conftest import kit
 
+# Dates compared with the facility's today: .ci/run runs these at frozen instants too (issue 18).
+pytestmark = pytest.mark.clock
+
 
 def _in_threads(app, count, work):
     """Run work(i) in `count` threads, each with its own app context (own session and connection),
@@ -219,3 +222,21 @@ def test_reversal_prefilled_from_a_repeat_kit_for_used(app, facility, make_lot, 
     with pytest.raises(DomainError) as error:
         services.record_reversal(None, facility, details, token=services.new_token())
     assert error.value.field == "naloxone_source"
+
+
+def test_a_reversal_dated_after_the_facilitys_today_is_refused(app, facility):
+    """At 21:00 in New York (02:00 UTC the next day) tomorrow's date is in the future there."""
+    from datetime import UTC, date, datetime
+
+    import time_machine
+
+    with time_machine.travel(datetime(2026, 12, 4, 2, 0, tzinfo=UTC), tick=False):
+        details = services.ReversalDetails(occurred_on=date(2026, 12, 4), reporter_type="participant",
+                                           location_type="home", giver_type="participant", outcome="survived",
+                                           doses_used=1)
+        with pytest.raises(DomainError) as error:
+            services.record_reversal(None, facility, details, token=services.new_token())
+        assert error.value.field == "occurred_on"
+        details.occurred_on = date(2026, 12, 3)
+        report, created = services.record_reversal(None, facility, details, token=services.new_token())
+        assert created and report.occurred_on == date(2026, 12, 3)

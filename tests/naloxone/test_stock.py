@@ -1,7 +1,7 @@
 """Stock is the sum of movement rows and never goes below zero."""
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -10,7 +10,11 @@ from reentry.errors import DomainError
 from reentry.extensions import db
 from reentry.naloxone import services
 from reentry.naloxone.models import StockMovement
+from tests.clock import today
 from tests.naloxone.conftest import kit
+
+# Dates compared with the facility's today: .ci/run runs these at frozen instants too (issue 18).
+pytestmark = pytest.mark.clock
 
 
 def test_stock_is_the_sum_of_movements(app, make_lot, make_facility):
@@ -81,7 +85,7 @@ def test_waste_needs_a_listed_reason_and_adjust_a_reason(app, make_lot):
 
 
 def test_expired_and_recalled_lots_cannot_be_given(app, make_lot):
-    expired = make_lot(quantity=5, expiry=date.today() - timedelta(days=1))
+    expired = make_lot(quantity=5, expiry=today() - timedelta(days=1))
     with pytest.raises(services.LotNotUsable, match="expired"):
         services.record_kit_event(None, expired.facility, kit(expired), token=services.new_token())
     db.session.rollback()
@@ -93,12 +97,12 @@ def test_expired_and_recalled_lots_cannot_be_given(app, make_lot):
 
 
 def test_lots_offered_first_expiring_first_without_unusable_ones(app, make_lot):
-    late = make_lot(expiry=date.today() + timedelta(days=700))
-    soon = make_lot(expiry=date.today() + timedelta(days=20))
-    make_lot(expiry=date.today() - timedelta(days=2))
-    recalled = make_lot(expiry=date.today() + timedelta(days=10))
+    late = make_lot(expiry=today() + timedelta(days=700))
+    soon = make_lot(expiry=today() + timedelta(days=20))
+    make_lot(expiry=today() - timedelta(days=2))
+    recalled = make_lot(expiry=today() + timedelta(days=10))
     services.recall_lot(None, recalled, "notice")
-    empty = make_lot(quantity=1, expiry=date.today() + timedelta(days=5))
+    empty = make_lot(quantity=1, expiry=today() + timedelta(days=5))
     services.waste_stock(None, empty, 1, "damaged")
     db.session.commit()
     assert [lot.id for lot, _ in services.distributable_lots(late.facility)] == [soon.id, late.id]
@@ -134,7 +138,7 @@ def test_alerts_low_stock_expiring_recalled_and_overdue_checks(app, make_lot, fa
     for _ in range(30):  # 30 kits in 90 days: 1 every 3 days; 30 days of supply = 10 kits
         services.record_kit_event(None, facility, kit(lot), token=services.new_token())
     services.waste_stock(None, lot, 5, "damaged")
-    expiring = make_lot(quantity=1, product_code="kloxxado-8mg", expiry=date.today() + timedelta(days=30))
+    expiring = make_lot(quantity=1, product_code="kloxxado-8mg", expiry=today() + timedelta(days=30))
     recalled = make_lot(quantity=2, product_code="zimhi-5mg")
     services.recall_lot(None, recalled, "notice")
     weekly = services.create_location(None, facility, "Unit B cabinet", "housing_cabinet", 7)

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -12,8 +12,12 @@ from reentry.extensions import db
 from reentry.participants.services import record_screening
 from reentry.naloxone import services, worklist
 from reentry.naloxone.models import KitEvent, ReversalReport
+from tests.clock import today
 from tests.conftest import base_config
 from tests.naloxone.conftest import kit
+
+# Dates compared with the facility's today: .ci/run runs these at frozen instants too (issue 18).
+pytestmark = pytest.mark.clock
 
 
 @pytest.fixture
@@ -63,7 +67,7 @@ def test_worklist_shows_the_three_lists(app, client, staff, facility, make_lot, 
 
 def test_record_a_kit_through_the_form_and_a_resubmit_makes_one(app, client, staff, facility, make_lot, make_episode):
     lot = make_lot(quantity=3)
-    episode = make_episode(expected_release_date=date.today())
+    episode = make_episode(expected_release_date=today())
     url = f"/naloxone/{facility.code}/kits/new?episode={episode.id}"
     token = _token(client.get(url).get_data(as_text=True))
     data = {"token": token, "occurred_at": services.facility_today(facility).isoformat() + "T00:05",
@@ -112,7 +116,7 @@ def test_repeat_for_used_offers_the_reversal_form_prefilled(app, client, staff, 
     token = _token(form)
     saved = client.post(response.location, data={
         "token": token, "kit_event": str(earlier.id), "participant": str(episode.participant_id),
-        "occurred_on": date.today().isoformat(), "reporter_type": "participant", "county": "Franklin",
+        "occurred_on": today().isoformat(), "reporter_type": "participant", "county": "Franklin",
         "zip_code": "43215", "location_type": "home", "giver_type": "family", "product": str(lot.product_id),
         "doses_used": "2", "was_breathing": "no", "was_responsive": "no", "rescue_breathing": "yes",
         "called_911": "yes", "ems_came": "yes", "giver_stayed": "yes", "others_gave_naloxone": "no",
@@ -225,7 +229,7 @@ def test_a_use_report_cannot_name_a_participant_from_elsewhere(app, client, staf
     stranger = make_episode(at=make_facility("ELSEWHERE"))
     response = client.post(f"/naloxone/{facility.code}/reversals/new", data={
         "token": services.new_token(), "participant": str(stranger.participant_id),
-        "occurred_on": date.today().isoformat(), "reporter_type": "participant", "location_type": "home",
+        "occurred_on": today().isoformat(), "reporter_type": "participant", "location_type": "home",
         "giver_type": "participant", "product": "", "doses_used": "1", "outcome": "survived",
         "age_band": "unknown", "naloxone_source": "unknown"})
     assert response.status_code == 404

@@ -1,8 +1,9 @@
 """The worklist's columns that come from other features: trained, risk flags, opioid-use
 history, packet printed; and the packet's how-to page follows the kit actually given."""
-from datetime import date, timedelta
+from datetime import timedelta
 from io import BytesIO
 
+import pytest
 from pypdf import PdfReader
 
 from reentry.database import utcnow
@@ -14,8 +15,13 @@ from reentry.naloxone.worklist import build_worklist
 from reentry.participants.services import create_participant, record_screening
 from reentry.training import services as training
 from reentry.training.cli import DEFAULT_PATH
+from tests.clock import today
 from tests.naloxone.conftest import kit
 from tests.training.test_sessions import _attendee_with
+
+
+# Dates compared with the facility's today: .ci/run runs these at frozen instants too (issue 18).
+pytestmark = pytest.mark.clock
 
 
 def test_worklist_columns_read_trainings_screenings_and_prints(app, facility, make_user, make_lot):
@@ -55,7 +61,7 @@ def test_worklist_columns_read_trainings_screenings_and_prints(app, facility, ma
 
 
 def test_the_packet_explains_the_product_given(app, facility, make_user, make_lot, make_episode):
-    episode = make_episode(release_date=date.today())
+    episode = make_episode(release_date=today())
     lot = make_lot(product_code="zimhi-5mg")
     services.record_kit_event(None, facility, kit(lot=lot, outcome="handed"), token=services.new_token(),
                               episode=episode)
@@ -64,3 +70,26 @@ def test_the_packet_explains_the_product_given(app, facility, make_user, make_lo
     assert packet.product_code == "zimhi-5mg" and packet.episode_id == episode.id
     text = "\n".join(p.extract_text() for p in PdfReader(BytesIO(print_packets(None, [packet]))).pages)
     assert "Zimhi" in text and "thigh" in text
+
+
+def test_trained_compares_the_local_day_of_completion_with_the_release_date(app, facility, make_user):
+    """A training completed at 21:30 in New York on the release day counts as before release
+    (02:30 UTC is already the next day, which the worklist used to compare)."""
+    from datetime import UTC, date, datetime
+
+    import time_machine
+
+    from reentry.naloxone.worklist import trained_episode_ids
+
+    staff = make_user("staff", [facility])
+    person = create_participant(None, facility, booking_id="W-9", last_name="Late", first_name="Lou",
+                                custody_start=date(2026, 11, 1), release_date=date(2026, 12, 3))
+    version, _ = training.import_curriculum(None, DEFAULT_PATH)
+    with time_machine.travel(datetime(2026, 12, 4, 2, 30, tzinfo=UTC), tick=False):
+        session = training.create_training_session(staff, facility, starts_at=utcnow() - timedelta(hours=1),
+                                                   format="group", language="en", curriculum_version=version,
+                                                   location="Unit A", trainers=[staff])
+        _attendee_with(staff, session, person)
+        training.complete_session(staff, session)
+        db.session.commit()
+    assert trained_episode_ids(person.episodes) == {person.episodes[0].id}

@@ -6,6 +6,7 @@ from datetime import date, timedelta
 import pytest
 
 from reentry.extensions import db
+from tests.clock import today
 
 
 @pytest.fixture
@@ -18,8 +19,8 @@ def make_participant(app, make_facility):
     def make(facility=None, **overrides):
         n = next(counter)
         values = dict(booking_id=f"BK-{n:05d}", last_name=f"Testperson{n}", first_name="Sam",
-                      date_of_birth=date(1985, 1, 1), custody_start=date.today() - timedelta(days=20),
-                      expected_release_date=date.today() + timedelta(days=5), housing_unit="A")
+                      date_of_birth=date(1985, 1, 1), custody_start=today() - timedelta(days=20),
+                      expected_release_date=today() + timedelta(days=5), housing_unit="A")
         values.update(overrides)
         participant = create_participant(None, facility or make_facility(), **values)
         db.session.commit()

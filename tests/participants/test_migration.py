@@ -9,6 +9,7 @@ from flask_migrate import downgrade, upgrade
 
 from reentry import create_app
 from reentry.extensions import db
+from tests.clock import today
 from tests.conftest import base_config
 
 
@@ -23,7 +24,7 @@ def test_down_to_0002_and_up_again_with_rows(tmp_path):
         facility = create_facility(None, "MIG", "Migration Jail", "jail", "OH")
         person = create_participant(None, facility, booking_id="M1", last_name="Peña", first_name="Ana",
                                     date_of_birth=date(1980, 1, 1))
-        record_screening(None, person, {"screened_on": date.today(), "injects": True})
+        record_screening(None, person, {"screened_on": today(), "injects": True})
         db.session.commit()
         db.session.remove()
         downgrade(revision="0002")

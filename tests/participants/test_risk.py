@@ -8,6 +8,10 @@ import pytest
 
 from reentry.participants.risk import CITATIONS, FLAG_CODES, FLAG_TEXT, assess
 
+# Dates compared with the facility's today: .ci/run runs these at frozen instants too (issue 18).
+pytestmark = pytest.mark.clock
+
+
 RELEASE = date(2026, 12, 1)
 
 

@@ -19,6 +19,10 @@ from reentry.reports.models import MonthRollup, RollupStale
 from reentry.reports.services import ReportParams, _resolve
 from tests.reports.conftest import utc
 
+# Dates compared with the facility's today: .ci/run runs these at frozen instants too (issue 18).
+pytestmark = pytest.mark.clock
+
+
 TODAY = date(2026, 3, 31)
 
 

@@ -3,7 +3,7 @@ facility, and sessions."""
 from __future__ import annotations
 
 import shutil
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 
@@ -11,6 +11,7 @@ from reentry.database import utcnow
 from reentry.extensions import db
 from reentry.training import services
 from reentry.training.cli import DEFAULT_PATH
+from tests.clock import today
 
 
 @pytest.fixture
@@ -42,7 +43,7 @@ def make_participant(app):
         db.session.flush()
         db.session.add(CustodyEpisode(participant_id=participant.id, facility_id=facility.id,
                                       booking_id=booking_id or f"B{n:05d}", housing_unit=housing_unit,
-                                      custody_start=date.today() - timedelta(days=20)))
+                                      custody_start=today() - timedelta(days=20)))
         db.session.commit()
         return participant
 

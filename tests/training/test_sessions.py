@@ -3,9 +3,10 @@ knowledge gain, corrections and reopening."""
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
+import time_machine
 from sqlalchemy import select
 
 from reentry.audit.models import AuditEvent
@@ -15,6 +16,10 @@ from reentry.extensions import db
 from reentry.training import services
 from reentry.training.models import TrainingSession
 from tests.training.conftest import ALL_RIGHT
+
+
+# Dates compared with the facility's today: .ci/run runs these at frozen instants too (issue 18).
+pytestmark = pytest.mark.clock
 
 
 def _grid_form(training_session, phase_answers: dict[int, dict[str, str]]) -> dict:
@@ -341,3 +346,21 @@ def test_edit_reschedules_and_keeps_the_version_once_answers_exist(client, login
     db.session.commit()
     refused = client.post(f"/training/{training_session.id}/edit", data={**data, "curriculum_version": str(newer.id)})
     assert refused.status_code == 200 and "cannot change" in refused.get_data(as_text=True)
+
+
+def test_a_certificate_carries_the_facilitys_date_of_completion(app, make_facility, make_user, make_participant,
+                                                                  make_session):
+    """Completed at 21:30 in New York is 02:30 UTC the next day: the certificate says the local day
+    (it said the UTC day, and the certificate service then refused it as a future date)."""
+    from reentry.documents.models import Certificate
+
+    facility = make_facility("J")  # America/New_York
+    staff = make_user("staff", [facility])
+    person = make_participant(facility)
+    with time_machine.travel(datetime(2026, 12, 4, 2, 30, tzinfo=UTC), tick=False):
+        done = make_session(staff, facility, starts_at=utcnow() - timedelta(hours=2))
+        _attendee_with(staff, done, person)
+        services.complete_session(staff, done)
+        db.session.commit()
+    certificate = db.session.scalar(select(Certificate).where(Certificate.participant_id == person.id))
+    assert certificate.completed_on == date(2026, 12, 3)
