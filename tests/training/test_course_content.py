@@ -192,3 +192,10 @@ def test_the_spanish_uses_the_editors_wording():
     assert "pupilas muy pequeñas" in signs["signs-3"]["text"]
     assert "la punta de un alfiler" in signs["signs-3"]["explanation"]
     assert "frota con fuerza el pecho con los nudillos" in signs["signs-2"]["explanation"]
+
+
+def test_a_source_label_is_per_language_when_it_has_words_and_falls_back_to_the_citation():
+    assert rendering.source_label({"citation": "Full.", "shown": {"en": "CDC, strips", "es": "CDC, tiras"}}, "es") == "CDC, tiras"
+    assert rendering.source_label({"citation": "Full.", "shown": {"en": "CDC, strips"}}, "es") == "CDC, strips"
+    assert rendering.source_label({"citation": "Full.", "shown": "Lim et al., Addiction, 2023"}, "es") == "Lim et al., Addiction, 2023"
+    assert rendering.source_label({"citation": "Full."}, "en") == "Full."
