@@ -29,11 +29,20 @@ def module_html(body: str, doc: dict) -> Markup:
     return Markup(CITATION.sub(marker, html))
 
 
-def cited_sources(body: str, doc: dict) -> list[tuple[int, str]]:
-    """The sources a text cites, as (number, citation), in number order."""
+def source_label(source: dict, language: str) -> str:
+    """What a learner sees for a source: its `shown` label (author or agency, journal, year; a
+    string, or a table per language), else the full citation."""
+    shown = source.get("shown")
+    if isinstance(shown, dict):
+        shown = shown.get(language) or shown.get("en")
+    return shown or source["citation"]
+
+
+def cited_sources(body: str, doc: dict, language: str = "en") -> list[tuple[int, str]]:
+    """The sources a text cites, as (number, label a learner sees), in number order."""
     numbers = source_numbers(doc)
     wanted = {numbers[m] for m in CITATION.findall(body) if m in numbers}
-    return [(n, s["citation"]) for n, s in enumerate(doc["sources"], start=1) if n in wanted]
+    return [(n, source_label(s, language)) for n, s in enumerate(doc["sources"], start=1) if n in wanted]
 
 
 def strip_markers(text: str) -> str:

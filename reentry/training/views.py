@@ -597,7 +597,7 @@ def _module_context(kiosk, number: int) -> dict:
     module = doc["modules"][number - 1][kiosk.language]
     return {"number": number, "total": len(doc["modules"]), "module": module,
             "html": rendering.module_html(module["body"], doc),
-            "sources": rendering.cited_sources(module["body"], doc)}
+            "sources": rendering.cited_sources(module["body"], doc, kiosk.language)}
 
 
 def _results_context(kiosk) -> dict:

@@ -2,6 +2,7 @@
 facility, and sessions."""
 from __future__ import annotations
 
+import re
 import shutil
 from datetime import timedelta
 
@@ -11,7 +12,20 @@ from reentry.database import utcnow
 from reentry.extensions import db
 from reentry.training import services
 from reentry.training.cli import DEFAULT_PATH
+from reentry.training.curriculum import load_curriculum
 from tests.clock import today
+
+# The shipped version, read from curriculum.toml so that publishing a new one needs no test edits.
+SHIPPED_VERSION = load_curriculum(DEFAULT_PATH).meta["version"]
+
+
+def set_version(root, version: str) -> None:
+    """Give a curriculum copy another version, as an editor does when publishing a change."""
+    toml = root / "curriculum.toml"
+    text, count = re.subn(r'^version = ".*"$', f'version = "{version}"', toml.read_text(encoding="utf-8"),
+                          count=1, flags=re.M)
+    assert count == 1
+    toml.write_text(text, encoding="utf-8")
 
 
 @pytest.fixture
@@ -67,3 +81,20 @@ ALL_RIGHT = {"risk-1": "false", "risk-2": "true", "risk-3": "true", "risk-4": "f
              "signs-1": "true", "signs-2": "false", "signs-3": "true", "signs-4": "false", "signs-5": "true",
              "response-1": "false", "response-2": "true", "response-3": "false", "response-4": "false",
              "response-5": "false"}
+
+
+PIN = "482913"
+
+
+@pytest.fixture
+def kiosk_client(client, login_as, make_facility, make_participant, oend_version):
+    """A browser where staff started a kiosk for one participant."""
+    facility = make_facility("J")
+    staff = login_as("staff", facilities=[facility])
+    person = make_participant(facility, booking_id="K-100")
+    response = client.post("/training/kiosk/start", data={
+        "facility": str(facility.id), "curriculum_version": str(oend_version.id), "booking_id": "K-100",
+        "language": "es", "pin": PIN})
+    assert response.status_code == 302 and response.headers["Location"].endswith("/kiosk/")
+    client.staff, client.person = staff, person
+    return client

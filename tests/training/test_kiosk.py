@@ -10,27 +10,10 @@ from sqlalchemy import select
 from reentry.extensions import db
 from reentry.training.models import KioskFeedback, KioskSession, TrainingAttendee
 from tests.conftest import TEST_PASSWORD
-from tests.training.conftest import ALL_RIGHT
+from tests.training.conftest import ALL_RIGHT, PIN
 
 # Dates compared with the facility's today: .ci/run runs these at frozen instants too (issue 18).
 pytestmark = pytest.mark.clock
-
-
-PIN = "482913"
-
-
-@pytest.fixture
-def kiosk_client(client, login_as, make_facility, make_participant, oend_version):
-    """A browser where staff started a kiosk for one participant."""
-    facility = make_facility("J")
-    staff = login_as("staff", facilities=[facility])
-    person = make_participant(facility, booking_id="K-100")
-    response = client.post("/training/kiosk/start", data={
-        "facility": str(facility.id), "curriculum_version": str(oend_version.id), "booking_id": "K-100",
-        "language": "es", "pin": PIN})
-    assert response.status_code == 302 and response.headers["Location"].endswith("/kiosk/")
-    client.staff, client.person = staff, person
-    return client
 
 
 def _kiosk() -> KioskSession:
