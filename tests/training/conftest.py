@@ -3,6 +3,7 @@ facility, and sessions."""
 from __future__ import annotations
 
 import shutil
+import tomllib
 from datetime import date, timedelta
 
 import pytest
@@ -11,6 +12,17 @@ from reentry.database import utcnow
 from reentry.extensions import db
 from reentry.training import services
 from reentry.training.cli import DEFAULT_PATH
+
+
+# The version the shipped curriculum carries (raised whenever its text changes).
+SHIPPED_VERSION = tomllib.loads((DEFAULT_PATH / "curriculum.toml").read_text(encoding="utf-8"))["version"]
+
+
+def bump_version(root, new: str = "99.0.0") -> None:
+    """Give a copied curriculum a version the shipped one does not have, as an editor would."""
+    path = root / "curriculum.toml"
+    path.write_text(path.read_text(encoding="utf-8").replace(f'version = "{SHIPPED_VERSION}"', f'version = "{new}"'),
+                    encoding="utf-8")
 
 
 @pytest.fixture

@@ -13,6 +13,7 @@ from reentry.database import utcnow
 from reentry.errors import DomainError, PermissionDenied
 from reentry.extensions import db
 from reentry.training import services
+from tests.training.conftest import SHIPPED_VERSION, bump_version
 from reentry.training.models import TrainingSession
 from tests.training.conftest import ALL_RIGHT
 
@@ -217,7 +218,7 @@ def test_completed_trainings_for_certificates(app, make_facility, make_user, mak
     [record] = services.completed_trainings(person.id)
     assert record["session_id"] == done.id
     assert record["course_title"] == "Educación sobre sobredosis y naloxona"
-    assert record["curriculum_version"] == "1.0.0" and record["language"] == "es"
+    assert record["curriculum_version"] == SHIPPED_VERSION and record["language"] == "es"
     assert record["trainer_name"] == "Robin Trainer" and record["completed_at"] is not None
 
 
@@ -253,18 +254,18 @@ def test_completion_rule_from_configuration_text():
 def test_admin_compares_two_versions_side_by_side(client, login_as, oend_version, curriculum_copy):
     from tests.training.restamp import restamp
 
-    path = curriculum_copy / "modules" / "04-respond.en.md"
-    path.write_text(path.read_text().replace("Give the address.", "Give the address and a landmark."))
-    (curriculum_copy / "curriculum.toml").write_text(
-        (curriculum_copy / "curriculum.toml").read_text().replace('version = "1.0.0"', 'version = "1.1.0"'))
+    # The steps live in protocol.toml; module 4 shows them, so the comparison shows the change there.
+    path = curriculum_copy / "protocol.toml"
+    path.write_text(path.read_text().replace("Give the address.\"", "Give the address and a landmark.\""))
+    bump_version(curriculum_copy)
     restamp(curriculum_copy)
     newer, created = services.import_curriculum(None, curriculum_copy)
     db.session.commit()
     assert created
     login_as("admin")
     page = client.get(f"/training/curricula/compare?a={oend_version.id}&b={newer.id}").get_data(as_text=True)
-    assert "<del>Tell them the person is not breathing or will not wake up. Give the address." in page
-    assert "Give the address and a landmark. You can put the phone on speaker so your hands are free.</ins>" in page
+    assert "Give the address and a landmark." in page and "<del>" in page
+    assert "module 04-respond · no change" not in page
     assert "module 01-release-risk · no change" in page
 
 
@@ -331,8 +332,7 @@ def test_edit_reschedules_and_keeps_the_version_once_answers_exist(client, login
     assert json.loads(event.changes)["location"] == ["Classroom", "Medical unit"]
 
     from tests.training.restamp import restamp
-    (curriculum_copy / "curriculum.toml").write_text(
-        (curriculum_copy / "curriculum.toml").read_text().replace('version = "1.0.0"', 'version = "2.0.0"'))
+    bump_version(curriculum_copy, "2.0.0")
     restamp(curriculum_copy)
     newer, _created = services.import_curriculum(None, curriculum_copy)
     attendee = services.add_attendee(staff, training_session, make_participant(facility).id)
