@@ -52,14 +52,17 @@ class Protocol:
     lists: dict[str, dict[str, TitledList]] = field(default_factory=dict)
     problems: list[tuple[int, str]] = field(default_factory=list)
 
-    def sources(self) -> set[str]:
+    def sources(self, parts=PROTOCOL_PARTS) -> set[str]:
+        """The source ids the given parts rest on (all of them by default)."""
         used = set()
-        for entries in (*self.steps.values(), *self.situations.values()):
-            for entry in entries:
-                used.update(entry.sources)
-        for by_lang in self.lists.values():
-            for block in by_lang.values():
-                used.update(block.sources)
+        for part in parts:
+            if part in ("steps", "situations"):
+                for entries in getattr(self, part).values():
+                    for entry in entries:
+                        used.update(entry.sources)
+            else:
+                for block in self.lists.get(part, {}).values():
+                    used.update(block.sources)
         return used
 
 
