@@ -278,6 +278,10 @@ def _check_protocol(cur: Curriculum) -> None:
     block names its sources, which must be in curriculum.toml)."""
     proto, path = cur.protocol, cur.protocol.path
     raw = path.read_text(encoding="utf-8")
+    if proto.translates != proto.english_hash:
+        cur.add(path, _line_of(raw, "translates"), "out-of-date translation",
+                f"the English changed since the Spanish was written; update the Spanish, then set "
+                f'translates = "{proto.english_hash}"')
     sources = {s.get("id") for s in cur.meta.get("sources", []) if isinstance(s, dict)}
     for source_id in sorted(proto.sources() - sources):
         cur.add(path, _line_of(raw, f'"{source_id}"'), "citation", f"source {source_id!r} is not in curriculum.toml")

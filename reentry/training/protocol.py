@@ -8,6 +8,8 @@ show the same words the packet prints (documents.builders reads the same data th
 """
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -51,6 +53,9 @@ class Protocol:
     situations: dict[str, list[Entry]] = field(default_factory=dict)
     lists: dict[str, dict[str, TitledList]] = field(default_factory=dict)
     problems: list[tuple[int, str]] = field(default_factory=list)
+    # The fingerprint of the English the Spanish was written from, and of the English now.
+    translates: str = ""
+    english_hash: str = ""
 
     def sources(self, parts=PROTOCOL_PARTS) -> set[str]:
         """The source ids the given parts rest on (all of them by default)."""
@@ -73,6 +78,19 @@ def _line_of(raw: str, needle: str) -> int:
     return 1
 
 
+def english_fingerprint(data: dict) -> str:
+    """SHA-256 of every English word in protocol.toml: the Spanish records the one it translates,
+    so a changed English step shows up as an out-of-date translation, as for a module."""
+    def english(value):
+        if isinstance(value, dict):
+            return {k: english(v) for k, v in value.items() if k not in ("es", "translates")}
+        if isinstance(value, list):
+            return [english(v) for v in value]
+        return value
+    text = json.dumps(english(data), ensure_ascii=False, sort_keys=True)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
 def load_protocol(root: Path | str = DEFAULT_ROOT) -> Protocol:
     """Read protocol.toml; what is missing or malformed is collected in `problems`, not raised."""
     path = Path(root) / "protocol.toml"
@@ -86,6 +104,8 @@ def load_protocol(root: Path | str = DEFAULT_ROOT) -> Protocol:
     except tomllib.TOMLDecodeError as error:
         proto.problems.append((1, f"not valid TOML: {error}"))
         return proto
+    proto.translates = str(data.get("translates", ""))
+    proto.english_hash = english_fingerprint(data)
     proto.trigger = {lang: str((data.get("trigger") or {}).get(lang, "")) for lang in LANGUAGES}
     for lang in LANGUAGES:
         if not proto.trigger[lang]:

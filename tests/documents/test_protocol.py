@@ -158,6 +158,10 @@ def test_each_product_follows_its_own_label():
             assert "Read the storage range on your box" in " ".join(product["en"]["storage"])
         for lang in ("en", "es"):
             assert product[lang]["name"] and product[lang]["give"] and product[lang]["storage"]
+        # Every field a participant reads exists in both languages, line for line.
+        assert set(product["en"]) == set(product["es"])
+        assert [len(product[lang]["give"]) for lang in ("en", "es")] == [len(product["en"]["give"])] * 2
+        assert [len(product[lang]["storage"]) for lang in ("en", "es")] == [len(product["en"]["storage"])] * 2
 
 
 @pytest.mark.parametrize("code", PRODUCT_CODES)
@@ -225,3 +229,17 @@ def curriculum_copy_path(tmp_path):
     target = tmp_path / "oend"
     shutil.copytree(DEFAULT_PATH, target)
     return target
+
+
+def test_a_changed_english_step_marks_the_spanish_out_of_date(curriculum_copy_path):
+    path = curriculum_copy_path / "protocol.toml"
+    path.write_text(path.read_text(encoding="utf-8").replace("Shout their name.", "Shout their name loudly."),
+                    encoding="utf-8")
+    cur, _scores = curriculum.check_curriculum(curriculum_copy_path)
+    [stale] = [p for p in cur.problems if p.kind == "out-of-date translation"]
+    assert stale.path.endswith("protocol.toml") and "translates = " in stale.message
+    from tests.training.restamp import restamp
+
+    restamp(curriculum_copy_path)
+    cur, _scores = curriculum.check_curriculum(curriculum_copy_path)
+    assert cur.problems == []
