@@ -28,7 +28,9 @@ from reentry.documents.content import (
     texts,
 )
 from reentry.documents.pdf import Styles, bullets, numbered, safe, styles
+from reentry.training import protocol
 
+GENERIC_NASAL = "naloxone-4mg-generic"  # shown when no kit was given: the kind most people will get
 NAME_LIMIT = 200  # the longest name a participant record holds
 # Words that would name a diagnosis on a page that goes through property searches.
 DIAGNOSIS_WORDING = re.compile(
@@ -282,34 +284,62 @@ def _cover(p: PacketInput, st: Styles, t: dict, lang: str) -> list:
     return story
 
 
-def response_story(st: Styles, t: dict) -> list:
-    """The overdose response steps (SAMHSA toolkit), kept together on one page."""
-    return [KeepTogether([
-        Paragraph(t["response_title"], st.heading),
-        *numbered(t["response_steps"], st.bullet),
-        *bullets(t["response_notes"], st.bullet),
-        Paragraph(f"{t['sources_title']}: {t['response_source']}", st.small),
-    ])]
+def _source_paragraph(ids, st: Styles, t: dict, lang: str) -> list:
+    """The sources a page rests on, by their printable title (never a citation key)."""
+    line = protocol.source_line(ids, lang)
+    return [Paragraph(f"{t['sources_title']}: {safe(line, 600)}.", st.small)] if line else []
+
+
+def _titled_list(block, st: Styles) -> list:
+    """A heading and its bullets, kept on one page (a heading never ends a page alone)."""
+    return [KeepTogether([Paragraph(safe(block.title), st.heading),
+                          *bullets([safe(i) for i in block.items], st.bullet)])]
+
+
+def response_story(st: Styles, t: dict, lang: str) -> list:
+    """What to do in an overdose: the one protocol (curricula/oend/protocol.toml), the same words
+    and order as module 4 of the course and the kiosk."""
+    proto = protocol.default_protocol()
+    steps = [f"<b>{safe(e.title)}</b> {safe(e.text)}" for e in proto.steps[lang]]
+    situations = [Paragraph(f"<b>{safe(e.title)}</b> {safe(e.text)}", st.bullet, bulletText="•")
+                  for e in proto.situations[lang]]
+    # The steps and what else can happen stay on one page; the lists for "no naloxone" and the
+    # don'ts may go on to the next one, each kept whole.
+    parts = ("steps", "situations", "no_naloxone", "donts")
+    return [
+        KeepTogether([Paragraph(t["response_title"], st.heading), *numbered(steps, st.bullet), *situations]),
+        *_titled_list(proto.lists["no_naloxone"][lang], st),
+        *_titled_list(proto.lists["donts"][lang], st),
+        *_source_paragraph(sorted(proto.sources(parts)), st, t, lang),
+    ]
 
 
 def product_story(code: str | None, st: Styles, t: dict, lang: str) -> list:
-    """How to use the product given, or a generic page plus where to get naloxone free."""
+    """How to give and keep the product given (its own label's words), or, with no kit, how a
+    nasal spray is given and where to get naloxone free."""
+    proto = protocol.default_protocol()
+    storage_notes = proto.lists["storage"][lang]
     product = product_instructions(code) if code else None
     if product is None:
+        nasal = product_instructions(GENERIC_NASAL)
         return [
             Paragraph(t["generic_title"], st.heading),
             Paragraph(t["generic_intro"], st.body),
-            *numbered(t["generic_steps"], st.bullet),
+            Paragraph(t["generic_nasal"], st.body),
+            *numbered([safe(s) for s in nasal[lang]["give"]], st.bullet),
             Paragraph(t["free_title"], st.heading),
             *bullets(t["free_items"], st.bullet),
+            *_titled_list(storage_notes, st),
+            *_source_paragraph([*nasal["sources"], *storage_notes.sources], st, t, lang),
         ]
     words = product[lang]
     return [
         Paragraph(f"{t['product_title']}: {safe(words['name'])}", st.heading),
-        *numbered([safe(s) for s in words["steps"]], st.bullet),
+        *numbered([safe(s) for s in words["give"]], st.bullet),
         Paragraph(t["product_storage"], st.heading),
-        Paragraph(safe(words["storage"]), st.body),
-        Paragraph(f"{t['sources_title']}: {safe(product['source'])}.", st.small),
+        *bullets([safe(s) for s in words["storage"]], st.bullet),
+        *_titled_list(storage_notes, st),
+        *_source_paragraph([*product["sources"], *storage_notes.sources], st, t, lang),
     ]
 
 
@@ -368,9 +398,9 @@ def packet_story(p: PacketInput, st: Styles) -> list:
     lang = language(p.language)
     story = _cover(p, st, t, lang)
     story += [PageBreak(), *warning_story(p.warning, st)]
-    story += [PageBreak(), *product_story(p.product_code, st, t, lang), Spacer(1, 12),
-              *response_story(st, t)]
-    story += [PageBreak(), *resources_story(p, st, t, lang)]
+    story += [PageBreak(), *product_story(p.product_code, st, t, lang)]
+    story += [PageBreak(), *response_story(st, t, lang)]
+    story += [Spacer(1, 12), *resources_story(p, st, t, lang)]
     story += [Spacer(1, 12), *law_story(p, st, t), Spacer(1, 12), *hotlines_story(p, st, t)]
     if p.certificate:
         story += [PageBreak(), *certificate_story(p.certificate, st)]

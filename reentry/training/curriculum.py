@@ -14,6 +14,7 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from reentry.readability import MAX_GRADE, MIN_FERNANDEZ_HUERTA, reading_score, score_is_ok
+from reentry.training import protocol as protocol_files
 
 LANGUAGES = ("en", "es")
 SOURCE_LANGUAGE = "en"
@@ -70,6 +71,7 @@ class Curriculum:
     notes: dict[str, str] = field(default_factory=dict)
     quiz: dict = field(default_factory=dict)
     quiz_raw: str = ""
+    protocol: protocol_files.Protocol | None = None
     problems: list[Problem] = field(default_factory=list)
 
     @property
@@ -126,6 +128,9 @@ def load_curriculum(root: Path | str) -> Curriculum:
         cur.add(toml_path, _toml_error_line(error), "structure", f"not valid TOML: {error}")
         return cur
     _check_metadata(cur, toml_path)
+    cur.protocol = protocol_files.load_protocol(root)
+    for line, message in cur.protocol.problems:
+        cur.add(cur.protocol.path, line, "structure", message)
     for slug in cur.module_slugs:
         for language in LANGUAGES:
             path = root / "modules" / f"{slug}.{language}.md"
@@ -141,6 +146,7 @@ def load_curriculum(root: Path | str) -> Curriculum:
                 line = _toml_error_line(error) + 1 if isinstance(error, tomllib.TOMLDecodeError) else 1
                 cur.add(path, line, "structure", f"front matter: {error}")
                 continue
+            body = _expand(cur, path, body, body_line, language)
             cur.modules[(slug, language)] = ModuleText(slug, language, path, meta, body, body_line, raw)
         notes = root / "modules" / f"{slug}.notes.md"
         if notes.is_file():
@@ -157,6 +163,17 @@ def load_curriculum(root: Path | str) -> Curriculum:
         except tomllib.TOMLDecodeError as error:
             cur.add(quiz_path, _toml_error_line(error), "structure", f"not valid TOML: {error}")
     return cur
+
+
+def _expand(cur: Curriculum, path: Path, body: str, body_line: int, language: str) -> str:
+    """The module body with its {{protocol:...}} and {{product:...}} lines filled in from the one
+    protocol and the products' label data, so every copy of the steps is the same words."""
+    from reentry.documents.content import product_instructions  # data only; avoids an import cycle
+
+    body, problems = protocol_files.expand(body, language, cur.protocol, product_instructions)
+    for offset, message in problems:
+        cur.add(path, body_line + offset, "structure", message)
+    return body
 
 
 def _line_of(raw: str, needle: str, default: int = 1) -> int:
@@ -227,6 +244,8 @@ def _check_words(cur: Curriculum, path: Path, text: str, language: str, first_li
         for marker in CITATION.findall(line):
             if marker not in sources:
                 cur.add(path, number, "citation", f"[@{marker}] is not in the sources of curriculum.toml")
+        if protocol_files.DIRECTIVE.match(line.strip()):
+            continue  # a {{product:narcan-4mg}} line names a product; its text is checked expanded
         if FIGURE.search(CITATION.sub("", line)) and not cited and not CITATION.search(line):
             cur.add(path, number, "citation", "a health figure needs a source marker such as [@samhsa2023]")
 
@@ -244,12 +263,35 @@ def check_curriculum(root: Path | str) -> tuple[Curriculum, list[dict]]:
         if not score_is_ok(score, language):
             cur.add(module.path, module.body_line, "reading level",
                     f"{score_label(language)} {score:.1f}; needs {_limit_text(language)}")
+    if cur.protocol is not None and cur.protocol.path.is_file():
+        _check_protocol(cur)
     for slug, notes in cur.notes.items():
         _check_words(cur, cur.root / "modules" / f"{slug}.notes.md", notes, SOURCE_LANGUAGE, 1, cited=True)
     if cur.quiz:
         scores += _check_quiz(cur)
     cur.problems.sort()
     return cur, scores
+
+
+def _check_protocol(cur: Curriculum) -> None:
+    """Stigmatizing words and unknown sources in protocol.toml (its figures are all cited: every
+    block names its sources, which must be in curriculum.toml)."""
+    proto, path = cur.protocol, cur.protocol.path
+    raw = path.read_text(encoding="utf-8")
+    if proto.translates != proto.english_hash:
+        cur.add(path, _line_of(raw, "translates"), "out-of-date translation",
+                f"the English changed since the Spanish was written; update the Spanish, then set "
+                f'translates = "{proto.english_hash}"')
+    sources = {s.get("id") for s in cur.meta.get("sources", []) if isinstance(s, dict)}
+    for source_id in sorted(proto.sources() - sources):
+        cur.add(path, _line_of(raw, f'"{source_id}"'), "citation", f"source {source_id!r} is not in curriculum.toml")
+    for language in LANGUAGES:
+        texts = [f"{e.title} {e.text}" for e in (*proto.steps.get(language, []), *proto.situations.get(language, []))]
+        for block in proto.lists.values():
+            if language in block:
+                texts += [block[language].title, *block[language].items]
+        for text in texts:
+            _check_words(cur, path, text, language, _line_of(raw, text.split(" ")[-1]), cited=True)
 
 
 def _check_module(cur: Curriculum, module: ModuleText) -> None:

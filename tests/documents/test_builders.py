@@ -84,8 +84,8 @@ def test_each_product_prints_its_own_instructions(code, lang):
     words = product_instructions(code)[lang]
     text = pdf_text(builders.build_packet(sample_packet(lang, product=code, certificate=False)))
     assert " ".join(words["name"].split()) in text
-    for step in words["steps"]:
-        assert " ".join(step.split()) in text
+    for line in (*words["give"], *words["storage"]):
+        assert " ".join(line.split()) in text
     assert texts(lang)["free_title"] not in text
 
 
@@ -226,7 +226,7 @@ def test_batch_of_nothing_is_refused():
 
 def _plain_texts(lang: str) -> list[str]:
     t = texts(lang)
-    skip = {"response_source", "warn_base_sources", "warn_sources", "sources_title"}
+    skip = {"warn_base_sources", "warn_sources", "sources_title"}
     out = []
     for key, value in t.items():
         if key in skip:
@@ -234,7 +234,7 @@ def _plain_texts(lang: str) -> list[str]:
         out += value if isinstance(value, list) else [value]
     for code in PRODUCT_CODES:
         words = product_instructions(code)[lang]
-        out += [*words["steps"], words["storage"]]
+        out += [*words["give"], *words["storage"]]
     out += [row[f"description_{lang}"] for row in hotline_rows()]
     return [s.format(state="Ohio", county="Franklin County", date="May 1, 2021", year="2024") for s in out]
 
@@ -244,11 +244,11 @@ def test_english_participant_text_is_grade_6_or_below():
     whole = " ".join(s if s.endswith(".") else s + "." for s in _plain_texts("en"))
     assert textstat.flesch_kincaid_grade(whole) <= 6
     for code in PRODUCT_CODES:
-        assert textstat.flesch_kincaid_grade(" ".join(product_instructions(code)["en"]["steps"])) <= 6
+        assert textstat.flesch_kincaid_grade(" ".join(product_instructions(code)["en"]["give"])) <= 6
     t = texts("en")
     for key in ("warn_lead", "warn_everyone", "generic_intro"):
         assert textstat.flesch_kincaid_grade(t[key]) <= 6, key
-    for key in ("warn_todo_items", "response_steps", "response_notes"):
+    for key in ("warn_todo_items", "free_items"):
         assert textstat.flesch_kincaid_grade(" ".join(t[key])) <= 6, key
 
 

@@ -22,3 +22,11 @@ def restamp(root: Path) -> None:
         digest = sha256_text(quiz_item_source(item))
         parts[index] = re.sub(r'^es\.translates = ".*"$', f'es.translates = "{digest}"', parts[index], flags=re.M)
     (root / "quiz.toml").write_text("[[items]]".join(parts), encoding="utf-8")
+    protocol = root / "protocol.toml"
+    if protocol.is_file():
+        from reentry.training.protocol import english_fingerprint
+
+        text = protocol.read_text(encoding="utf-8")
+        digest = english_fingerprint(tomllib.loads(text))
+        protocol.write_text(re.sub(r'^translates = ".*"$', f'translates = "{digest}"', text, count=1, flags=re.M),
+                            encoding="utf-8")

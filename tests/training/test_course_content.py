@@ -153,7 +153,7 @@ def test_the_kiosk_shows_learners_the_short_source_label_not_the_article_title(k
     kiosk_client.post("/kiosk/pre", data={f"item-{k}": "dont_know" for k in ALL_RIGHT})
     page = kiosk_client.get("/kiosk/module:1").get_data(as_text=True)
     assert "Binswanger et al., New England Journal of Medicine, 2007" in page
-    assert "SAMHSA, guía para prevenir y responder a una sobredosis, 2023" in page
+    assert "Guía de SAMHSA para prevenir y responder a una sobredosis (PEP23-03-00-001, 2023)" in page
     assert "former inmates" not in page and "Substance Abuse" not in page and "Toolkit" not in page
 
 

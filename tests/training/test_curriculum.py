@@ -79,7 +79,7 @@ def test_missing_translation(runner, curriculum_copy):
 
 
 def test_out_of_date_translation_when_the_english_changes(runner, curriculum_copy):
-    _edit(curriculum_copy / "modules" / "04-respond.en.md", "Shout their name.", "Shout their name loudly.")
+    _edit(curriculum_copy / "modules" / "04-respond.en.md", "You do not need to be a doctor", "You need not be a doctor")
     _edit(curriculum_copy / "quiz.toml", "Loud snoring or gurgling", "Very loud snoring or gurgling")
     code, output = _check(runner, curriculum_copy)
     assert code != 0

@@ -125,3 +125,28 @@ def test_anonymous_learner_is_not_linked_to_anyone(client, login_as, make_facili
         "language": "en", "pin": "1234"})
     attendee = db.session.get(TrainingAttendee, _kiosk().attendee_id)
     assert attendee.participant_id is None and attendee.walk_in_label == "anonymous learner"
+
+
+def test_the_kiosk_shows_the_one_protocol_in_order_in_both_languages(kiosk_client):
+    """Module 4 on the kiosk prints protocol.toml's steps, in order (the packet prints the same:
+    tests/documents/test_protocol.py)."""
+    import html
+    import re
+
+    from reentry.training.protocol import default_protocol
+
+    proto = default_protocol()
+    kiosk_client.post("/kiosk/pre", data={f"item-{k}": "dont_know" for k in ALL_RIGHT})
+    for n in range(1, 4):
+        kiosk_client.post(f"/kiosk/module:{n}", data={"go": f"module:{n + 1}"})
+    for lang in ("es", "en"):
+        page = kiosk_client.get("/kiosk/module:4").get_data(as_text=True)
+        assert f'lang="{lang}"' in page
+        text = " ".join(html.unescape(re.sub(r"<[^>]+>", " ", page)).split())
+        position = 0
+        for step in proto.steps[lang]:
+            found = text.find(" ".join(f"{step.title} {step.text}".split()), position)
+            assert found > position, step.key
+            position = found
+        assert "{{" not in text and "[@" not in text  # no directive or citation key on screen
+        kiosk_client.post("/kiosk/language", data={})
