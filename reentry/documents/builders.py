@@ -61,7 +61,8 @@ class RiskFlag:
 
     code: str
     reason: str
-    citation: str = ""
+    citation: str = ""  # the key, for data and tests only: a page prints `source`, never a key
+    source: str = ""  # a short human citation in the packet language ("Keen 2020")
 
 
 @dataclass(frozen=True)
@@ -72,7 +73,11 @@ class WarningInput:
     week2_end: date | None = None
     week4_end: date | None = None
     naltrexone_ends: date | None = None
-    flags: tuple[RiskFlag, ...] = ()
+    flags: tuple[RiskFlag, ...] = ()  # about the local drug supply: printed on the general page
+    # About the person (their use, overdoses, treatment): present only when they chose to have
+    # them printed, and printed on a sheet of their own that can be kept apart.
+    personal_flags: tuple[RiskFlag, ...] = ()
+    kept_on_moud: bool = False  # on methadone or buprenorphine inside: tolerance was kept
 
 
 @dataclass(frozen=True)
@@ -85,6 +90,8 @@ class ResourceEntry:
     languages: str = ""
     accepts_records: str = "unknown"
     is_stale: bool = False  # not verified for over a year: marked on the page
+    # The directory knows the hours, but not in the packet language: the page says to call.
+    has_hours: bool = False
 
 
 @dataclass(frozen=True)
@@ -117,20 +124,33 @@ class PacketInput:
     certificate: CertificateInput | None = None
     participant_id: int | None = None  # for the audit row only; never printed
     episode_id: int | None = None  # likewise: which stay the packet was printed for
+    # The person's choice to print the sheet about them: as recorded with the screening, and
+    # as given at print time (audited when they differ). Never printed.
+    personal_flags_recorded: bool = False
+    personal_flags_chosen: bool = False
 
 
-def warning_input_from_assessment(assessment, name: str, lang: str) -> WarningInput:
+def warning_input_from_assessment(assessment, name: str, lang: str, personal: bool | None = None) -> WarningInput:
     """Adapt a `reentry.participants.risk.assess` result (flags with .code, .reason(lang),
-    .citation; key_dates with release, week2_end, week4_end, naltrexone_ends)."""
+    .citation, .short_source(lang), .is_personal; key_dates with release, week2_end, week4_end,
+    naltrexone_ends). The flags about the person, and their naltrexone date, are kept only when
+    `personal` (default: the choice recorded with the screening) says to print them."""
+    lang = language(lang)
+    if personal is None:
+        personal = bool(getattr(assessment, "wants_personal_flags_printed", False))
     dates = getattr(assessment, "key_dates", None) or {}
-    flags = tuple(
-        RiskFlag(code=str(flag.code), reason=str(flag.reason(language(lang))),
-                 citation=str(getattr(flag, "citation", "") or ""))
-        for flag in getattr(assessment, "flags", ())
-    )
+    general, about_them = [], []
+    for flag in getattr(assessment, "flags", ()):
+        short = getattr(flag, "short_source", None)
+        risk_flag = RiskFlag(code=str(flag.code), reason=str(flag.reason(lang)),
+                             citation=str(getattr(flag, "citation", "") or ""),
+                             source=str(short(lang)) if callable(short) else "")
+        (about_them if getattr(flag, "is_personal", True) else general).append(risk_flag)
     return WarningInput(name=name, language=lang, release_date=dates.get("release"),
                         week2_end=dates.get("week2_end"), week4_end=dates.get("week4_end"),
-                        naltrexone_ends=dates.get("naltrexone_ends"), flags=flags)
+                        naltrexone_ends=dates.get("naltrexone_ends") if personal else None,
+                        flags=tuple(general), personal_flags=tuple(about_them) if personal else (),
+                        kept_on_moud=bool(getattr(assessment, "kept_on_moud", False)))
 
 
 # ---------------------------------------------------------------- certificate
@@ -223,41 +243,67 @@ def plain_reason(reason: str, lang: str) -> str:
     return reason
 
 
+def _reasons(flags: Iterable[RiskFlag], lang: str) -> list[str]:
+    reasons: list[str] = []
+    for flag in flags:
+        reason = safe(plain_reason(flag.reason, lang), 300)
+        if reason and reason not in reasons:
+            reasons.append(reason)
+    return reasons
+
+
+def _sources_line(t: dict, flags: Iterable[RiskFlag], st: Styles, base: str = "") -> Paragraph:
+    # Author and year only (full references are in DOMAIN.md): a journal title such as
+    # "Addiction" must not appear on a page that goes through property searches, nor a raw key.
+    names = sorted({safe(f.source, 80) for f in flags if f.source and f.source not in base})
+    sources = " ".join(x for x in (base, "; ".join(names) + "." if names else "") if x)
+    return Paragraph(f"{t['warn_sources']}: {sources}", st.small)
+
+
 def warning_story(w: WarningInput, st: Styles) -> list:
+    """The general warning page: nothing on it is about the person but their name and dates."""
     t = texts(w.language)
     lang = language(w.language)
     story = [
         Paragraph(t["warn_title"], st.title),
         Paragraph(t["warn_lead"], st.lead),
         Paragraph(t["warn_why"], st.heading),
-        Paragraph(t["warn_everyone"], st.body),
+        Paragraph(t["warn_everyone_moud" if w.kept_on_moud else "warn_everyone"], st.body),
     ]
-    reasons = []
-    for flag in w.flags:
-        reason = safe(plain_reason(flag.reason, lang), 300)
-        if reason and reason not in reasons:
-            reasons.append(reason)
-    story += bullets(reasons or [t["warn_no_flags"]], st.bullet)
+    story += bullets(_reasons(w.flags, lang) or [t["warn_no_flags"]], st.bullet)
     dates = [(t["date_release"], w.release_date), (t["date_week2"], w.week2_end),
-             (t["date_week4"], w.week4_end), (t["date_naltrexone"], w.naltrexone_ends)]
+             (t["date_week4"], w.week4_end)]
     known = [f"{label}: <b>{safe(long_date(value, lang))}</b>" for label, value in dates if value]
     if known:
         story.append(Paragraph(t["warn_dates"], st.heading))
         story += bullets(known, st.bullet)
     story.append(Paragraph(t["warn_todo"], st.heading))
     story += bullets(t["warn_todo_items"], st.bullet)
-    citations = sorted({safe(f.citation, 80) for f in w.flags if f.citation})
-    # Citation keys only (full references are in DOMAIN.md): a journal title such as
-    # "Addiction" must not appear on a page that goes through property searches.
-    sources = t["warn_base_sources"] + (" " + "; ".join(citations) + "." if citations else "")
-    story.append(Paragraph(f"{t['warn_sources']}: {sources}", st.small))
+    story.append(_sources_line(t, w.flags, st, t["warn_base_sources"]))
+    return story
+
+
+def personal_story(w: WarningInput, st: Styles) -> list:
+    """The sheet of flags about the person, printed only when they chose it."""
+    t = texts(w.language)
+    lang = language(w.language)
+    story = [Paragraph(t["personal_title"], st.title), Paragraph(t["personal_lead"], st.lead)]
+    story += bullets(_reasons(w.personal_flags, lang), st.bullet)
+    if w.naltrexone_ends:
+        story += bullets([f"{t['date_naltrexone']}: <b>{safe(long_date(w.naltrexone_ends, lang))}</b>"], st.bullet)
+    story.append(_sources_line(t, w.personal_flags, st))
     return story
 
 
 def build_warning(w: WarningInput, large_print: bool = False) -> bytes:
-    """The one-page tolerance-loss warning (two pages in large print)."""
+    """The one-page tolerance-loss warning (two pages in large print), and the person's own
+    sheet after it when they chose to have it printed."""
     t = texts(w.language)
-    return pdf.render(warning_story(w, styles(large_print)), title=t["warn_title"],
+    st = styles(large_print)
+    story = warning_story(w, st)
+    if w.personal_flags:
+        story += [pdf.OddPageBreak(Paragraph(t["blank_page"], st.center)), *personal_story(w, st)]
+    return pdf.render(story, title=t["warn_title"],
                       language=language(w.language), footer=w.name, page_label=t["page"],
                       large_print=large_print)
 
@@ -280,6 +326,8 @@ def _cover(p: PacketInput, st: Styles, t: dict, lang: str) -> list:
               t["section_resources"], t["section_law"], t["section_hotlines"]]
     if p.certificate:
         inside.append(t["section_certificate"])
+    if p.warning.personal_flags:
+        inside.append(t["section_personal"])
     story += [Paragraph(t["cover_inside"], st.heading), *bullets(inside, st.bullet)]
     return story
 
@@ -354,11 +402,14 @@ def resources_story(p: PacketInput, st: Styles, t: dict, lang: str) -> list:
     for entry in entries:
         if entry.type != current:
             current = entry.type
-            story.append(Paragraph(f"<b>{safe(resource_type_label(entry.type, lang))}</b>", st.body))
+            story.append(Paragraph(f"<b>{safe(resource_type_label(entry.type, lang))}</b>",
+                                   st.body.clone("resource_type", keepWithNext=1)))
         details = [safe(x, 160) for x in (entry.address, entry.phone) if x]
         extra = []
         if entry.hours:
             extra.append(f"{t['resource_hours']}: {safe(entry.hours, 120)}")
+        elif entry.has_hours:
+            extra.append(t["resource_hours_call"])
         if entry.languages:
             extra.append(f"{t['resource_languages']}: {safe(entry.languages, 80)}")
         if entry.accepts_records == "yes":
@@ -404,6 +455,9 @@ def packet_story(p: PacketInput, st: Styles) -> list:
     story += [Spacer(1, 12), *law_story(p, st, t), Spacer(1, 12), *hotlines_story(p, st, t)]
     if p.certificate:
         story += [PageBreak(), *certificate_story(p.certificate, st)]
+    if p.warning.personal_flags:
+        # Last, on a sheet of its own (a front side), so the person can keep it apart.
+        story += [pdf.OddPageBreak(Paragraph(t["blank_page"], st.center)), *personal_story(p.warning, st)]
     return story
 
 

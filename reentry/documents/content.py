@@ -7,6 +7,7 @@ from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
+from babel import Locale
 from babel.dates import format_date
 
 DATA_DIR = Path(__file__).parent / "data"
@@ -54,3 +55,24 @@ def long_date(value: date | None, lang: str) -> str:
     if value is None:
         return ""
     return format_date(value, "long", locale=language(lang))
+
+
+@lru_cache(maxsize=1)
+def _language_codes() -> dict[str, str]:
+    """English language name (lower case) -> code, from the CLDR data babel ships."""
+    return {name.lower(): code for code, name in Locale("en").languages.items()}
+
+
+@lru_cache(maxsize=1024)
+def language_names(text: str, lang: str) -> str:
+    """A resource's "English, Spanish, Navajo" in the reader's language ("inglés, español,
+    navajo"); empty when a name is not a language CLDR knows, rather than print it in English."""
+    lang = language(lang)
+    names = [part.strip() for part in (text or "").split(",") if part.strip()]
+    if lang == "en" or not names:
+        return ", ".join(names)
+    codes = [_language_codes().get(name.lower()) for name in names]
+    if None in codes:
+        return ""
+    localized = Locale(lang).languages
+    return ", ".join(localized.get(code, "") for code in codes) if all(localized.get(c) for c in codes) else ""

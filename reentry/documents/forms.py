@@ -39,6 +39,9 @@ class ResourceForm(FlaskForm):
     zip = StringField(_l("ZIP code"), validators=[Length(max=10)])
     phone = StringField(_l("Phone"), validators=[Length(max=40)])
     hours = StringField(_l("Hours"), validators=[Length(max=200)])
+    hours_es = StringField(_l("Hours (Spanish)"), validators=[Length(max=200)],
+                           description=_l("As a Spanish packet prints them, e.g. De lunes a viernes, de 9 a. m. a "
+                                          "5 p. m. Left empty, Spanish packets say to call for the hours."))
     languages = StringField(_l("Languages spoken"), validators=[Length(max=200)])
     accepts_records = SelectField(_l("Accepts people with records"), choices=select_choices(TRI_STATE_CHOICES))
     last_verified_on = DateField(_l("Last verified on"), validators=[Optional()],
@@ -90,4 +93,8 @@ class PrintPacketForm(FlaskForm):
 
     lang = SelectField(_l("Language"), choices=select_choices([("en", "English"), ("es", "Español")]))
     large_print = BooleanField(_l("Large print (18 pt)"))
+    personal_flags = BooleanField(
+        _l("Print the sheet about this person (their flags)"),
+        description=_l("Only if they say yes now. It prints on its own sheet that they can keep apart; "
+                       "the choice is recorded."))
     submit = SubmitField(_l("Print release packet"))

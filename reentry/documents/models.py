@@ -11,6 +11,7 @@ from sqlalchemy import (
     LargeBinary,
     String,
     Text,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -94,6 +95,9 @@ class Resource(db.Model):
     zip: Mapped[str] = mapped_column(String(10), default="")
     phone: Mapped[str] = mapped_column(String(40), default="")
     hours: Mapped[str] = mapped_column(String(200), default="")
+    # The hours as a Spanish packet prints them ("lun. a vie., 6 a. m. a 2 p. m."); empty: that
+    # packet says to call for the hours rather than print English.
+    hours_es: Mapped[str] = mapped_column(String(200), default="", server_default="")
     languages: Mapped[str] = mapped_column(String(200), default="")
     accepts_records: Mapped[str] = mapped_column(String(8), default="unknown")
     last_verified_on: Mapped[date | None] = mapped_column(Date)
@@ -177,6 +181,8 @@ class PacketPrint(db.Model):
     printed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     language: Mapped[str] = mapped_column(String(2))
     is_large_print: Mapped[bool] = mapped_column(default=False)
+    # Whether this print carried the sheet of personal flags (the person's choice at print time).
+    has_personal_flags: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     def __repr__(self) -> str:
         return f"<PacketPrint {self.id} participant={self.participant_id}>"

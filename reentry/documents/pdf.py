@@ -162,8 +162,9 @@ def styles(large_print: bool = False) -> Styles:
         bullet=style("bullet", size, leftIndent=2 * size, bulletIndent=2 * scale,
                      bulletFontName=FONT_BOLD, bulletFontSize=size, spaceAfter=4 * scale),
         title=style("title", 24 * scale, fontName=FONT_BOLD, spaceAfter=10 * scale),
+        # A heading never ends a page: in large print "What to do" was left alone at the bottom.
         heading=style("heading", 16 * scale, fontName=FONT_BOLD, spaceBefore=8 * scale,
-                      spaceAfter=4 * scale),
+                      spaceAfter=4 * scale, keepWithNext=1),
         lead=style("lead", 14 * scale, fontName=FONT_BOLD, borderWidth=2, borderColor=colors.black,
                    borderPadding=8 * scale, spaceBefore=8 * scale, spaceAfter=14 * scale),
         small=style("small", 9 * scale, textColor=colors.black, spaceBefore=6 * scale),

@@ -18,7 +18,7 @@ from reentry import audit
 from reentry.database import utcnow
 from reentry.documents import builders
 from reentry.documents.builders import CertificateInput, HotlineEntry, LawSummary, ResourceEntry
-from reentry.documents.content import LANGUAGES, language, long_date, texts
+from reentry.documents.content import LANGUAGES, language, language_names, long_date, texts
 from reentry.documents.models import (
     RESOURCE_TYPES,
     TRI_STATE,
@@ -34,6 +34,7 @@ from reentry.errors import DomainError
 from reentry.extensions import db
 from reentry.facilities.services import facility_today
 from reentry.facilities.services import US_STATES
+from reentry.facilities.services import state_name as localized_state
 
 # 30 symbols without 0/O, 1/I/L or U (Crockford's reasons): 20 of them carry 98 bits.
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -100,14 +101,39 @@ def _participant_today(participant) -> date:
     return today()
 
 
-def certificate_input(certificate: Certificate, holder_name: str) -> CertificateInput:
+def certificate_input(certificate: Certificate, holder_name: str, lang: str | None = None) -> CertificateInput:
+    """A certificate as builder input, in its issued language or in `lang` (a packet printed in
+    Spanish carries a Spanish certificate; the stored PDF stays as issued)."""
+    lang = language(lang or certificate.language)
     return CertificateInput(
-        holder_name=holder_name, course_title=certificate.course_title,
+        holder_name=holder_name, course_title=course_title_in(certificate, lang),
         course_version=certificate.course_version, completed_on=certificate.completed_on,
-        trainer_name=certificate.trainer_name, language=certificate.language,
+        trainer_name=certificate.trainer_name, language=lang,
         code=certificate.code, verify_url=verify_url(certificate.code),
         facility_name=certificate.facility_name,
     )
+
+
+def course_title_in(certificate: Certificate, lang: str) -> str:
+    """The course title in another language: from the curriculum version the training used, else
+    from the version whose title in the issued language matches; else the title as issued."""
+    from reentry.training.models import CurriculumVersion, TrainingAttendee, TrainingSession
+
+    if language(lang) == certificate.language:
+        return certificate.course_title
+    version = None
+    if certificate.training_attendance_id is not None:
+        version = db.session.scalar(
+            select(CurriculumVersion).join(TrainingSession, TrainingSession.curriculum_version_id == CurriculumVersion.id)
+            .join(TrainingAttendee, TrainingAttendee.session_id == TrainingSession.id)
+            .where(TrainingAttendee.id == certificate.training_attendance_id))
+    if version is None:
+        issued_title = CurriculumVersion.title_es if certificate.language == "es" else CurriculumVersion.title_en
+        version = db.session.scalar(
+            select(CurriculumVersion).where(issued_title == certificate.course_title,
+                                            CurriculumVersion.version == certificate.course_version)
+            .order_by(CurriculumVersion.id.desc()).limit(1))
+    return version.title(language(lang)) if version is not None else certificate.course_title
 
 
 def _holder_name(participant) -> str:
@@ -226,11 +252,11 @@ def verify_certificate(code: str) -> Verification:
 # ---------------------------------------------------------------- resources
 
 RESOURCE_FIELDS = ("name", "type", "address", "state", "county", "zip", "phone", "hours",
-                   "languages", "accepts_records", "last_verified_on", "last_verified_by")
+                   "languages", "accepts_records", "last_verified_on", "last_verified_by", "hours_es")
 RESOURCE_CSV_COLUMNS = ["id", *RESOURCE_FIELDS]
 _ZIP = re.compile(r"^\d{5}(-\d{4})?$")
 _LIMITS = {"name": 200, "address": 300, "county": 100, "phone": 40, "hours": 200,
-           "languages": 200, "last_verified_by": 200}
+           "languages": 200, "last_verified_by": 200, "hours_es": 200}
 
 
 def county_name(text: str | None) -> str:
@@ -338,7 +364,7 @@ def resource_csv_rows(resources: Iterable[Resource]):
     for r in resources:
         yield [r.id, r.name, r.type, r.address, r.state, r.county, r.zip, r.phone, r.hours,
                r.languages, r.accepts_records,
-               r.last_verified_on.isoformat() if r.last_verified_on else "", r.last_verified_by]
+               r.last_verified_on.isoformat() if r.last_verified_on else "", r.last_verified_by, r.hours_es]
 
 
 def _unguard(value: str) -> str:
@@ -357,7 +383,7 @@ def import_resources(actor, text: str) -> tuple[int, int]:
     header = [h.strip() for h in (reader.fieldnames or [])]
     missing = [c for c in RESOURCE_FIELDS if c not in header and c not in
                ("address", "zip", "phone", "hours", "languages", "accepts_records",
-                "last_verified_on", "last_verified_by")]
+                "last_verified_on", "last_verified_by", "hours_es")]
     if missing:
         raise ImportRowsError([f"row 1, column {c}: this column is missing" for c in missing])
     reader.fieldnames = header
@@ -394,16 +420,31 @@ def import_resources(actor, text: str) -> tuple[int, int]:
     return added, updated
 
 
-def packet_resources(state: str, county: str, on: date | None = None) -> tuple[ResourceEntry, ...]:
-    """The destination county's entries as packet input (stale ones marked on the page)."""
+def packet_resources(state: str, county: str, on: date | None = None, lang: str = "en") -> tuple[ResourceEntry, ...]:
+    """The destination county's entries as packet input in the packet language (stale ones
+    marked on the page). A Spanish packet never prints the English hours or language names:
+    without a Spanish value the field is left empty and the page says to call and ask."""
     if not state or not county:
         return ()
+    spanish = language(lang) == "es"
     return tuple(
         ResourceEntry(name=r.name, type=r.type, address=", ".join(x for x in (r.address, r.zip) if x),
-                      phone=r.phone, hours=r.hours, languages=r.languages,
-                      accepts_records=r.accepts_records, is_stale=is_stale(r.last_verified_on, on))
+                      phone=r.phone, hours=r.hours_es if spanish else r.hours,
+                      languages=language_names(r.languages, lang),
+                      accepts_records=r.accepts_records, is_stale=is_stale(r.last_verified_on, on),
+                      has_hours=bool(r.hours or r.hours_es))
         for r in directory(state, county)
     )
+
+
+def area_label(state: str, county: str, lang: str) -> str:
+    """Where the person is going, as they read it: "Condado de Bernalillo, Nuevo México"."""
+    t = texts(lang)
+    state_label = localized_state(state, lang) if state else ""
+    if not county:
+        return state_label
+    template = t["area_parish"] if state.upper() == "LA" else t["area_county"]
+    return template.format(county=county, state=state_label) if state else county
 
 
 # ---------------------------------------------------------------- hotlines and laws
@@ -445,8 +486,15 @@ def update_hotline(actor, hotline: Hotline, *, name_en: str, name_es: str, numbe
     if is_verified and number != hotline.number and verified_on is None:
         raise DomainError("The number changed: call the new number, then give the date you "
                           "verified it (or untick verified).", field="verified_on")
+    # A verified number prints in Spanish packets too: never with English words standing in.
+    if is_verified and not (name_es or "").strip():
+        raise DomainError("Spanish name is required before the number can print (Spanish packets "
+                          "print it).", field="name_es")
+    if is_verified and (description_en or "").strip() and not (description_es or "").strip():
+        raise DomainError("Spanish description is required when there is an English one (Spanish "
+                          "packets print it).", field="description_es")
     before = audit.snapshot(hotline, HOTLINE_FIELDS)
-    hotline.name_en, hotline.name_es = name_en.strip(), (name_es or "").strip() or name_en.strip()
+    hotline.name_en, hotline.name_es = name_en.strip(), (name_es or "").strip()
     hotline.number = number
     hotline.description_en, hotline.description_es = (description_en or "").strip(), (description_es or "").strip()
     hotline.source = (source or "").strip()
@@ -466,11 +514,15 @@ def hotlines() -> list[Hotline]:
 
 
 def printable_hotlines(lang: str) -> tuple[HotlineEntry, ...]:
-    """Verified numbers only: an unverified number never reaches paper."""
+    """Verified numbers only: an unverified number never reaches paper. A Spanish packet
+    never falls back to the English words: a missing name prints as "Línea de teléfono", a
+    missing description not at all."""
     lang = language(lang)
+    fallback = texts(lang)["hotline_no_name"]
     return tuple(
-        HotlineEntry(name=getattr(h, f"name_{lang}") or h.name_en, number=h.number,
-                     description=getattr(h, f"description_{lang}") or h.description_en)
+        HotlineEntry(name=getattr(h, f"name_{lang}") or (h.name_en if lang == "en" else fallback),
+                     number=h.number,
+                     description=getattr(h, f"description_{lang}") or (h.description_en if lang == "en" else ""))
         for h in hotlines() if h.is_verified
     )
 
@@ -527,7 +579,7 @@ def law_summary(law: GoodSamaritanLaw | None, lang: str, state_name: str = "") -
     protection, nothing from an unverified row, always 'as of DATE' and 'not legal advice'."""
     t = texts(lang)
     lang = language(lang)
-    name = law.state_name if law is not None else (state_name or "")
+    name = localized_state(law.state_code, lang, law.state_name) if law is not None else (state_name or "")
     if law is None or not law.is_verified or law.has_gsl == "unknown":
         return LawSummary(lines=(t["law_not_checked"].format(state=name or "?"), t["law_call"]),
                           as_of_line=t["law_not_advice"])
@@ -566,13 +618,13 @@ def assemble_packet(participant, warning: builders.WarningInput, *, release_date
     lang = language(lang or participant.preferred_language)
     state, county = participant.destination_state or "", county_name(participant.destination_county)
     certificate = latest_valid_certificate(participant.id)
-    area = f"{county} County, {state}" if county and state else (county or state)
     return builders.PacketInput(
         name=_holder_name(participant), language=lang, release_date=release_date, warning=warning,
-        product_code=product_code, area_label=area, resources=packet_resources(state, county, on),
-        law=law_summary(law_for_state(state), lang, state_name=state) if state else None,
+        product_code=product_code, area_label=area_label(state, county, lang),
+        resources=packet_resources(state, county, on, lang),
+        law=law_summary(law_for_state(state), lang, state_name=localized_state(state, lang)) if state else None,
         hotlines=printable_hotlines(lang),
-        certificate=certificate_input(certificate, _holder_name(participant)) if certificate else None,
+        certificate=certificate_input(certificate, _holder_name(participant), lang) if certificate else None,
         participant_id=participant.id,
     )
 
@@ -599,8 +651,17 @@ def print_packets(actor, packets: list[builders.PacketInput], *, facility_id: in
         if packet.participant_id is not None:
             db.session.add(PacketPrint(participant_id=packet.participant_id, episode_id=packet.episode_id,
                                        printed_by_id=actor.id if actor is not None else None,
-                                       language=packet.language, is_large_print=large_print))
+                                       language=packet.language, is_large_print=large_print,
+                                       has_personal_flags=bool(packet.warning.personal_flags)))
+            if packet.personal_flags_chosen != packet.personal_flags_recorded:
+                # The person changed their mind at print time: who asked, when, and which way.
+                audit.record(actor, "packet.personal_flags_choice", "participants", packet.participant_id,
+                             facility_id=facility_id,
+                             changes={"wants_personal_flags_printed": [packet.personal_flags_recorded,
+                                                                       packet.personal_flags_chosen]})
     audit.record(actor, "packet.print", "participants", None, facility_id=facility_id,
                  changes={"count": len(packets), "large_print": large_print,
-                          "participant_ids": [p.participant_id for p in packets if p.participant_id]})
+                          "participant_ids": [p.participant_id for p in packets if p.participant_id],
+                          "personal_flags": {str(p.participant_id): p.personal_flags_chosen
+                                             for p in packets if p.participant_id}})
     return data

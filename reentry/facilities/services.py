@@ -18,6 +18,40 @@ US_STATES = (
     "AL AK AZ AR CA CO CT DE DC FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH NJ "
     "NM NY NC ND OH OK OR PA RI SC SD TN TX UT VT VA WA WV WI WY PR VI GU AS MP"
 ).split()
+# Code -> (English, Spanish) name, for anything a participant reads (Fundéu/RAE spellings).
+STATE_NAMES = {
+    "AL": ("Alabama", "Alabama"), "AK": ("Alaska", "Alaska"), "AZ": ("Arizona", "Arizona"),
+    "AR": ("Arkansas", "Arkansas"), "CA": ("California", "California"), "CO": ("Colorado", "Colorado"),
+    "CT": ("Connecticut", "Connecticut"), "DE": ("Delaware", "Delaware"),
+    "DC": ("District of Columbia", "Distrito de Columbia"), "FL": ("Florida", "Florida"),
+    "GA": ("Georgia", "Georgia"), "HI": ("Hawaii", "Hawái"), "ID": ("Idaho", "Idaho"),
+    "IL": ("Illinois", "Illinois"), "IN": ("Indiana", "Indiana"), "IA": ("Iowa", "Iowa"),
+    "KS": ("Kansas", "Kansas"), "KY": ("Kentucky", "Kentucky"), "LA": ("Louisiana", "Luisiana"),
+    "ME": ("Maine", "Maine"), "MD": ("Maryland", "Maryland"), "MA": ("Massachusetts", "Massachusetts"),
+    "MI": ("Michigan", "Míchigan"), "MN": ("Minnesota", "Minnesota"), "MS": ("Mississippi", "Misisipi"),
+    "MO": ("Missouri", "Misuri"), "MT": ("Montana", "Montana"), "NE": ("Nebraska", "Nebraska"),
+    "NV": ("Nevada", "Nevada"), "NH": ("New Hampshire", "Nuevo Hampshire"),
+    "NJ": ("New Jersey", "Nueva Jersey"), "NM": ("New Mexico", "Nuevo México"),
+    "NY": ("New York", "Nueva York"), "NC": ("North Carolina", "Carolina del Norte"),
+    "ND": ("North Dakota", "Dakota del Norte"), "OH": ("Ohio", "Ohio"), "OK": ("Oklahoma", "Oklahoma"),
+    "OR": ("Oregon", "Oregón"), "PA": ("Pennsylvania", "Pensilvania"), "RI": ("Rhode Island", "Rhode Island"),
+    "SC": ("South Carolina", "Carolina del Sur"), "SD": ("South Dakota", "Dakota del Sur"),
+    "TN": ("Tennessee", "Tennessee"), "TX": ("Texas", "Texas"), "UT": ("Utah", "Utah"),
+    "VT": ("Vermont", "Vermont"), "VA": ("Virginia", "Virginia"), "WA": ("Washington", "Washington"),
+    "WV": ("West Virginia", "Virginia Occidental"), "WI": ("Wisconsin", "Wisconsin"),
+    "WY": ("Wyoming", "Wyoming"), "PR": ("Puerto Rico", "Puerto Rico"),
+    "VI": ("U.S. Virgin Islands", "Islas Vírgenes de los Estados Unidos"), "GU": ("Guam", "Guam"),
+    "AS": ("American Samoa", "Samoa Americana"), "MP": ("Northern Mariana Islands", "Islas Marianas del Norte"),
+}
+
+
+def state_name(code: str, lang: str = "en", default: str | None = None) -> str:
+    """A state's name in the reader's language ("Nuevo México"); `default` (else the code) if
+    the code is not one."""
+    names = STATE_NAMES.get((code or "").upper())
+    if names is None:
+        return (code or "") if default is None else default
+    return names[1] if (lang or "").startswith("es") else names[0]
 
 
 def _validate(code: str, name: str, type_: str, state: str, timezone: str) -> None:

@@ -77,7 +77,10 @@ def load_participant_demo(_password: str) -> list[str]:
             destination_state=facility.state, destination_county=facility.county,
         )
         if rng.random() < 0.75:
-            record_screening(None, person, _demo_screening(rng, None if pretrial else release_date, start, today),
-                             episode=person.episodes[0])
+            answers = _demo_screening(rng, None if pretrial else release_date, start, today)
+            # Every third person chose to have the sheet about them printed (not drawn from rng,
+            # so the demo people stay the same ones as before this choice existed).
+            answers["wants_personal_flags_printed"] = n % 3 == 0
+            record_screening(None, person, answers, episode=person.episodes[0])
             screened += 1
     return [f"created {DEMO_COUNT} demo participants ({screened} screened)"]

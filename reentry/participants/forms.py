@@ -88,6 +88,11 @@ class ScreeningForm(FlaskForm):
     housing_at_release = SelectField(_l("Housing at release"), choices=select_choices(HOUSING_CHOICES), default="")
     wants_naloxone = AnswerField(_l("Wants naloxone"))
     wants_treatment_referral = AnswerField(_l("Wants a treatment referral"))
+    # Off unless the person says yes: the packet is read during property searches.
+    wants_personal_flags_printed = BooleanField(
+        _l("Wants the sheet about them printed in the packet"),
+        description=_l("Ask: \"Do you want a sheet with your own risks, like past overdoses, in your "
+                       "packet? Others may read it.\" Leave unticked unless they say yes."))
     token = HiddenField()
     submit = SubmitField(_l("Save screening"))
 

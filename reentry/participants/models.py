@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from reentry.database import UTCDateTime, utcnow
@@ -159,6 +159,9 @@ class ReleaseScreening(db.Model):
     housing_at_release: Mapped[str | None] = mapped_column(String(16))
     wants_naloxone: Mapped[bool | None] = mapped_column()
     wants_treatment_referral: Mapped[bool | None] = mapped_column()
+    # The person chose to have the flags about them (their use, overdoses, treatment) printed on
+    # a sheet of their own; off unless they say yes, since the packet is read in property searches.
+    wants_personal_flags_printed: Mapped[bool] = mapped_column(default=False, server_default=false())
     submission_token: Mapped[str | None] = mapped_column(String(36), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

@@ -13,6 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from reentry.documents.content import long_date
+
 # Citation keys -> the source as DOMAIN.md cites it. Printouts show the text; data keeps the key.
 CITATIONS = {
     "binswanger2007": "Binswanger et al., NEJM 2007;356:157-165",
@@ -25,7 +27,24 @@ CITATIONS = {
     "au_methadone_guidelines": "Australian national methadone guidelines",
     "vivitrol_label": "Vivitrol label, Warnings and Precautions 5.1",
     "fda_boxed_warning_2016": "FDA boxed warning on opioids with benzodiazepines, 2016",
-    "samhsa_toolkit": "SAMHSA Opioid Overdose Prevention Toolkit (2018; PEP23-03-00-001)",
+    "samhsa_toolkit": "SAMHSA Overdose Prevention and Response Toolkit (PEP23-03-00-001, 2023)",
+    "larochelle2018": "Larochelle et al., Ann Intern Med 2018;169:137-145",
+}
+# Key -> (English, Spanish) as a printed page may name a source: author and year, no journal
+# title ("Addiction" must not appear on a page read during property searches), never the key.
+SHORT_CITATIONS = {
+    "binswanger2007": ("Binswanger 2007", "Binswanger 2007"),
+    "merrall2010": ("Merrall 2010", "Merrall 2010"),
+    "hill2024": ("Hill 2024", "Hill 2024"),
+    "keen2020": ("Keen 2020", "Keen 2020"),
+    "marsden2017": ("Marsden 2017", "Marsden 2017"),
+    "lim2023": ("Lim 2023", "Lim 2023"),
+    "green2018": ("Green 2018", "Green 2018"),
+    "larochelle2018": ("Larochelle 2018", "Larochelle 2018"),
+    "au_methadone_guidelines": ("Australian methadone guidelines", "Guías australianas sobre la metadona"),
+    "vivitrol_label": ("Vivitrol label", "Ficha técnica de Vivitrol"),
+    "fda_boxed_warning_2016": ("FDA 2016", "FDA 2016"),
+    "samhsa_toolkit": ("SAMHSA 2023", "SAMHSA 2023"),
 }
 
 TOLERANCE_DROPPING_DAYS = 3  # 3+ missed days: reduced tolerance (Australian methadone guidelines)
@@ -38,24 +57,27 @@ UNSTABLE_HOUSING = ("unstable", "shelter", "none")
 FLAG_TEXT: dict[str, tuple[str, str, str]] = {
     "TOLERANCE_DROPPING": (
         "au_methadone_guidelines",
-        "You have gone {days} days without opioids. Your body can take less now. "
-        "A dose you used before can stop your breathing. Start low and go slow.",
-        "Lleva {days} días sin opioides. Su cuerpo aguanta menos ahora. "
-        "Una dosis que usaba antes puede parar su respiración. Empiece con poco y vaya despacio.",
+        "You have been inside {days} days. If you did not use opioids in that time, your body "
+        "can take less now. A dose you used before can stop your breathing. Start low and go slow.",
+        "Ha estado adentro {days} días. Si no usó opioides en ese tiempo, su cuerpo aguanta menos "
+        "ahora. Una dosis que usaba antes puede parar su respiración. Empiece con poco y vaya despacio.",
     ),
     "TOLERANCE_LOST": (
         "binswanger2007",
-        "You have gone {days} days without opioids. Your body has lost its tolerance. "
-        "Even a small dose can kill you. The first two weeks out are the most dangerous.",
-        "Lleva {days} días sin opioides. Su cuerpo perdió la tolerancia. "
-        "Hasta una dosis pequeña puede matarle. Las dos primeras semanas afuera son las más peligrosas.",
+        "You have been inside {days} days. If you did not use opioids in that time, your body has "
+        "lost its tolerance. Even a small dose can stop your breathing. The first two weeks out "
+        "are the most dangerous.",
+        "Ha estado adentro {days} días. Si no usó opioides en ese tiempo, su cuerpo perdió la "
+        "tolerancia. Hasta una dosis pequeña puede parar su respiración. Las dos primeras semanas "
+        "afuera son las más peligrosas.",
     ),
     "NALTREXONE_ENDING": (
         "vivitrol_label",
-        "Your naltrexone shot blocks opioids until about {naltrexone_ends}. Then the block wears off. "
-        "Using then is very dangerous. Get your next shot on time.",
-        "Su inyección de naltrexona bloquea los opioides hasta cerca del {naltrexone_ends}. "
-        "Después el bloqueo se pasa. Usar entonces es muy peligroso. Póngase la siguiente inyección a tiempo.",
+        "Your naltrexone shot blocks opioids until about {naltrexone_ends}. Then the block wears off "
+        "and your tolerance is low. Using then can stop your breathing. Get your next shot on time.",
+        "Su inyección de naltrexona bloquea los opioides hasta cerca del {naltrexone_ends}. Después "
+        "el bloqueo se pasa y su tolerancia es baja. Usar entonces puede parar su respiración. "
+        "Póngase la siguiente inyección a tiempo.",
     ),
     "MOUD_CONTINUE": (
         "marsden2017",
@@ -72,10 +94,12 @@ FLAG_TEXT: dict[str, tuple[str, str, str]] = {
     ),
     "NO_MOUD": (
         "lim2023",
-        "You used opioids before and are not on a medicine for it. Methadone, buprenorphine "
-        "or naltrexone lower the risk of death a lot. Ask about starting one.",
-        "Usaba opioides y no toma una medicina para eso. La metadona, la buprenorfina o la "
-        "naltrexona bajan mucho el riesgo de muerte. Pregunte cómo empezar una.",
+        "You used opioids before and are not taking a medicine to treat opioid use. Methadone and "
+        "buprenorphine lower the risk of death a lot. Naltrexone is another choice. Ask about "
+        "starting one.",
+        "Usaba opioides y no toma una medicina para tratar el uso de opioides. La metadona y la "
+        "buprenorfina bajan mucho el riesgo de muerte. La naltrexona es otra opción. Pregunte cómo "
+        "empezar una.",
     ),
     "PAST_OVERDOSE": (
         "keen2020",
@@ -107,7 +131,7 @@ FLAG_TEXT: dict[str, tuple[str, str, str]] = {
     "USES_ALONE": (
         "samhsa_toolkit",
         "If you use alone, nobody can help you if you overdose. Do not use alone.",
-        "Si usa solo, nadie puede ayudarle si tiene una sobredosis. No use solo.",
+        "Si usa a solas, nadie puede ayudarle si tiene una sobredosis. No use a solas.",
     ),
     "NO_STABLE_HOUSING": (
         "binswanger2007",
@@ -116,6 +140,38 @@ FLAG_TEXT: dict[str, tuple[str, str, str]] = {
     ),
 }
 FLAG_CODES = tuple(FLAG_TEXT)
+
+# The same flag said another way when the screening says more: (code, variant) -> (English, Spanish).
+FLAG_VARIANTS: dict[tuple[str, str], tuple[str, str]] = {
+    # Days counted from a reported last use, not from the length of the stay.
+    ("TOLERANCE_DROPPING", "last_use"): (
+        "By the day you leave, it will be {days} days since you last used opioids. Your body can "
+        "take less now. A dose you used before can stop your breathing. Start low and go slow.",
+        "El día que salga, habrán pasado {days} días desde que usó opioides por última vez. Su "
+        "cuerpo aguanta menos ahora. Una dosis que usaba antes puede parar su respiración. Empiece "
+        "con poco y vaya despacio.",
+    ),
+    ("TOLERANCE_LOST", "last_use"): (
+        "By the day you leave, it will be {days} days since you last used opioids. Your body has "
+        "lost its tolerance. Even a small dose can stop your breathing. The first two weeks out "
+        "are the most dangerous.",
+        "El día que salga, habrán pasado {days} días desde que usó opioides por última vez. Su "
+        "cuerpo perdió la tolerancia. Hasta una dosis pequeña puede parar su respiración. Las dos "
+        "primeras semanas afuera son las más peligrosas.",
+    ),
+    # The block ended on or before the day the packet speaks of (a shot 28+ days before release).
+    ("NALTREXONE_ENDING", "worn_off"): (
+        "Your last naltrexone shot has likely worn off already: your tolerance is low now. Even a "
+        "small dose can stop your breathing. Ask about your next shot before you leave.",
+        "Su última inyección de naltrexona probablemente ya dejó de hacer efecto: su tolerancia "
+        "ahora es baja. Hasta una dosis pequeña puede parar su respiración. Pregunte por su "
+        "siguiente inyección antes de salir.",
+    ),
+}
+
+# Flags about the local drug supply, not about the person: these print on the general pages.
+# Every other flag comes from the person's own answers and prints only with their consent.
+GENERAL_FLAG_CODES = frozenset({"FENTANYL", "XYLAZINE"})
 
 BASELINE_CITATION = "binswanger2007"
 BASELINE_TEXT = {
@@ -134,13 +190,25 @@ class Flag:
     params: dict = field(default_factory=dict, compare=False)
 
     def reason(self, lang: str = "en") -> str:
-        _, english, spanish = FLAG_TEXT[self.code]
-        text = spanish if lang.startswith("es") else english
-        return text.format(**self.params)
+        lang = "es" if lang.startswith("es") else "en"
+        english, spanish = FLAG_VARIANTS.get((self.code, self.params.get("variant", "")), FLAG_TEXT[self.code][1:])
+        text = spanish if lang == "es" else english
+        params = {k: long_date(v, lang) if isinstance(v, date) else v for k, v in self.params.items()}
+        return text.format(**params)
 
     @property
     def source(self) -> str:
         return CITATIONS[self.citation]
+
+    def short_source(self, lang: str = "en") -> str:
+        """The source as a printed page names it ("Keen 2020"), in the page's language."""
+        english, spanish = SHORT_CITATIONS[self.citation]
+        return spanish if lang.startswith("es") else english
+
+    @property
+    def is_personal(self) -> bool:
+        """Said about the person (their use, overdoses, treatment, housing), so printed only with consent."""
+        return self.code not in GENERAL_FLAG_CODES
 
 
 @dataclass(frozen=True)
@@ -149,6 +217,10 @@ class Assessment:
     key_dates: dict[str, date]
     # Days without opioids at release (or at screening when the release date is unknown).
     days_without_opioids: int | None = None
+    # On methadone or buprenorphine inside: tolerance was kept, and missing doses is the danger.
+    kept_on_moud: bool = False
+    # The person chose to have the flags about them printed (recorded with the screening).
+    wants_personal_flags_printed: bool = False
 
     @property
     def codes(self) -> list[str]:
@@ -169,25 +241,29 @@ def _answer(screening, name: str):
 
 
 def _days_without_opioids(screening, reference: date | None, custody_start: date | None,
-                          on_agonist: bool) -> int | None:
-    """Days without opioids by the reference date: the last-use date, else the days reported at
-    screening (moved on to the reference date), else the length of custody so far."""
+                          on_agonist: bool) -> tuple[int | None, str]:
+    """Days without opioids by the reference date and what they count from: the last-use date,
+    else the days reported at screening (moved on to the reference date) -- both "last_use" --,
+    else the length of custody so far ("custody": we do not know whether they used inside)."""
     last_use = _answer(screening, "last_opioid_use_date")
     if last_use is not None and reference is not None:
-        return max((reference - last_use).days, 0)
+        return max((reference - last_use).days, 0), "last_use"
     days = _answer(screening, "days_since_last_opioid_use")
     if days is not None:
         screened_on = _answer(screening, "screened_on")
         extra = (reference - screened_on).days if reference and screened_on and reference > screened_on else 0
-        return days + extra
+        return days + extra, "last_use"
     # Methadone and buprenorphine keep tolerance up while in custody: a stay alone says nothing then.
     if custody_start is not None and reference is not None and not on_agonist:
-        return max((reference - custody_start).days, 0)
-    return None
+        return max((reference - custody_start).days, 0), "custody"
+    return None, ""
 
 
-def assess(screening, release_date: date | None, custody_start: date | None) -> Assessment:
-    """The flags and key dates for one release (see the module docstring)."""
+def assess(screening, release_date: date | None, custody_start: date | None,
+           today: date | None = None) -> Assessment:
+    """The flags and key dates for one release (see the module docstring). `today` is the
+    facility's local date (naloxone.services.facility_today): a naltrexone block that ends by
+    the release day or by today has worn off already."""
     flags: list[Flag] = []
     key_dates: dict[str, date] = {}
     reference = release_date or _answer(screening, "screened_on")
@@ -199,19 +275,23 @@ def assess(screening, release_date: date | None, custody_start: date | None) -> 
     on_naltrexone = bool(_answer(screening, "on_naltrexone_xr"))
     no_opioid_use = _answer(screening, "opioid_use_before_custody") is False
 
-    days = _days_without_opioids(screening, reference, custody_start, on_agonist)
+    days, basis = _days_without_opioids(screening, reference, custody_start, on_agonist)
     if days is not None and not no_opioid_use:
         if days >= TOLERANCE_LOST_DAYS:
-            add("TOLERANCE_LOST", days=days)
+            add("TOLERANCE_LOST", days=days, variant=basis)
         elif days >= TOLERANCE_DROPPING_DAYS:
-            add("TOLERANCE_DROPPING", days=days)
+            add("TOLERANCE_DROPPING", days=days, variant=basis)
 
     injection = _answer(screening, "last_naltrexone_injection")
     if injection is not None:
         ends = injection + timedelta(days=NALTREXONE_BLOCK_DAYS)
         if reference is None or 0 <= (reference - injection).days <= NALTREXONE_WINDOW_DAYS:
-            key_dates["naltrexone_ends"] = ends
-            add("NALTREXONE_ENDING", naltrexone_ends=ends.isoformat())
+            judged_on = max((d for d in (reference, today) if d is not None), default=None)
+            if judged_on is not None and ends <= judged_on:
+                add("NALTREXONE_ENDING", variant="worn_off")
+            else:
+                key_dates["naltrexone_ends"] = ends
+                add("NALTREXONE_ENDING", naltrexone_ends=ends)
 
     if on_agonist:
         add("MOUD_CONTINUE")
@@ -234,4 +314,5 @@ def assess(screening, release_date: date | None, custody_start: date | None) -> 
         key_dates["release"] = release_date
         key_dates["week2_end"] = release_date + timedelta(days=14)
         key_dates["week4_end"] = release_date + timedelta(days=28)
-    return Assessment(flags=flags, key_dates=key_dates, days_without_opioids=days)
+    return Assessment(flags=flags, key_dates=key_dates, days_without_opioids=days, kept_on_moud=on_agonist,
+                      wants_personal_flags_printed=_answer(screening, "wants_personal_flags_printed") is True)

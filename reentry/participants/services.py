@@ -33,7 +33,7 @@ SCREENING_FIELDS = (
     "last_naltrexone_injection", "community_moud_appointment", "moud_appointment_date",
     "moud_appointment_place", "overdose_ever", "overdose_last_12_months", "injects",
     "uses_sedatives", "xylazine_in_supply", "fentanyl_in_supply", "uses_alone",
-    "housing_at_release", "wants_naloxone", "wants_treatment_referral",
+    "housing_at_release", "wants_naloxone", "wants_treatment_referral", "wants_personal_flags_printed",
 )
 ZIP_CODE = re.compile(r"\d{5}(-\d{4})?")
 STALE_MESSAGE = ("Someone else changed this record while you were editing it. "
@@ -124,12 +124,14 @@ def get_visible_participant(user, participant_id) -> Participant:
 
 def assess_episode(participant: Participant, episode: CustodyEpisode | None):
     """The tolerance-loss assessment for a person leaving from this episode (or with no episode)."""
+    from reentry.naloxone.services import facility_today
     from reentry.participants.risk import assess
 
     return assess(
         latest_screening(participant.id),
         (episode.release_date or episode.expected_release_date) if episode else None,
         episode.custody_start if episode else None,
+        today=facility_today(episode.facility) if episode else None,
     )
 
 
@@ -352,6 +354,7 @@ def record_screening(actor, participant: Participant, answers: dict, token: str 
     if participant.is_voided:
         raise DomainError("This record is voided; screenings cannot be added.")
     values = {name: answers.get(name) for name in SCREENING_FIELDS}
+    values["wants_personal_flags_printed"] = values["wants_personal_flags_printed"] is True
     today = screening_today(participant, episode)
     if values["screened_on"] is None:
         values["screened_on"] = today

@@ -107,7 +107,9 @@ def detail(participant_id: int):
                            screenings=services.screening_history(participant.id),
                            lang="es" if str(get_locale() or "en").startswith("es") else "en",
                            person_lang=participant.preferred_language,
-                           packet_form=PrintPacketForm(lang=participant.preferred_language))
+                           packet_form=PrintPacketForm(
+                               lang=participant.preferred_language,
+                               personal_flags=bool(screening and screening.wants_personal_flags_printed)))
 
 
 def _person_values(form: ParticipantForm) -> dict:

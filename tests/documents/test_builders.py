@@ -15,7 +15,7 @@ from pypdf import PdfReader
 from reentry.documents import builders, pdf
 from reentry.documents.content import PRODUCT_CODES, product_instructions, texts
 from reentry.documents.seed import hotline_rows
-from tests.documents.conftest import HOSTILE_NAMES, pdf_pages, pdf_text, sample_packet, sample_warning
+from tests.documents.conftest import HOSTILE_NAMES, pdf_pages, pdf_text, sample_packet, sample_warning, words
 
 FORBIDDEN = re.compile(r"low risk|bajo riesgo|addict|abuser|\bclean\b|\bdirty\b|unknown|desconocid",
                        re.IGNORECASE)
@@ -113,18 +113,44 @@ def test_warning_with_no_flags_still_warns_and_never_says_low_risk(lang):
     assert pdf_pages(data) == 1
 
 
-def test_warning_with_every_flag_prints_reasons_dates_and_citations():
-    flags = tuple(builders.RiskFlag(f"flag{n}", f"Plain reason number {n}.", f"source{n}") for n in range(12))
+def test_warning_with_every_flag_prints_reasons_dates_and_short_citations_never_keys():
+    flags = tuple(builders.RiskFlag(f"flag{n}", f"Plain reason number {n}.", f"key{n}", f"Author{n} 2020")
+                  for n in range(12))
     w = builders.WarningInput(name="Alex", language="en", release_date=date(2026, 12, 1),
                               week2_end=date(2026, 12, 15), week4_end=date(2026, 12, 29),
                               naltrexone_ends=date(2026, 12, 20), flags=flags)
-    text = pdf_text(builders.build_warning(w))
+    data = builders.build_warning(w)
+    text = pdf_text(data)
     for n in range(12):
-        assert f"Plain reason number {n}." in text and f"source{n}" in text
-    for label in ("December 15, 2026", "December 29, 2026", "December 20, 2026",
-                  "Your naltrexone shot stops working"):
+        assert f"Plain reason number {n}." in text and f"Author{n} 2020" in text
+        assert f"key{n}" not in text
+    for label in ("December 15, 2026", "December 29, 2026"):
         assert label in text
-    assert pdf_pages(builders.build_warning(w)) == 1
+    # The naltrexone date is about the person: only on their own sheet.
+    assert "December 20, 2026" not in text and "Your naltrexone shot stops working" not in text
+    assert pdf_pages(data) == 1
+
+
+def test_personal_flags_print_on_their_own_sheet_after_the_general_page():
+    personal = (builders.RiskFlag("PAST_OVERDOSE", "You have overdosed before.", "keen2020", "Keen 2020"),)
+    w = builders.WarningInput(name="Alex", language="en", release_date=date(2026, 12, 1),
+                              naltrexone_ends=date(2026, 12, 20), personal_flags=personal)
+    data = builders.build_warning(w)
+    reader_pages = [" ".join((page.extract_text() or "").split()) for page in PdfReader(io.BytesIO(data)).pages]
+    assert len(reader_pages) == 3  # page 1 general, page 2 blank back, page 3 a sheet of its own
+    assert "overdosed" not in reader_pages[0] and texts("en")["blank_page"] in reader_pages[1]
+    assert reader_pages[2].startswith("Just for you")
+    assert "You have overdosed before." in reader_pages[2] and "December 20, 2026" in reader_pages[2]
+    assert "Keen 2020" in reader_pages[2] and "keen2020" not in " ".join(reader_pages)
+
+
+def test_tolerance_text_depends_on_moud_inside():
+    t = texts("en")
+    kept = pdf_text(builders.build_warning(builders.WarningInput("Alex", "en", None, kept_on_moud=True)))
+    not_kept = pdf_text(builders.build_warning(builders.WarningInput("Alex", "en", None)))
+    assert words(t["warn_everyone_moud"]) in kept and words(t["warn_everyone"]) not in kept
+    assert "If you miss 3 days or more, talk to your clinic" in kept
+    assert words(t["warn_everyone"]) in not_kept and "Time inside lowers your tolerance" not in not_kept
 
 
 def test_a_flag_reason_naming_a_diagnosis_is_replaced_in_print():
@@ -135,20 +161,37 @@ def test_a_flag_reason_naming_a_diagnosis_is_replaced_in_print():
 
 def test_warning_input_adapts_a_risk_assessment():
     class Flag:
-        code, citation = "past_overdose", "keen2020"
+        code, citation, is_personal = "PAST_OVERDOSE", "keen2020", True
 
         def reason(self, lang):
-            return {"en": "You had an overdose before.", "es": "Tuviste una sobredosis antes."}[lang]
+            return {"en": "You had an overdose before.", "es": "Tuvo una sobredosis antes."}[lang]
+
+        def short_source(self, lang):
+            return "Keen 2020"
+
+    class Supply(Flag):
+        code, citation, is_personal = "FENTANYL", "hill2024", False
+
+        def reason(self, lang):
+            return "Hay fentanilo en las drogas de aquí."
 
     class Assessment:
-        flags = [Flag()]
+        flags = [Flag(), Supply()]
         key_dates = {"release": date(2026, 12, 1), "week2_end": date(2026, 12, 15),
-                     "week4_end": date(2026, 12, 29), "naltrexone_ends": None}
+                     "week4_end": date(2026, 12, 29), "naltrexone_ends": date(2026, 12, 20)}
+        kept_on_moud = True
+        wants_personal_flags_printed = False
 
     w = builders.warning_input_from_assessment(Assessment(), "Alex", "es")
-    assert w.flags == (builders.RiskFlag("past_overdose", "Tuviste una sobredosis antes.", "keen2020"),)
+    assert w.flags == (builders.RiskFlag("FENTANYL", "Hay fentanilo en las drogas de aquí.", "hill2024", "Keen 2020"),)
+    assert w.personal_flags == () and w.naltrexone_ends is None and w.kept_on_moud
     assert w.week4_end == date(2026, 12, 29)
-    assert "Tuviste una sobredosis antes." in pdf_text(builders.build_warning(w))
+    assert "Tuvo una sobredosis" not in pdf_text(builders.build_warning(w))
+    chosen = builders.warning_input_from_assessment(Assessment(), "Alex", "es", personal=True)
+    assert chosen.personal_flags == (builders.RiskFlag("PAST_OVERDOSE", "Tuvo una sobredosis antes.", "keen2020",
+                                                       "Keen 2020"),)
+    assert chosen.naltrexone_ends == date(2026, 12, 20)
+    assert "Tuvo una sobredosis antes." in pdf_text(builders.build_warning(chosen))
 
 
 @pytest.mark.parametrize("name", HOSTILE_NAMES)

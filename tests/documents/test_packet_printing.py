@@ -82,8 +82,8 @@ def test_print_button_on_the_participant_page(client, login_as, leaving):
     assert response.status_code == 200 and response.mimetype == "application/pdf"
     text = _text(response.data)
     assert "Ana Peña" in text
-    # Her screening says she injects: the warning says so, in plain words, in Spanish.
-    assert "inyect" in text.lower()
+    # Her screening says she injects, but she did not choose to have that printed: it is not.
+    assert "inyectarse sube el riesgo" not in text.lower() and "Solo para usted" not in text
 
 
 def test_print_button_refuses_another_facility(client, login_as, leaving, make_facility):

@@ -34,20 +34,21 @@ def test_assembled_packet_carries_county_resources_state_law_hotlines_and_certif
     db.session.commit()
     packet = services.assemble_packet(participant, sample_warning("es", "Rosa Ejemplo"),
                                       release_date=date(2026, 12, 1), product_code="zimhi-5mg")
-    assert packet.language == "es" and packet.area_label == "Franklin County, OH"
+    assert packet.language == "es" and packet.area_label == "Condado de Franklin, Ohio"
     assert [r.name for r in packet.resources] == ["Franklin Clinic"]
     assert packet.certificate.code == current.code
     assert "1-800-484-3731" not in [h.number for h in packet.hotlines]  # unverified
     data = services.print_packets(None, [packet], facility_id=None)
     text = pdf_text(data)
     for expected in ("Rosa Ejemplo", "Franklin Clinic", "Zimhi", current.code,
-                     "Ohio tiene una ley del Buen Samaritano", "Esto no es un consejo legal",
+                     "Ohio tiene una ley del Buen Samaritano", "Esto no es asesoría legal",
                      "Línea Nacional de Ayuda de SAMHSA"):
         assert expected in text, expected
     assert "Elsewhere Clinic" not in text and old.code not in text
     event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "packet.print"))
     assert json.loads(event.changes) == {"count": 1, "large_print": False,
-                                         "participant_ids": [participant.id]}
+                                         "participant_ids": [participant.id],
+                                         "personal_flags": {str(participant.id): False}}
 
 
 def test_a_person_without_destination_or_certificate_still_gets_a_packet(app, make_participant):

@@ -6,7 +6,15 @@ from types import SimpleNamespace
 
 import pytest
 
-from reentry.participants.risk import CITATIONS, FLAG_CODES, FLAG_TEXT, assess
+from reentry.participants.risk import (
+    CITATIONS,
+    FLAG_CODES,
+    FLAG_TEXT,
+    FLAG_VARIANTS,
+    GENERAL_FLAG_CODES,
+    SHORT_CITATIONS,
+    assess,
+)
 
 # Dates compared with the facility's today: .ci/run runs these at frozen instants too (issue 18).
 pytestmark = pytest.mark.clock
@@ -80,16 +88,87 @@ def test_methadone_in_custody_means_a_long_stay_alone_does_not_mean_lost_toleran
     assert codes(result) == ["MOUD_CONTINUE"]
 
 
-@pytest.mark.parametrize("days_before, flagged", [(0, True), (20, True), (35, True), (36, False)])
+@pytest.mark.parametrize("days_before, flagged", [(0, True), (20, True), (27, True), (28, True), (35, True),
+                                                   (36, False)])
 def test_naltrexone_ending_within_35_days_before_release(days_before, flagged):
     injection = RELEASE - timedelta(days=days_before)
     result = assess(screening(on_naltrexone_xr=True, last_naltrexone_injection=injection), RELEASE, None)
     assert ("NALTREXONE_ENDING" in codes(result)) is flagged
-    if flagged:
+    if not flagged:
+        return
+    reason = next(f for f in result.flags if f.code == "NALTREXONE_ENDING").reason("en")
+    assert "2026-" not in reason  # never an ISO date
+    if days_before < 28:
         assert result.key_dates["naltrexone_ends"] == injection + timedelta(days=28)
-        reason = next(f for f in result.flags if f.code == "NALTREXONE_ENDING").reason("en")
-        assert (injection + timedelta(days=28)).isoformat() in reason
-        assert "very dangerous" in reason
+        assert "until about" in reason and "your tolerance is low" in reason
+    else:  # the block ended by release: say so, never a date already past
+        assert "naltrexone_ends" not in result.key_dates
+        assert "has likely worn off already: your tolerance is low now" in reason
+
+
+def test_naltrexone_end_printed_as_a_long_local_date_in_each_language():
+    injection = RELEASE - timedelta(days=10)  # ends 2026-12-19
+    flag = assess(screening(last_naltrexone_injection=injection), RELEASE, None).flags[0]
+    assert "until about December 19, 2026." in flag.reason("en")
+    assert "hasta cerca del 19 de diciembre de 2026." in flag.reason("es")
+
+
+def test_naltrexone_judged_by_the_facility_s_today_when_later_than_release():
+    """Printed after a release that was recorded late: a block that ended by the facility's
+    local today has worn off, whatever the release date says."""
+    injection = RELEASE - timedelta(days=10)  # ends 2026-12-19
+    before = assess(screening(last_naltrexone_injection=injection), RELEASE, None, today=date(2026, 12, 18))
+    after = assess(screening(last_naltrexone_injection=injection), RELEASE, None, today=date(2026, 12, 19))
+    assert "naltrexone_ends" in before.key_dates and "naltrexone_ends" not in after.key_dates
+    assert "worn off" in after.flags[0].reason("en")
+    assert "dejó de hacer efecto" in after.flags[0].reason("es")
+
+
+def test_no_moud_flag_claims_lower_death_risk_only_for_methadone_and_buprenorphine():
+    result = assess(screening(opioid_use_before_custody=True), RELEASE, None)
+    english, spanish = (result.flags[0].reason(lang) for lang in ("en", "es"))
+    assert "Methadone and buprenorphine lower the risk of death" in english
+    assert "naltrexone lower" not in english.lower() and "Naltrexone is another choice" in english
+    assert "La metadona y la buprenorfina bajan mucho el riesgo" in spanish and "naltrexona bajan" not in spanish
+
+
+def test_days_counted_from_custody_do_not_presume_no_use_inside():
+    result = assess(screening(opioid_use_before_custody=True), RELEASE, RELEASE - timedelta(days=343))
+    reason = result.flags[0].reason("en")
+    assert reason.startswith("You have been inside 343 days. If you did not use opioids in that time")
+    assert "gone 343 days" not in reason and "can kill" not in reason and "stop your breathing" in reason
+    assert result.flags[0].reason("es").startswith("Ha estado adentro 343 días. Si no usó opioides")
+
+
+def test_days_counted_from_a_reported_last_use_say_so():
+    result = assess(screening(opioid_use_before_custody=True, last_opioid_use_date=RELEASE - timedelta(days=40)),
+                    RELEASE, RELEASE - timedelta(days=30))
+    assert result.flags[0].reason("en").startswith("By the day you leave, it will be 40 days since you last used")
+
+
+def test_kept_on_moud_inside_is_carried_for_the_tolerance_text():
+    assert assess(screening(on_methadone=True), RELEASE, RELEASE - timedelta(days=60)).kept_on_moud
+    assert assess(screening(on_buprenorphine=True), RELEASE, None).kept_on_moud
+    assert not assess(screening(opioid_use_before_custody=True), RELEASE, None).kept_on_moud
+    assert not assess(None, RELEASE, None).kept_on_moud
+
+
+def test_flags_about_the_person_are_personal_and_the_supply_ones_are_not():
+    result = assess(screening(overdose_ever=True, injects=True, fentanyl_in_supply=True, xylazine_in_supply=True),
+                    RELEASE, None)
+    assert {f.code for f in result.flags if not f.is_personal} == {"FENTANYL", "XYLAZINE"} == GENERAL_FLAG_CODES
+    assert {f.code for f in result.flags if f.is_personal} == {"PAST_OVERDOSE", "INJECTS"}
+
+
+def test_consent_defaults_off_and_follows_the_screening():
+    assert assess(screening(), RELEASE, None).wants_personal_flags_printed is False
+    assert assess(screening(wants_personal_flags_printed=True), RELEASE, None).wants_personal_flags_printed
+
+
+@pytest.mark.parametrize("key", sorted(CITATIONS))
+def test_every_citation_has_a_short_printed_form_that_is_not_the_key(key):
+    english, spanish = SHORT_CITATIONS[key]
+    assert english and spanish and key not in english and key not in spanish
 
 
 def test_moud_continue_with_and_without_an_appointment():
@@ -164,7 +243,7 @@ def test_reasons_in_both_languages_and_citations_on_every_flag():
     lost = result.flags[0]
     assert "9 days" in lost.reason("en") and "9 días" in lost.reason("es")
     assert lost.citation == "binswanger2007" and "NEJM" in lost.source
-    assert result.flags[2].reason("es").startswith("Si usa solo")
+    assert result.flags[2].reason("es").startswith("Si usa a solas")
 
 
 def test_release_date_unknown_uses_the_screening_date():
@@ -184,8 +263,15 @@ def test_model_rows_work_too():
 def test_english_reasons_read_at_grade_6_or_below(code):
     import textstat
 
-    text = FLAG_TEXT[code][1].format(days=9, naltrexone_ends="2026-12-01")
+    text = FLAG_TEXT[code][1].format(days=9, naltrexone_ends="December 1, 2026")
     assert textstat.flesch_kincaid_grade(text) <= 6
+
+
+@pytest.mark.parametrize("key", sorted(FLAG_VARIANTS))
+def test_flag_variants_read_at_grade_6_or_below(key):
+    import textstat
+
+    assert textstat.flesch_kincaid_grade(FLAG_VARIANTS[key][0].format(days=9)) <= 6
 
 
 def test_no_stigmatising_words():

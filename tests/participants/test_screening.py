@@ -42,7 +42,7 @@ def test_screening_saves_answers_shows_flags_and_is_audited(client, login_as, ma
     detail = client.get(f"/participants/{person.id}").get_data(as_text=True)
     for code in ("TOLERANCE_LOST", "NO_MOUD", "INJECTS", "USES_ALONE", "NO_STABLE_HOUSING"):
         assert code in detail
-    assert "Even a small dose can kill you" in detail and "Binswanger" in detail
+    assert "Even a small dose can stop your breathing" in detail and "Binswanger" in detail
 
 
 def test_resubmitting_the_same_form_saves_once(client, login_as, make_facility, make_participant):
@@ -64,7 +64,7 @@ def test_spanish_speakers_see_reasons_in_spanish(client, login_as, make_facility
     person = make_participant(facility, preferred_language="es")
     client.post(f"/participants/{person.id}/screening",
                 data={"screened_on": clock.today().isoformat(), "uses_alone": "yes"})
-    assert "No use solo." in client.get(f"/participants/{person.id}").get_data(as_text=True)
+    assert "No use a solas." in client.get(f"/participants/{person.id}").get_data(as_text=True)
 
 
 def test_future_screening_date_is_refused(client, login_as, make_facility, make_participant):
