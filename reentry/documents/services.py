@@ -537,6 +537,28 @@ def law_for_state(state_code: str) -> GoodSamaritanLaw | None:
     )
 
 
+# A law row older than this is never printed as protections: laws change every session, and a
+# stale row that promises protection is worse than the generic text (issue 13).
+LAW_REVIEW_MONTHS = 12
+
+
+def law_review_due_on(law: GoodSamaritanLaw) -> date:
+    """The day the row falls due for review: its as-of date plus LAW_REVIEW_MONTHS."""
+    years, month_index = divmod(law.as_of.month - 1 + LAW_REVIEW_MONTHS, 12)
+    year, month = law.as_of.year + years, month_index + 1
+    for day in (law.as_of.day, 30, 29, 28):  # 29 February and 31st fall back to the month's end
+        try:
+            return date(year, month, day)
+        except ValueError:
+            continue
+    raise AssertionError("unreachable")
+
+
+def law_needs_review(law: GoodSamaritanLaw, on: date) -> bool:
+    """True when the row is too old to print as protections on the day `on` (facility-local)."""
+    return on > law_review_due_on(law)
+
+
 def update_law(actor, law: GoodSamaritanLaw, *, source: str, as_of: date, is_verified: bool,
                effective_date: str = "", notes: str = "", **fields: str) -> GoodSamaritanLaw:
     """Edit a state's row; the source and the as-of date are required with every edit."""
