@@ -537,26 +537,10 @@ def law_for_state(state_code: str) -> GoodSamaritanLaw | None:
     )
 
 
-# A law row older than this is never printed as protections: laws change every session, and a
-# stale row that promises protection is worse than the generic text (issue 13).
-LAW_REVIEW_MONTHS = 12
-
-
-def law_review_due_on(law: GoodSamaritanLaw) -> date:
-    """The day the row falls due for review: its as-of date plus LAW_REVIEW_MONTHS."""
-    years, month_index = divmod(law.as_of.month - 1 + LAW_REVIEW_MONTHS, 12)
-    year, month = law.as_of.year + years, month_index + 1
-    for day in (law.as_of.day, 30, 29, 28):  # 29 February and 31st fall back to the month's end
-        try:
-            return date(year, month, day)
-        except ValueError:
-            continue
-    raise AssertionError("unreachable")
-
-
-def law_needs_review(law: GoodSamaritanLaw, on: date) -> bool:
-    """True when the row is too old to print as protections on the day `on` (facility-local)."""
-    return on > law_review_due_on(law)
+def law_needs_review(law: GoodSamaritanLaw, on: date | None = None) -> bool:
+    """Too old to print as protections on the day `on` (facility-local): laws change every session,
+    and a stale row that promises protection is worse than the generic text (issue 13)."""
+    return is_stale(law.as_of, on)
 
 
 def update_law(actor, law: GoodSamaritanLaw, *, source: str, as_of: date, is_verified: bool,
@@ -596,14 +580,19 @@ _LAW_LINES = (
 )
 
 
-def law_summary(law: GoodSamaritanLaw | None, lang: str, state_name: str = "") -> LawSummary:
+def law_summary(law: GoodSamaritanLaw | None, lang: str, state_name: str = "",
+                on: date | None = None) -> LawSummary:
     """What a packet may say about a state's law: only what the row knows, never 'unknown' as a
-    protection, nothing from an unverified row, always 'as of DATE' and 'not legal advice'."""
+    protection, nothing from an unverified row or one due for review on `on` (then the safe
+    generic text), always 'as of DATE' and 'not legal advice'."""
     t = texts(lang)
     lang = language(lang)
     name = localized_state(law.state_code, lang, law.state_name) if law is not None else (state_name or "")
     if law is None or not law.is_verified or law.has_gsl == "unknown":
         return LawSummary(lines=(t["law_not_checked"].format(state=name or "?"), t["law_call"]),
+                          as_of_line=t["law_not_advice"])
+    if law_needs_review(law, on):
+        return LawSummary(lines=(t["law_not_current"].format(state=name), t["law_generic"]),
                           as_of_line=t["law_not_advice"])
     as_of_line = t["law_as_of"].format(date=long_date(law.as_of, lang))
     if law.has_gsl == "no":
@@ -644,7 +633,8 @@ def assemble_packet(participant, warning: builders.WarningInput, *, release_date
         name=_holder_name(participant), language=lang, release_date=release_date, warning=warning,
         product_code=product_code, area_label=area_label(state, county, lang),
         resources=packet_resources(state, county, on, lang),
-        law=law_summary(law_for_state(state), lang, state_name=localized_state(state, lang)) if state else None,
+        law=law_summary(law_for_state(state), lang, state_name=localized_state(state, lang),
+                        on=on or _participant_today(participant)) if state else None,
         hotlines=printable_hotlines(lang),
         certificate=certificate_input(certificate, _holder_name(participant), lang) if certificate else None,
         participant_id=participant.id,

@@ -111,3 +111,17 @@ def sample_packet(lang="en", name="Alex Testperson", product="narcan-4mg", certi
         area_label="Franklin County, OH", resources=resources, law=law, hotlines=hotlines,
         certificate=cert,
     )
+
+
+def laws_checked_recently(*states: str) -> None:
+    """The shipped law rows date from 2021 and so print the generic text; a test of printed
+    protections makes the rows it prints current (checked a month ago)."""
+    from datetime import timedelta
+
+    from reentry.documents import services
+    from reentry.extensions import db
+    from tests.clock import today
+
+    for state in states:
+        services.law_for_state(state).as_of = today() - timedelta(days=30)
+    db.session.commit()

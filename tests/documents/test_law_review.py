@@ -1,22 +1,67 @@
-"""A Good Samaritan law row falls due for review twelve months after its as-of date."""
-from datetime import date
-from types import SimpleNamespace
+"""A Good Samaritan law row over 12 months old never prints as protections (issue 13): the packet
+prints the safe generic text, in the person's language, and the admin law page lists it for review."""
+from __future__ import annotations
+
+from datetime import timedelta
 
 import pytest
 
-from reentry.documents.services import law_needs_review, law_review_due_on
+from reentry.documents import services
+from reentry.documents.content import texts
+from reentry.documents.models import GoodSamaritanLaw
+from tests.clock import today
+
+pytestmark = pytest.mark.clock
 
 
-@pytest.mark.parametrize("as_of, due", [
-    (date(2025, 12, 4), date(2026, 12, 4)),
-    (date(2024, 2, 29), date(2025, 2, 28)),
-    (date(2025, 1, 31), date(2026, 1, 31)),
-])
-def test_review_falls_due_a_year_after_the_as_of_date(as_of, due):
-    assert law_review_due_on(SimpleNamespace(as_of=as_of)) == due
+def _law(as_of) -> GoodSamaritanLaw:
+    return GoodSamaritanLaw(
+        state_code="ZZ", state_name="Testland", has_gsl="yes", effective_date="2016-09-13",
+        protects_arrest="yes", protects_charge="yes", protects_prosecution="unknown",
+        covers_possession="yes", covers_paraphernalia="unknown", protects_probation_parole="unknown",
+        source="A source", as_of=as_of, is_verified=True)
 
 
-def test_a_row_is_current_on_its_due_day_and_stale_the_day_after():
-    row = SimpleNamespace(as_of=date(2025, 12, 4))
-    assert not law_needs_review(row, date(2026, 12, 4))
-    assert law_needs_review(row, date(2026, 12, 5))
+def test_a_row_is_current_on_its_anniversary_and_due_the_day_after():
+    on = today()
+    assert not services.law_needs_review(_law(on - timedelta(days=365)), on)
+    assert services.law_needs_review(_law(on - timedelta(days=366)), on)
+
+
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_a_stale_row_prints_the_generic_text_and_no_protection(lang):
+    t = texts(lang)
+    on = today()
+    summary = services.law_summary(_law(on - timedelta(days=400)), lang, on=on)
+    assert t["law_generic"] in summary.lines
+    printed = " ".join(summary.lines)
+    for key in ("law_arrest_yes", "law_charge_yes", "law_possession_yes"):
+        assert t[key] not in printed
+    assert t["law_has"].format(state="Testland") not in printed
+    assert summary.as_of_line == t["law_not_advice"]  # "not legal advice" stays on the page
+    current = services.law_summary(_law(on - timedelta(days=30)), lang, on=on)
+    assert t["law_arrest_yes"] in current.lines and t["law_generic"] not in current.lines
+
+
+def test_possession_is_never_promised_beyond_a_small_amount_found_because_of_the_call():
+    for lang in ("en", "es"):
+        line = texts(lang)["law_possession_yes"].lower()
+        assert ("small amount" in line and "because of the call" in line) or \
+               ("cantidad pequeña" in line and "por la llamada" in line)
+    assert "covers having drugs on you" not in texts("en")["law_possession_yes"].lower()
+
+
+def test_the_admin_law_page_marks_stale_rows_for_review(app, client, login_as):
+    from flask import url_for
+
+    from reentry.extensions import db
+    services.seed_reference_data()
+    for state, age in (("OH", 400), ("NM", 30)):
+        services.law_for_state(state).as_of = today() - timedelta(days=age)
+    db.session.commit()
+    login_as("admin")
+    with app.test_request_context():
+        url = url_for("documents.law_index")
+    page = client.get(url).get_data(as_text=True)
+    ohio, new_mexico = page.split("Ohio", 1)[1].split("</tr>")[0], page.split("New Mexico", 1)[1].split("</tr>")[0]
+    assert "Needs review" in ohio and "Needs review" not in new_mexico

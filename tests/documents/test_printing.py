@@ -23,7 +23,10 @@ pytestmark = pytest.mark.clock
 
 def test_assembled_packet_carries_county_resources_state_law_hotlines_and_certificate(
         app, make_participant, issue):
+    from tests.documents.conftest import laws_checked_recently
+
     services.seed_reference_data()
+    laws_checked_recently("OH")
     services.create_resource(None, name="Franklin Clinic", type="moud", state="OH", county="Franklin",
                              last_verified_on=today())
     services.create_resource(None, name="Elsewhere Clinic", type="moud", state="OH", county="Cuyahoga",

@@ -85,7 +85,10 @@ def test_spanish_participant_text_says_usted():
 @pytest.fixture
 def spanish_world(app, make_facility):
     """The demo directory and hotlines, and two people leaving: one to Ohio, one to New Mexico."""
+    from tests.documents.conftest import laws_checked_recently
+
     load_documents_demo("unused")
+    laws_checked_recently("OH", "NM")
     jail = make_facility("ES-JAIL")
     prison = make_facility("ES-PRISON", type_="prison", state="NM", county="Bernalillo", timezone="America/Denver")
     people = []
