@@ -27,14 +27,24 @@ def check_command(path):
     from reentry.cli import fail  # here, not at the top: reentry.cli imports this module
     from reentry.training.curriculum import check_curriculum, score_label
 
+    from reentry.documents.lint import laws_due_for_review, packet_content_problems
+    from reentry.documents.seed import law_rows
+    from reentry.documents.services import today
+
     cur, scores = check_curriculum(path)
     for row in scores:
         mark = "ok" if row["ok"] else "TOO HARD"
         click.echo(f"{row['file']}: {score_label(row['language'])} {row['score']:.1f} {mark}")
-    for problem in cur.problems:
+    # The packet's own texts, product steps and hotlines follow the same word rules as the course.
+    problems = [*cur.problems, *packet_content_problems()]
+    for problem in problems:
         click.echo(str(problem), err=True)
-    if cur.problems:
-        fail(f"{len(cur.problems)} problem(s) in {path}")
+    due = laws_due_for_review(law_rows(), today())
+    if due:  # a fact about the data: packets print the generic text for these until re-checked
+        click.echo(f"Good Samaritan law rows over 12 months old (packets print the generic text): "
+                   f"{len(due)}: {', '.join(due)}", err=True)
+    if problems:
+        fail(f"{len(problems)} problem(s) in {path} and the packet content")
     items = len(cur.quiz.get("items", []))
     click.echo(f"curriculum {cur.meta['id']} {cur.meta['version']}: {len(cur.module_slugs)} modules, "
                f"{items} test items, no problems")

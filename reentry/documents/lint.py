@@ -1,0 +1,105 @@
+"""Lint of the packet content a participant reads outside the course: the packet texts, each
+product's steps, the hotlines (issue 13). The same word rules as the curriculum check: no
+stigmatizing words, Spanish in *usted* and with no English left in it, no citation key printed.
+
+Law rows are reported separately (`laws_due_for_review`): their age is a fact about the data, not
+a mistake in the text, and the packet already prints the generic text for them.
+"""
+from __future__ import annotations
+
+import csv
+import json
+import re
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+from reentry.training.curriculum import STIGMA_WORDS, Problem
+
+DATA = Path(__file__).parent / "data"
+
+# Second-person familiar forms: any of them on a Spanish page breaks the one register (usted).
+TU_FORMS = ("tú", "tu", "tus", "te", "ti", "contigo", "puedes", "tienes", "eres", "estás", "debes",
+            "quieres", "sabes", "necesitas", "sostén", "acuéstala", "acuéstalo", "llámale", "dile")
+# English words that have no business on a Spanish page (product names and "naloxone" in a brand
+# name are not in the list).
+ENGLISH_WORDS = ("the", "and", "call", "text", "county", "walk", "with", "your", "you", "hold",
+                 "mon", "fri", "sat", "sun", "toolkit", "open", "free", "help", "spray")
+# A citation key as the curriculum writes them (binswanger2007, samhsa_toolkit, keen2020a).
+CITATION_KEY = re.compile(r"\b[a-z]+(?:[_-][a-z]+)*\d{4}[a-z]?\b|\bsamhsa_toolkit\b")
+
+
+def _words(text: str) -> set[str]:
+    return set(re.findall(r"[\wáéíóúñü]+", text.lower()))
+
+
+def text_problems(where: str, text: str, language: str) -> Iterator[str]:
+    """What is wrong with one printable string, as sentences naming the word."""
+    text = re.sub(r"\{[a-z_]+\}", " ", text)  # placeholders such as {county} are filled later
+    lowered, words = text.lower(), _words(text)
+    for word in STIGMA_WORDS[language]:
+        if re.search(rf"(?<![\w-]){re.escape(word)}(?![\w-])", lowered):
+            yield f"{where}: stigmatizing word '{word}': use person-first words"
+    if CITATION_KEY.search(text):
+        yield f"{where}: citation key '{CITATION_KEY.search(text).group(0)}' in printable text"
+    if language == "es":
+        for word in TU_FORMS:
+            if word in words:
+                yield f"{where}: '{word}' is the tú register; use usted"
+        for word in ENGLISH_WORDS:
+            if word in words:
+                yield f"{where}: English word '{word}' in Spanish text"
+
+
+def _strings(value, path: str) -> Iterator[tuple[str, str]]:
+    if isinstance(value, str):
+        yield path, value
+    elif isinstance(value, list):
+        for n, item in enumerate(value, 1):
+            yield from _strings(item, f"{path}[{n}]")
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _strings(item, f"{path}.{key}")
+
+
+def printable_texts(data: Path = DATA) -> Iterator[tuple[str, str, str]]:
+    """(where, language, text) for every shipped string a packet prints."""
+    texts = json.loads((data / "texts.json").read_text(encoding="utf-8"))
+    for language in ("en", "es"):
+        for where, text in _strings(texts[language], f"texts.json {language}"):
+            yield where, language, text
+    for product in sorted((data / "products").glob("*.json")):
+        content = json.loads(product.read_text(encoding="utf-8"))
+        for language in ("en", "es"):
+            for where, text in _strings(content.get(language, {}), f"products/{product.name} {language}"):
+                yield where, language, text
+    with (data / "hotlines.csv").open(encoding="utf-8", newline="") as handle:
+        for n, row in enumerate(csv.DictReader(handle), 2):
+            for column in ("name_en", "description_en", "name_es", "description_es"):
+                yield f"hotlines.csv row {n} {column}", column[-2:], row[column]
+
+
+def _line_of(path: Path, text: str) -> int:
+    """The line of a file that holds the start of a string, so an editor can find it (1 if unsure)."""
+    needle = json.dumps(text, ensure_ascii=False)[1:31] if path.suffix == ".json" else text[:30]
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if needle in line:
+            return number
+    return 1
+
+
+def packet_content_problems(data: Path = DATA) -> list[Problem]:
+    problems = []
+    for where, language, text in printable_texts(data):
+        for message in text_problems(where, text, language):
+            path = data / where.split(" ")[0]
+            problems.append(Problem(f"reentry/documents/data/{where.split(' ')[0]}", _line_of(path, text),
+                                    "packet text", message))
+    return sorted(problems)
+
+
+def laws_due_for_review(rows: list[dict], on: date) -> list[str]:
+    """Shipped or stored law rows whose as-of date is over 12 months before `on`."""
+    from reentry.documents.services import STALE_AFTER
+
+    return [row["state_code"] for row in rows if row["as_of"] < on - STALE_AFTER]

@@ -1,0 +1,82 @@
+"""`reentry curriculum check` also lints what the packet prints outside the course (issue 13):
+stigmatizing words, tú forms and English left in Spanish text, citation keys, stale law rows."""
+from __future__ import annotations
+
+import json
+import shutil
+from datetime import date
+
+import pytest
+
+from reentry.documents import lint
+
+
+@pytest.fixture
+def data(tmp_path):
+    copy = tmp_path / "data"
+    shutil.copytree(lint.DATA, copy)
+    return copy
+
+
+def _set_text(data, language, key, value):
+    path = data / "texts.json"
+    texts = json.loads(path.read_text(encoding="utf-8"))
+    texts[language][key] = value
+    path.write_text(json.dumps(texts, ensure_ascii=False, indent=2), encoding="utf-8")
+
+
+def test_the_shipped_packet_content_lints_clean():
+    assert lint.packet_content_problems() == []
+
+
+@pytest.mark.parametrize("language, text, expected", [
+    ("es", "Si tú ves a alguien dormido, llame al 911.", "'tú' is the tú register"),
+    ("es", "Guarde tu kit en un lugar seguro.", "'tu' is the tú register"),
+    ("es", "Call or text 988 para hablar.", "English word 'call'"),
+    ("es", "Condado de Bernalillo County", "English word 'county'"),
+    ("en", "Sources: binswanger2007; keen2020", "citation key 'binswanger2007'"),
+    ("en", "Help for an addict is near.", "stigmatizing word 'addict'"),
+    ("es", "Ayuda para un adicto.", "stigmatizing word 'adicto'"),
+])
+def test_each_kind_of_mistake_is_named_with_its_file_and_key(data, language, text, expected):
+    _set_text(data, language, "law_call", text)
+    problems = [str(p) for p in lint.packet_content_problems(data)]
+    assert any(expected in p and f"texts.json {language}.law_call" in p for p in problems), problems
+    assert all(p.startswith("reentry/documents/data/texts.json:") for p in problems)
+
+
+def test_placeholders_are_not_read_as_english(data):
+    _set_text(data, "es", "law_call", "Llame al 911 en {county}.")
+    assert lint.packet_content_problems(data) == []
+
+
+def test_product_steps_and_hotlines_are_linted_too(data):
+    product = data / "products" / "narcan-4mg.json"
+    content = json.loads(product.read_text(encoding="utf-8"))
+    content["es"]["give"][0] = "Sostén el aerosol naloxone."
+    product.write_text(json.dumps(content, ensure_ascii=False), encoding="utf-8")
+    hotlines = data / "hotlines.csv"
+    hotlines.write_text(hotlines.read_text(encoding="utf-8").replace("Llame o envíe", "Call or text"),
+                        encoding="utf-8")
+    problems = " ".join(str(p) for p in lint.packet_content_problems(data))
+    assert "products/narcan-4mg.json es.give[1]: 'sostén'" in problems
+    assert "hotlines.csv row 3 description_es: English word 'call'" in problems
+
+
+def test_law_rows_over_twelve_months_old_are_listed_for_review():
+    rows = [{"state_code": "OH", "as_of": date(2025, 1, 1)}, {"state_code": "NM", "as_of": date(2026, 6, 1)}]
+    assert lint.laws_due_for_review(rows, date(2026, 12, 4)) == ["OH"]
+
+
+def test_curriculum_check_reports_packet_problems_and_stale_laws(app, monkeypatch, data):
+    from click.testing import CliRunner
+
+    from reentry.training.cli import check_command
+
+    _set_text(data, "es", "law_call", "Llama al 911 con tu teléfono.")
+    monkeypatch.setattr(lint, "DATA", data)
+    monkeypatch.setattr(lint.packet_content_problems, "__defaults__", (data,))
+    result = CliRunner().invoke(check_command, ["curricula/oend"])
+    assert result.exit_code != 0
+    assert "'tu' is the tú register" in result.stderr
+    assert "Good Samaritan law rows over 12 months old" in result.stderr
