@@ -134,7 +134,10 @@ def upgrade():
     # seed_reference_data() add only rows that are missing.
     now = datetime.now(UTC)
     op.bulk_insert(hotlines, [{**row, "updated_at": now} for row in hotline_rows()])
-    op.bulk_insert(laws, [{**row, "updated_at": now} for row in law_rows()])
+    # Only this revision's columns: later revisions add fields that the shipped rows also carry.
+    columns = set(laws.c.keys())
+    op.bulk_insert(laws, [{k: v for k, v in {**row, "updated_at": now}.items() if k in columns}
+                          for row in law_rows()])
 
 
 

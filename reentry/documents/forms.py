@@ -81,6 +81,12 @@ class LawForm(FlaskForm):
     covers_paraphernalia = SelectField(_l("Covers paraphernalia"), choices=select_choices(TRI_STATE_CHOICES))
     protects_probation_parole = SelectField(_l("Protects from probation or parole violation"),
                                             choices=select_choices(TRI_STATE_CHOICES))
+    conditions = StringField(_l("Conditions"), validators=[Length(max=500)],
+                             description=_l("Codes, separated by spaces: must_stay give_name cooperate first_caller "
+                                            "treatment_within_days:30 limited_uses:2 small_amount defense_only"))
+    exclusions = StringField(_l("Who it leaves out"), validators=[Length(max=500)],
+                             description=_l("Codes, separated by spaces: supervision prior_convictions sale_amounts"))
+    statute = StringField(_l("Statute"), validators=[Length(max=200)])
     notes = TextAreaField(_l("Notes"), validators=[Length(max=2000)])
     source = TextAreaField(_l("Source"), validators=[DataRequired(), Length(max=2000)])
     as_of = DateField(_l("As of"), validators=[DataRequired()])

@@ -159,6 +159,11 @@ class GoodSamaritanLaw(db.Model):
     covers_possession: Mapped[str] = mapped_column(String(8), default="unknown")
     covers_paraphernalia: Mapped[str] = mapped_column(String(8), default="unknown")
     protects_probation_parole: Mapped[str] = mapped_column(String(8), default="unknown")
+    # What the protection asks of the caller and who it leaves out, as codes from LAW_CONDITIONS and
+    # LAW_EXCLUSIONS ("treatment_within_days:30 limited_uses:2"), each printed in plain words.
+    conditions: Mapped[str] = mapped_column(Text, default="", server_default="")
+    exclusions: Mapped[str] = mapped_column(Text, default="", server_default="")
+    statute: Mapped[str] = mapped_column(String(200), default="", server_default="")
     notes: Mapped[str] = mapped_column(Text, default="")
     source: Mapped[str] = mapped_column(Text, default="")
     as_of: Mapped[date] = mapped_column(Date)

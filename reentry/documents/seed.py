@@ -8,6 +8,10 @@ from datetime import date
 from pathlib import Path
 
 DATA_DIR = Path(__file__).parent / "data"
+# Conditions a protection carries and people it leaves out; codes with a number take it after ':'.
+LAW_CONDITIONS = ("must_stay", "give_name", "cooperate", "first_caller", "treatment_within_days",
+                  "limited_uses", "small_amount", "defense_only")
+LAW_EXCLUSIONS = ("supervision", "prior_convictions", "sale_amounts")
 LAW_FIELDS = ("has_gsl", "protects_arrest", "protects_charge", "protects_prosecution",
               "covers_possession", "covers_paraphernalia", "protects_probation_parole")
 
@@ -41,5 +45,21 @@ def law_rows() -> list[dict]:
             "effective_date": row["effective_date"].strip(), "notes": row["notes"],
             "source": row["source"], "as_of": date.fromisoformat(row["as_of"]),
             "is_verified": row["verified"] == "yes", **values,
+            "conditions": row.get("conditions", "").strip(), "exclusions": row.get("exclusions", "").strip(),
+            "statute": row.get("statute", "").strip(),
         })
     return rows
+
+
+def parse_law_codes(text: str, allowed: tuple[str, ...], field: str) -> list[tuple[str, int | None]]:
+    """'treatment_within_days:30 limited_uses:2' -> [(code, 30), (code, 2)]; ValueError names the
+    field and the bad code, so an admin's typo is never silently dropped from a packet."""
+    codes = []
+    for token in text.replace(",", " ").split():
+        code, _, number = token.partition(":")
+        if code not in allowed:
+            raise ValueError(f"{field}: unknown code {code!r} (use {', '.join(allowed)})")
+        if number and not number.isdigit():
+            raise ValueError(f"{field}: {token!r} needs a whole number after ':'")
+        codes.append((code, int(number) if number else None))
+    return codes

@@ -28,7 +28,9 @@ from reentry.documents.models import (
     Hotline,
     Resource,
 )
-from reentry.documents.seed import LAW_FIELDS, hotline_rows, law_rows
+from reentry.documents.seed import (
+    LAW_CONDITIONS, LAW_EXCLUSIONS, LAW_FIELDS, hotline_rows, law_rows, parse_law_codes,
+)
 from reentry.csvutil import FORMULA_STARTS
 from reentry.errors import DomainError
 from reentry.extensions import db
@@ -544,7 +546,8 @@ def law_needs_review(law: GoodSamaritanLaw, on: date | None = None) -> bool:
 
 
 def update_law(actor, law: GoodSamaritanLaw, *, source: str, as_of: date, is_verified: bool,
-               effective_date: str = "", notes: str = "", **fields: str) -> GoodSamaritanLaw:
+               effective_date: str = "", notes: str = "", conditions: str | None = None,
+               exclusions: str | None = None, statute: str | None = None, **fields: str) -> GoodSamaritanLaw:
     """Edit a state's row; the source and the as-of date are required with every edit."""
     if not (source or "").strip():
         raise DomainError("Source is required: say where this came from.", field="source")
@@ -556,10 +559,20 @@ def update_law(actor, law: GoodSamaritanLaw, *, source: str, as_of: date, is_ver
     for field in LAW_FIELDS:
         if fields.get(field, getattr(law, field)) not in TRI_STATE:
             raise DomainError(f"{field}: choose yes, no or unknown.", field=field)
-    names = ("source", "as_of", "is_verified", "effective_date", "notes", *LAW_FIELDS)
+    codes = {"conditions": (conditions, LAW_CONDITIONS), "exclusions": (exclusions, LAW_EXCLUSIONS)}
+    for field, (text, allowed) in codes.items():
+        try:
+            parse_law_codes(text or "", allowed, field)
+        except ValueError as error:
+            raise DomainError(str(error), field=field) from None
+    names = ("source", "as_of", "is_verified", "effective_date", "notes", "conditions", "exclusions",
+             "statute", *LAW_FIELDS)
     before = audit.snapshot(law, names)
     law.source, law.as_of, law.is_verified = source.strip(), as_of, bool(is_verified)
     law.effective_date, law.notes = effective_date, (notes or "").strip()
+    for field, value in (("conditions", conditions), ("exclusions", exclusions), ("statute", statute)):
+        if value is not None:
+            setattr(law, field, " ".join(value.replace(",", " ").split()) if field != "statute" else value.strip())
     for field in LAW_FIELDS:
         if field in fields:
             setattr(law, field, fields[field])
@@ -578,6 +591,16 @@ _LAW_LINES = (
     ("covers_paraphernalia", "yes", "law_paraphernalia_yes"),
     ("protects_probation_parole", "yes", "law_parole_yes"),
 )
+
+
+def law_condition_lines(law: GoodSamaritanLaw, t: dict) -> list[str]:
+    """The law's conditions, then who it leaves out, in plain words (codes checked on save)."""
+    lines = []
+    for prefix, text, allowed in (("law_cond_", law.conditions, LAW_CONDITIONS),
+                                  ("law_excl_", law.exclusions, LAW_EXCLUSIONS)):
+        for code, number in parse_law_codes(text or "", allowed, prefix):
+            lines.append(t[prefix + code].format(n=number if number is not None else ""))
+    return lines
 
 
 def law_summary(law: GoodSamaritanLaw | None, lang: str, state_name: str = "",
@@ -604,6 +627,7 @@ def law_summary(law: GoodSamaritanLaw | None, lang: str, state_name: str = "",
     elif re.match(r"^\d{4}$", law.effective_date or ""):
         lines.append(t["law_since_year"].format(year=law.effective_date))
     lines += [t[key] for field, value, key in _LAW_LINES if getattr(law, field) == value]
+    lines += law_condition_lines(law, t)
     lines.append(t["law_call"])
     return LawSummary(lines=tuple(lines), as_of_line=as_of_line, source=law.source)
 

@@ -338,7 +338,8 @@ def law_edit(state_code: str):
             services.update_law(
                 current_user, law, source=form.source.data, as_of=form.as_of.data,
                 is_verified=form.is_verified.data, effective_date=form.effective_date.data,
-                notes=form.notes.data, **{f: getattr(form, f).data for f in LAW_FIELDS},
+                notes=form.notes.data, conditions=form.conditions.data, exclusions=form.exclusions.data,
+                statute=form.statute.data, **{f: getattr(form, f).data for f in LAW_FIELDS},
             )
         except DomainError as error:
             apply_domain_error(form, error)

@@ -65,3 +65,36 @@ def test_the_admin_law_page_marks_stale_rows_for_review(app, client, login_as):
     page = client.get(url).get_data(as_text=True)
     ohio, new_mexico = page.split("Ohio", 1)[1].split("</tr>")[0], page.split("New Mexico", 1)[1].split("</tr>")[0]
     assert "Needs review" in ohio and "Needs review" not in new_mexico
+
+
+@pytest.mark.parametrize("lang, expected", [
+    ("en", ("within 30 days", "only 2 times", "probation, parole or post-release control",
+            "small amount of drugs for your own use, if police find it because of the call")),
+    ("es", ("dentro de 30 días", "solo puede usarla 2 veces", "control posterior a la salida")),
+])
+def test_ohio_prints_its_conditions_and_who_it_leaves_out(app, lang, expected):
+    """ORC 2925.11(B)(2): minor possession only, screening and referral within 30 days, twice at
+    most, not for people on community control or post-release control."""
+    services.seed_reference_data()
+    ohio = services.law_for_state("OH")
+    assert ohio.is_verified and ohio.statute.startswith("Ohio Rev. Code 2925.11(B)(2)")
+    printed = " ".join(services.law_summary(ohio, lang, on=ohio.as_of).lines)
+    for words in expected:
+        assert words in printed, words
+    assert texts(lang)["law_parole_yes"] not in printed
+    assert "covers having drugs on you" not in printed.lower()
+
+
+def test_an_unknown_condition_code_is_refused_naming_the_field(app):
+    from reentry.errors import DomainError
+
+    services.seed_reference_data()
+    ohio = services.law_for_state("OH")
+    with pytest.raises(DomainError) as error:
+        services.update_law(None, ohio, source="x", as_of=ohio.as_of, is_verified=True,
+                            conditions="treatment_within_days:30 must_stayy")
+    assert error.value.field == "conditions" and "must_stayy" in str(error.value)
+    services.update_law(None, ohio, source="x", as_of=ohio.as_of, is_verified=True,
+                        conditions="must_stay, give_name")
+    assert ohio.conditions == "must_stay give_name"
+    assert "You must give your name." in services.law_summary(ohio, "en", on=ohio.as_of).lines
