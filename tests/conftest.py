@@ -136,13 +136,22 @@ class RequestLikeClient(FlaskClient):
     test's session leak between requests and hide session bugs. Work the test left pending is
     committed first, as if an earlier request had done it, so the request can take the SQLite
     write lock.
+
+    Werkzeug's test client spools an upload over 500 kB to a temporary file as the request body
+    and never closes it; the garbage collector then raises a ResourceWarning in whichever later
+    test it happens to run (the suite turns warnings into errors). The body is closed here, once
+    the response is complete.
     """
 
     def open(self, *args, **kwargs):
         db.session.commit()
         kwargs.setdefault("buffered", True)
         with self.application.app_context():
-            return super().open(*args, **kwargs)
+            response = super().open(*args, **kwargs)
+        body = response.request.environ.get("wsgi.input") if response.request is not None else None
+        if body is not None and kwargs["buffered"]:
+            body.close()
+        return response
 
 
 @pytest.fixture
