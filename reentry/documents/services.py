@@ -593,6 +593,12 @@ _LAW_LINES = (
 )
 
 
+def _printed_law_source(law: GoodSamaritanLaw) -> str:
+    """The statute section reads the same in any language; the admin's source note (with where and
+    when it was read) is for reviewers and stays on the admin page and in clinical-content docs."""
+    return law.statute or law.source
+
+
 def law_condition_lines(law: GoodSamaritanLaw, t: dict) -> list[str]:
     """The law's conditions, then who it leaves out, in plain words (codes checked on save)."""
     lines = []
@@ -620,7 +626,7 @@ def law_summary(law: GoodSamaritanLaw | None, lang: str, state_name: str = "",
     as_of_line = t["law_as_of"].format(date=long_date(law.as_of, lang))
     if law.has_gsl == "no":
         return LawSummary(lines=(t["law_none"].format(state=name), t["law_call"]),
-                          as_of_line=as_of_line, source=law.source)
+                          as_of_line=as_of_line, source=_printed_law_source(law))
     lines = [t["law_has"].format(state=name)]
     if re.match(r"^\d{4}-\d{2}-\d{2}$", law.effective_date or ""):
         lines.append(t["law_since"].format(date=long_date(date.fromisoformat(law.effective_date), lang)))
@@ -629,7 +635,7 @@ def law_summary(law: GoodSamaritanLaw | None, lang: str, state_name: str = "",
     lines += [t[key] for field, value, key in _LAW_LINES if getattr(law, field) == value]
     lines += law_condition_lines(law, t)
     lines.append(t["law_call"])
-    return LawSummary(lines=tuple(lines), as_of_line=as_of_line, source=law.source)
+    return LawSummary(lines=tuple(lines), as_of_line=as_of_line, source=_printed_law_source(law))
 
 
 # ---------------------------------------------------------------- printing
