@@ -422,14 +422,16 @@ def resources_story(p: PacketInput, st: Styles, t: dict, lang: str) -> list:
 
 
 def law_story(p: PacketInput, st: Styles, t: dict) -> list:
+    """One block, never split across pages: "This is not legal advice" and the source must stay on
+    the page that states the law, not be left alone at the top of the next."""
     story = [Paragraph(t["law_title"], st.heading)]
     if p.law is None:
-        return story + [Paragraph(t["law_call"], st.body)]
+        return [KeepTogether(story + [Paragraph(t["law_call"], st.body)])]
     story += [Paragraph(safe(line), st.body) for line in p.law.lines]
     story.append(Paragraph(f"<b>{safe(p.law.as_of_line)}</b>", st.body))
     if p.law.source:
         story.append(Paragraph(f"{t['law_source']}: {safe(p.law.source, 300)}", st.small))
-    return story
+    return [KeepTogether(story)]
 
 
 def hotlines_story(p: PacketInput, st: Styles, t: dict) -> list:

@@ -315,3 +315,20 @@ def test_sixty_character_accented_name_fits_one_page_and_reads_back_exactly_in_p
         assert pdf_pages(data) == 1
         text = subprocess.run(["pdftotext", "-", "-"], input=data, capture_output=True, check=True).stdout
         assert name in " ".join(text.decode().split())
+
+
+@pytest.mark.parametrize("lang", ["en", "es"])
+@pytest.mark.parametrize("large", [False, True])
+def test_the_law_section_is_never_split_from_its_not_legal_advice_line(lang, large):
+    """Seen on a New Mexico packet: the law page's last line, "This is not legal advice.", was left
+    alone at the top of the next page. Whatever comes before it, the section stays on one page."""
+    t = texts(lang)
+    law = builders.LawSummary(lines=(t["law_generic"],), as_of_line=t["law_not_advice"], source="")
+    for count in range(0, 9, 2):
+        resources = tuple(builders.ResourceEntry(name=f"Demo Place {n}", type="housing", phone="614-555-0101",
+                                                 address=f"{n} Example Ave", accepts_records="yes")
+                          for n in range(count))
+        data = builders.build_packet(sample_packet(lang, resources=resources, law=law), large_print=large)
+        pages = [" ".join((page.extract_text() or "").split()) for page in PdfReader(io.BytesIO(data)).pages]
+        law_page = [page for page in pages if t["law_title"] in page][-1]  # the first is the contents
+        assert t["law_not_advice"] in law_page, (count, law_page)
