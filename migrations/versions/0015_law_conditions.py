@@ -14,7 +14,7 @@ from datetime import date
 from alembic import op
 import sqlalchemy as sa
 
-from reentry.documents.seed import law_rows
+from reentry.documents.seed import checked_law_updates
 
 revision = '0015'
 down_revision = '0014'
@@ -31,20 +31,8 @@ def upgrade():
         batch_op.add_column(sa.Column('conditions', sa.Text(), server_default='', nullable=False))
         batch_op.add_column(sa.Column('exclusions', sa.Text(), server_default='', nullable=False))
         batch_op.add_column(sa.Column('statute', sa.String(length=200), server_default='', nullable=False))
-    laws = sa.table('good_samaritan_laws', sa.column('as_of', sa.Date), *(sa.column(name) for name in (
-        'state_code', 'source', 'conditions', 'exclusions', 'statute', 'is_verified', 'notes',
-        'protects_arrest', 'protects_charge', 'protects_prosecution', 'covers_possession',
-        'covers_paraphernalia', 'protects_probation_parole')))
-    for row in law_rows():
-        if row['state_code'] not in CHECKED_STATES:
-            continue
-        values = {k: row[k] for k in ('source', 'conditions', 'exclusions', 'statute', 'is_verified', 'notes',
-                                      'protects_arrest', 'protects_charge', 'protects_prosecution',
-                                      'covers_possession', 'covers_paraphernalia', 'protects_probation_parole')}
-        op.execute(laws.update()
-                   .where(laws.c.state_code == row['state_code'],
-                          laws.c.as_of.in_([SHIPPED_AS_OF, row['as_of']]))
-                   .values(as_of=row['as_of'], **values))
+    for statement in checked_law_updates({state: SHIPPED_AS_OF for state in CHECKED_STATES}):
+        op.execute(statement)
 
 
 def downgrade():

@@ -51,6 +51,29 @@ def law_rows() -> list[dict]:
     return rows
 
 
+# What a checked row replaces in the database (the state, its name, has_gsl and effective date stay).
+CHECKED_LAW_COLUMNS = ("source", "conditions", "exclusions", "statute", "is_verified", "notes",
+                       "protects_arrest", "protects_charge", "protects_prosecution", "covers_possession",
+                       "covers_paraphernalia", "protects_probation_parole")
+
+
+def checked_law_updates(shipped_as_of: dict[str, date]) -> list:
+    """UPDATE statements a migration runs to bring the shipped rows of the states in
+    `shipped_as_of` (state -> the as-of date that state's row shipped with) to the checked rows in
+    the CSV. Only a row still as shipped is replaced: its as_of is the shipped date, or already the
+    checked row's own date (0006 seeds the current CSV on a new install). An admin's edit carries
+    its own as-of date and is never overwritten."""
+    import sqlalchemy as sa  # here: the rest of this module is plain parsing
+
+    laws = sa.table("good_samaritan_laws", sa.column("state_code"), sa.column("as_of", sa.Date),
+                    *(sa.column(name) for name in CHECKED_LAW_COLUMNS))
+    return [laws.update()
+            .where(laws.c.state_code == row["state_code"],
+                   laws.c.as_of.in_([shipped_as_of[row["state_code"]], row["as_of"]]))
+            .values(as_of=row["as_of"], **{name: row[name] for name in CHECKED_LAW_COLUMNS})
+            for row in law_rows() if row["state_code"] in shipped_as_of]
+
+
 def parse_law_codes(text: str, allowed: tuple[str, ...], field: str) -> list[tuple[str, int | None]]:
     """'treatment_within_days:30 limited_uses:2' -> [(code, 30), (code, 2)]; ValueError names the
     field and the bad code, so an admin's typo is never silently dropped from a packet."""

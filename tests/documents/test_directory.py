@@ -149,8 +149,9 @@ def test_unverified_hotline_never_prints_until_an_admin_verifies_it(client, logi
 
 def test_law_table_is_seeded_from_the_shipped_csv(seeded):
     assert db.session.scalar(select(func.count(GoodSamaritanLaw.id))) == len(law_rows()) == 51
-    texas = services.law_for_state("TX")
-    assert not texas.is_verified and texas.protects_prosecution == "unknown"
+    texas, kansas = services.law_for_state("TX"), services.law_for_state("KS")
+    assert texas.is_verified and "defense_only" in texas.conditions.split()  # checked (0016)
+    assert not kansas.is_verified  # not checkable from a retrieved statute: stays as shipped
     assert services.seed_reference_data() == []  # idempotent
 
 
@@ -201,15 +202,17 @@ def test_summary_reads_back_in_the_packet(seeded):
     from reentry.documents import builders
     from tests.documents.conftest import laws_checked_recently, pdf_text, sample_packet
 
-    laws_checked_recently("OH")  # NM keeps its 2021 date: due for review
-    for state in ("OH", "NM", "TX"):
+    laws_checked_recently("OH")
+    services.law_for_state("NM").as_of = today() - timedelta(days=400)  # due for review
+    db.session.commit()
+    for state in ("OH", "NM", "KS"):
         summary = services.law_summary(services.law_for_state(state), "en", on=today())
         text = pdf_text(builders.build_packet(sample_packet(law=summary)))
         assert "This is not legal advice." in text
         if state == "OH":
             assert "It can protect you from arrest for having drugs." in text
             assert f"As of {services.long_date(RECENT, 'en')}." in text
-        else:  # TX unverified, NM stale: no protection printed
+        else:  # KS unverified, NM stale: no protection printed
             assert "It can protect you" not in text
         if state == "NM":
             assert texts("en")["law_generic"] in text
