@@ -390,6 +390,50 @@ def parse_roster(data: bytes, mapping: Mapping, zone: ZoneInfo, people: bytes | 
     return ParsedRoster(rows=rows, present=present, ignored_columns=ignored)
 
 
+class RecordError(DomainError):
+    """A booking sent as fields (the API) breaks the roster's rules; `problems` is (field, message)."""
+
+    def __init__(self, problems: list[tuple[str, str]]):
+        super().__init__("; ".join(f"{name}: {message}" for name, message in problems),
+                         field=problems[0][0] if problems else None)
+        self.problems = problems
+
+
+API_MAPPING = Mapping(name="api", date_formats=("%Y-%m-%d",))
+
+
+def parse_booking_record(values: dict, zone: ZoneInfo, *, partial: bool = False) -> ParsedRoster:
+    """One booking given as named fields (the API's JSON), checked by the same rules as a roster
+    row, so a booking is the same whether it came in a file or from the JMS. `partial` checks only
+    the fields given (recording a release), else the required ones must be there."""
+    problems: list[tuple[str, str]] = []
+    parse_date = _make_date_parser(API_MAPPING, zone)
+    row: dict = {"_row": 1}
+    for name, raw in values.items():
+        if name not in FIELDS:
+            problems.append((name, "is not a booking field"))
+            continue
+        if raw is None:
+            raw = ""
+        if not isinstance(raw, str):
+            problems.append((name, "must be a string (dates as YYYY-MM-DD)"))
+            continue
+        try:
+            row[name] = _check_cell(name, raw.strip(), parse_date, API_MAPPING)
+        except ValueError as error:
+            problems.append((name, str(error)))
+    present = {name for name in values if name in FIELDS}
+    for name in (("booking_id",) if partial else REQUIRED_FIELDS):
+        if name in row and row[name] in ("", None) or name not in values:
+            problems.append((name, "a value is required"))
+    born = row.get("date_of_birth")
+    if born and born > datetime.now(zone).date():
+        problems.append(("date_of_birth", "the date of birth is in the future"))
+    if problems:
+        raise RecordError(problems)
+    return ParsedRoster(rows=[row], present=present, ignored_columns=[])
+
+
 def _join_people(rows, text, mapping: Mapping, parse_date, problems):
     """Add each person's details from the people file to their bookings (joined on person_id)."""
     layout = FileLayout(header=mapping.people.header, names=mapping.people.names,
