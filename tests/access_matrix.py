@@ -67,6 +67,7 @@ MATRIX: dict[str, tuple[str, str, dict]] = {
     "api.kit_events": ("GET", "/api/v1/facilities/{facility}/kit-events", answers(401)),
     "api.report": ("GET", "/api/v1/reports/distribution?from=2026-01-01&to=2026-01-31", answers(401)),
     "api.openapi": ("GET", "/api/v1/openapi.json", answers(200)),
+    "api.fhir_medication_dispense": ("GET", "/api/v1/fhir/MedicationDispense?facility={facility}", answers(401)),
     "audit.index": ("GET", "/audit/", only("admin", "auditor")),
     "audit.export": ("GET", "/audit/export.csv", only("admin", "auditor")),
     # documents: public verification, certificates, directory, hotlines, Good Samaritan laws

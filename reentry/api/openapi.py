@@ -76,6 +76,12 @@ def document() -> dict:
                            params=(FACILITY, {"name": "since", "in": "query", "required": False,
                                               "schema": {"type": "string"},
                                               "description": "YYYY-MM-DD or an ISO time; inclusive."}))},
+            "/fhir/MedicationDispense": {
+                "get": _op("Kits handed out or placed in property, as FHIR MedicationDispense resources",
+                           {"200": {"description": "A FHIR searchset Bundle (R4/R4B MedicationDispense).",
+                                    "content": {"application/fhir+json": {"schema": {"type": "object"}}}}},
+                           params=({"name": "facility", "in": "query", "required": True, "schema": {"type": "string"}},
+                                   {"name": "since", "in": "query", "required": False, "schema": {"type": "string"}}))},
             "/reports/{name}": {
                 "get": _op("A report's rows", {"200": _json("Report", "The report.")}, params=(
                     {"name": "name", "in": "path", "required": True,

@@ -6,6 +6,7 @@ field. Each call leaves an audit row with the key's name.
 """
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
@@ -203,18 +204,24 @@ def _since(text: str | None) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-@bp.get("/facilities/<code>/kit-events")
-def kit_events(code: str):
-    """Kit events changed since a moment (new, edited or voided), oldest change first, in pages."""
+def _changed_events(facility, since: datetime):
+    """A page of the facility's kit events changed since a moment (new, edited or voided), oldest
+    change first; and whether more follow."""
     from reentry.naloxone.models import KitEvent
 
-    facility = _facility(code)
-    since = _since(request.args.get("since"))
     events = db.session.scalars(select(KitEvent).where(KitEvent.facility_id == facility.id,
                                                        KitEvent.updated_at >= since)
                                 .order_by(KitEvent.updated_at, KitEvent.id).limit(PAGE_SIZE + 1)).all()
-    more = len(events) > PAGE_SIZE
-    events = events[:PAGE_SIZE]
+    # `since` is inclusive, so the next page starts at the last event's moment again and a client
+    # skips the ids it already has: events that share one moment are never lost between pages.
+    return events[:PAGE_SIZE], len(events) > PAGE_SIZE
+
+
+@bp.get("/facilities/<code>/kit-events")
+def kit_events(code: str):
+    """Kit events changed since a moment, for the health record."""
+    facility = _facility(code)
+    events, more = _changed_events(facility, _since(request.args.get("since")))
     rows = [schemas.KitEvent(
         id=e.id, booking_id=e.episode.booking_id if e.episode else None, occurred_at=_iso(e.occurred_at),
         event_date=_iso(e.event_date), outcome=e.outcome, decline_reason=e.decline_reason,
@@ -222,9 +229,26 @@ def kit_events(code: str):
         lot=e.lot.lot_number if e.lot else (e.imported_lot_number or None),
         expiry=_iso(e.lot.expiry_date) if e.lot else None, kits=e.kits, voided=e.is_voided,
         updated_at=_iso(e.updated_at)).model_dump() for e in events]
-    # Events that share the last page's last moment may be cut; `since` is inclusive, so the next
-    # page starts at that moment again and the client skips ids it has (documented).
     return {"events": rows, "next_since": _iso(events[-1].updated_at) if more else None}
+
+
+@bp.get("/fhir/MedicationDispense")
+def fhir_medication_dispense():
+    """Kits handed out or placed in property, as a FHIR searchset Bundle of MedicationDispense."""
+    from urllib.parse import urlencode
+
+    from reentry.api.fhir import dispense_bundle
+
+    code = request.args.get("facility", "")
+    if not code:
+        raise RecordError([("facility", "a facility code is required")])
+    facility = _facility(code)
+    events, more = _changed_events(facility, _since(request.args.get("since")))
+    dispensed = [e for e in events if e.outcome in ("handed", "property")]
+    next_url = (request.base_url + "?" + urlencode({"facility": code, "since": _iso(events[-1].updated_at)})
+                if more else None)
+    return current_app.response_class(json.dumps(dispense_bundle(dispensed, request.url, next_url)),
+                                      mimetype="application/fhir+json")
 
 
 @bp.get("/reports/<name>")
