@@ -492,13 +492,19 @@ _PERSON_COLUMNS = PERSON_FIELDS
 _CHUNK = 500
 
 
-def _existing(facility_id: int) -> dict[str, dict]:
-    """Every episode of the facility with its person's fields, keyed by booking id."""
+def _existing(facility_id: int, rows: list[dict] | None = None) -> dict[str, dict]:
+    """The facility's episodes with their person's fields, keyed by booking id: every one, or with
+    `rows` (a few bookings, as the API sends) only those the rows can touch: the same booking
+    ids, or the same JMS person ids."""
     e, p = CustodyEpisode.__table__.c, Participant.__table__.c
     stmt = (select(e.id, e.booking_id, e.participant_id, e.is_voided, *[e[c] for c in _EPISODE_COLUMNS],
                    p.is_voided.label("person_voided"), *[p[c] for c in _PERSON_COLUMNS])
             .join_from(CustodyEpisode.__table__, Participant.__table__, p.id == e.participant_id)
             .where(e.facility_id == facility_id))
+    if rows is not None:
+        bookings = [row["booking_id"] for row in rows]
+        refs = [row["person_id"] for row in rows if row.get("person_id")]
+        stmt = stmt.where(e.booking_id.in_(bookings) | e.person_ref.in_(refs) if refs else e.booking_id.in_(bookings))
     return {row.booking_id: row._asdict() for row in db.session.execute(stmt)}
 
 
@@ -540,7 +546,9 @@ def import_roster(actor, facility: Facility, parsed: ParsedRoster, *, snapshot: 
     today = today or datetime.now(ZoneInfo(facility.timezone)).date()
     result = ImportResult(ignored_columns=parsed.ignored_columns, dry_run=dry_run,
                           released=0 if snapshot else None)
-    existing = _existing(facility.id)
+    # A snapshot compares with every open booking; a few rows need only the bookings they name.
+    few = not snapshot and len(parsed.rows) <= _CHUNK
+    existing = _existing(facility.id, parsed.rows if few else None)
     problems: list[str] = []
     new_rows: list[dict] = []
     episode_updates: list[tuple[dict, dict]] = []  # (existing, new episode values)
