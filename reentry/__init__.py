@@ -63,9 +63,11 @@ def register_blueprints(app: Flask) -> None:
     from reentry.reports import views as report_views
     from reentry.users import views as user_views
     from reentry.training import views as training_views
+    from reentry.api import admin as api_admin
+    from reentry.api import views as api_views
 
     for module in (web, auth_views, user_views, facility_views, audit_views, participant_views,
-                   training_views, naloxone_views, document_views, report_views):
+                   training_views, naloxone_views, document_views, report_views, api_views, api_admin):
         app.register_blueprint(module.bp)
 
 

@@ -44,6 +44,10 @@ def register_error_handlers(app: Flask) -> None:
         code = error.code or 500
         if request.path.startswith("/healthz"):
             return {"status": "error", "code": code}, code
+        if request.path.startswith("/api/"):
+            from reentry.api.problems import Problem, problem_response
+
+            return problem_response(Problem(code, error.name, error.description or error.name))
         template = f"errors/{code}.html" if code in ERROR_TEMPLATES else "errors/generic.html"
         return render_template(template, error=error), code
 
@@ -64,4 +68,8 @@ def register_error_handlers(app: Flask) -> None:
             return http_error(error)
         db.session.rollback()
         app.logger.exception("unhandled error on %s %s", request.method, request.endpoint)
+        if request.path.startswith("/api/"):
+            from reentry.api.problems import Problem, problem_response
+
+            return problem_response(Problem(500, "Internal Server Error", "Something went wrong; it is logged."))
         return render_template("errors/500.html"), 500

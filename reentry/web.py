@@ -100,6 +100,7 @@ NAV_ITEMS: list[tuple[str, object, tuple[str, ...]]] = [
     ("naloxone.index", _l("Naloxone"), ("admin", "manager", "staff", "auditor")),
     ("reports.index", _l("Reports"), ("admin", "manager", "staff", "auditor")),
     ("users.index", _l("Accounts"), ("admin",)),
+    ("api_keys.index", _l("API keys"), ("admin",)),
     ("audit.index", _l("Audit log"), ("admin", "auditor")),
     ("documents.resource_index", _l("Resources"), ("admin", "auditor")),
     ("auth.preferences", _l("Your account"), ("admin", "manager", "staff", "auditor")),

@@ -58,6 +58,16 @@ MATRIX: dict[str, tuple[str, str, dict]] = {
     "users.enable": ("POST", "/admin/users/{user_id}/enable", only("admin", status=302)),
     "users.reset_password": ("POST", "/admin/users/{user_id}/password", only("admin", status=400)),
     "users.reset_mfa": ("POST", "/admin/users/{user_id}/two-step/reset", only("admin", status=302)),
+    "api_keys.index": ("GET", "/admin/api-keys/", only("admin")),
+    "api_keys.revoke": ("POST", "/admin/api-keys/999999/revoke", only("admin", status=404)),
+    # The API takes only keys: a signed-in browser is as anonymous there (401, no redirect).
+    "api.get_booking": ("GET", "/api/v1/facilities/{facility}/bookings/B1", answers(401)),
+    "api.put_booking": ("PUT", "/api/v1/facilities/{facility}/bookings/B1", answers(401)),
+    "api.release_booking": ("POST", "/api/v1/facilities/{facility}/bookings/B1/release", answers(401)),
+    "api.kit_events": ("GET", "/api/v1/facilities/{facility}/kit-events", answers(401)),
+    "api.report": ("GET", "/api/v1/reports/distribution?from=2026-01-01&to=2026-01-31", answers(401)),
+    "api.openapi": ("GET", "/api/v1/openapi.json", answers(200)),
+    "api.fhir_medication_dispense": ("GET", "/api/v1/fhir/MedicationDispense?facility={facility}", answers(401)),
     "audit.index": ("GET", "/audit/", only("admin", "auditor")),
     "audit.export": ("GET", "/audit/export.csv", only("admin", "auditor")),
     # documents: public verification, certificates, directory, hotlines, Good Samaritan laws

@@ -47,13 +47,15 @@ def snapshot(obj: Any, fields: list[str] | tuple[str, ...]) -> dict[str, Any]:
 
 def _source() -> str:
     if has_request_context():
-        return f"web {request.remote_addr or '-'}"[:64]
+        channel = "api" if request.path.startswith("/api/") else "web"
+        return f"{channel} {request.remote_addr or '-'}"[:64]
     return "cli"
 
 
 def _actor_label(actor) -> str:
     if actor is not None:
-        return actor.email
+        # An API key acts too (api.models.ApiKey): it names itself and stands for no user.
+        return getattr(actor, "audit_label", None) or actor.email
     if has_request_context():
         return "anonymous"
     try:
@@ -78,7 +80,7 @@ def record(
     """
     event = AuditEvent(
         occurred_at=utcnow(),
-        actor_id=actor.id if actor is not None else None,
+        actor_id=getattr(actor, "audit_actor_id", actor.id) if actor is not None else None,
         actor_label=_actor_label(actor),
         facility_id=facility_id,
         action=action,

@@ -57,6 +57,8 @@ def _login_limit_key() -> str:
 @bp.before_app_request
 def enforce_account_rules():
     """Auditors only read; a person with a temporary password must change it first."""
+    if request.blueprint == "api":
+        return None  # the API ignores browser sign-ins: it takes only keys (api.views.authenticate)
     if not current_user.is_authenticated or request.endpoint in ALWAYS_ALLOWED_ENDPOINTS:
         return None
     if current_user.must_change_password:

@@ -390,6 +390,50 @@ def parse_roster(data: bytes, mapping: Mapping, zone: ZoneInfo, people: bytes | 
     return ParsedRoster(rows=rows, present=present, ignored_columns=ignored)
 
 
+class RecordError(DomainError):
+    """A booking sent as fields (the API) breaks the roster's rules; `problems` is (field, message)."""
+
+    def __init__(self, problems: list[tuple[str, str]]):
+        super().__init__("; ".join(f"{name}: {message}" for name, message in problems),
+                         field=problems[0][0] if problems else None)
+        self.problems = problems
+
+
+API_MAPPING = Mapping(name="api", date_formats=("%Y-%m-%d",))
+
+
+def parse_booking_record(values: dict, zone: ZoneInfo, *, partial: bool = False) -> ParsedRoster:
+    """One booking given as named fields (the API's JSON), checked by the same rules as a roster
+    row, so a booking is the same whether it came in a file or from the JMS. `partial` checks only
+    the fields given (recording a release), else the required ones must be there."""
+    problems: list[tuple[str, str]] = []
+    parse_date = _make_date_parser(API_MAPPING, zone)
+    row: dict = {"_row": 1}
+    for name, raw in values.items():
+        if name not in FIELDS:
+            problems.append((name, "is not a booking field"))
+            continue
+        if raw is None:
+            raw = ""
+        if not isinstance(raw, str):
+            problems.append((name, "must be a string (dates as YYYY-MM-DD)"))
+            continue
+        try:
+            row[name] = _check_cell(name, raw.strip(), parse_date, API_MAPPING)
+        except ValueError as error:
+            problems.append((name, str(error)))
+    present = {name for name in values if name in FIELDS}
+    for name in (("booking_id",) if partial else REQUIRED_FIELDS):
+        if name in row and row[name] in ("", None) or name not in values:
+            problems.append((name, "a value is required"))
+    born = row.get("date_of_birth")
+    if born and born > datetime.now(zone).date():
+        problems.append(("date_of_birth", "the date of birth is in the future"))
+    if problems:
+        raise RecordError(problems)
+    return ParsedRoster(rows=[row], present=present, ignored_columns=[])
+
+
 def _join_people(rows, text, mapping: Mapping, parse_date, problems):
     """Add each person's details from the people file to their bookings (joined on person_id)."""
     layout = FileLayout(header=mapping.people.header, names=mapping.people.names,
@@ -448,13 +492,19 @@ _PERSON_COLUMNS = PERSON_FIELDS
 _CHUNK = 500
 
 
-def _existing(facility_id: int) -> dict[str, dict]:
-    """Every episode of the facility with its person's fields, keyed by booking id."""
+def _existing(facility_id: int, rows: list[dict] | None = None) -> dict[str, dict]:
+    """The facility's episodes with their person's fields, keyed by booking id: every one, or with
+    `rows` (a few bookings, as the API sends) only those the rows can touch: the same booking
+    ids, or the same JMS person ids."""
     e, p = CustodyEpisode.__table__.c, Participant.__table__.c
     stmt = (select(e.id, e.booking_id, e.participant_id, e.is_voided, *[e[c] for c in _EPISODE_COLUMNS],
                    p.is_voided.label("person_voided"), *[p[c] for c in _PERSON_COLUMNS])
             .join_from(CustodyEpisode.__table__, Participant.__table__, p.id == e.participant_id)
             .where(e.facility_id == facility_id))
+    if rows is not None:
+        bookings = [row["booking_id"] for row in rows]
+        refs = [row["person_id"] for row in rows if row.get("person_id")]
+        stmt = stmt.where(e.booking_id.in_(bookings) | e.person_ref.in_(refs) if refs else e.booking_id.in_(bookings))
     return {row.booking_id: row._asdict() for row in db.session.execute(stmt)}
 
 
@@ -496,7 +546,9 @@ def import_roster(actor, facility: Facility, parsed: ParsedRoster, *, snapshot: 
     today = today or datetime.now(ZoneInfo(facility.timezone)).date()
     result = ImportResult(ignored_columns=parsed.ignored_columns, dry_run=dry_run,
                           released=0 if snapshot else None)
-    existing = _existing(facility.id)
+    # A snapshot compares with every open booking; a few rows need only the bookings they name.
+    few = not snapshot and len(parsed.rows) <= _CHUNK
+    existing = _existing(facility.id, parsed.rows if few else None)
     problems: list[str] = []
     new_rows: list[dict] = []
     episode_updates: list[tuple[dict, dict]] = []  # (existing, new episode values)
