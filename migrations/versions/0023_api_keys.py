@@ -1,7 +1,7 @@
 """API keys for the jail's systems
 
 Revision ID: 0023
-Revises: 0015
+Revises: 0016
 Create Date: 2026-12-04 18:10:00
 
 The JMS and the health record talk to /api/v1/ with keys an admin makes (issue 16): stored as a
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from reentry.database import UTCDateTime
 
 revision = '0023'
-down_revision = '0015'
+down_revision = '0016'
 branch_labels = None
 depends_on = None
 
