@@ -92,8 +92,10 @@ def _workers(value: str | None) -> int | None:
 
 
 def limiter_store_is_shared(uri: str) -> bool:
-    """Every store but memory:// is one place all workers (and machines) count in."""
-    return not uri.strip().lower().startswith("memory://")
+    """Every store but memory:// (also what an empty setting means) is one place all workers, and
+    machines, count in."""
+    uri = uri.strip().lower()
+    return bool(uri) and not uri.startswith("memory://")
 
 
 def check_config(config: dict) -> None:

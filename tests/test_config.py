@@ -36,12 +36,16 @@ def test_production_config_is_safe(tmp_path, monkeypatch):
     assert app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///")
 
 
+@pytest.mark.parametrize("store", [None, "", "MEMORY://"])
 @pytest.mark.parametrize("workers", [None, "2", "4"])
-def test_production_refuses_a_per_worker_login_throttle(tmp_path, monkeypatch, workers):
+def test_production_refuses_a_per_worker_login_throttle(tmp_path, monkeypatch, workers, store):
     """memory:// counts in each worker alone: N workers allow N times the guesses (issue 14)."""
     monkeypatch.setenv("REENTRY_ENV", "production")
     monkeypatch.setenv("REENTRY_SECRET_KEY", "x" * 64)
-    monkeypatch.delenv("REENTRY_RATELIMIT_STORAGE_URL", raising=False)  # the default, memory://
+    if store is None:
+        monkeypatch.delenv("REENTRY_RATELIMIT_STORAGE_URL", raising=False)  # the default, memory://
+    else:
+        monkeypatch.setenv("REENTRY_RATELIMIT_STORAGE_URL", store)
     if workers is None:
         monkeypatch.delenv("REENTRY_WORKERS", raising=False)
     else:
