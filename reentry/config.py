@@ -30,6 +30,9 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "RATELIMIT_STORAGE_URI": env.get("REENTRY_RATELIMIT_STORAGE_URL", "memory://"),
         "RATELIMIT_HEADERS_ENABLED": False,
+        # How many worker processes serve the app (docs/deploy/gunicorn.conf.py sets it from
+        # gunicorn's own setting); None when unknown. With memory:// each worker counts alone.
+        "REENTRY_WORKERS": _workers(env.get("REENTRY_WORKERS")),
         "REENTRY_DEMO_PASSWORD": env.get("REENTRY_DEMO_PASSWORD"),
         "REENTRY_PUBLIC_URL": env.get("REENTRY_PUBLIC_URL", "http://127.0.0.1:5000"),
         # Sessions: 30 minutes idle, 12 hours absolute (NIST 800-63B AAL2, ASVS 7.3).
@@ -78,6 +81,25 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
     return config
 
 
+def _workers(value: str | None) -> int | None:
+    if value is None or not value.strip():
+        return None
+    try:
+        workers = int(value)
+    except ValueError:
+        workers = 0
+    if workers < 1:
+        raise ConfigError(f"REENTRY_WORKERS must be a whole number of worker processes, not {value!r}")
+    return workers
+
+
+def limiter_store_is_shared(uri: str) -> bool:
+    """Every store but memory:// (also what an empty setting means) is one place all workers, and
+    machines, count in."""
+    uri = uri.strip().lower()
+    return bool(uri) and not uri.startswith("memory://")
+
+
 def check_config(config: dict) -> None:
     """Refuse configurations that would be unsafe in production."""
     if config["REENTRY_ENV"] not in ("development", "production", "testing"):
@@ -90,4 +112,13 @@ def check_config(config: dict) -> None:
             raise ConfigError(
                 "REENTRY_SECRET_KEY must be set to a random value of at least 32 characters "
                 "in production (python -c 'import secrets; print(secrets.token_hex(32))')"
+            )
+        if not limiter_store_is_shared(config["RATELIMIT_STORAGE_URI"]) and config.get("REENTRY_WORKERS") != 1:
+            workers = config.get("REENTRY_WORKERS")
+            raise ConfigError(
+                "REENTRY_RATELIMIT_STORAGE_URL is memory://, where each worker process counts failed "
+                "sign-ins alone (4 workers allow 4 times the guesses), and REENTRY_WORKERS is "
+                + ("not set" if workers is None else str(workers))
+                + ". In production set REENTRY_RATELIMIT_STORAGE_URL to a Redis URL "
+                "(redis://127.0.0.1:6379/0), or run one worker and set REENTRY_WORKERS=1"
             )

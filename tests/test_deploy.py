@@ -24,7 +24,9 @@ def _free_port() -> int:
 def test_gunicorn_serves_the_app_with_the_shipped_config(database_url, tmp_path):
     port = _free_port()
     env = {**os.environ, "REENTRY_DATABASE_URL": database_url, "REENTRY_ENV": "production",
-           "REENTRY_SECRET_KEY": "z" * 64, "REENTRY_BIND": f"127.0.0.1:{port}", "REENTRY_WORKERS": "2"}
+           "REENTRY_SECRET_KEY": "z" * 64, "REENTRY_BIND": f"127.0.0.1:{port}", "REENTRY_WORKERS": "2",
+           # Two workers need a shared login throttle; Redis is only contacted on a sign-in.
+           "REENTRY_RATELIMIT_STORAGE_URL": os.environ.get("REENTRY_TEST_REDIS_URL", "redis://127.0.0.1:6379/11")}
     gunicorn = Path(sys.executable).with_name("gunicorn")
     server = subprocess.Popen([gunicorn, "--config", str(DEPLOY / "gunicorn.conf.py"), "reentry:create_app()"],
                               cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
@@ -44,6 +46,20 @@ def test_gunicorn_serves_the_app_with_the_shipped_config(database_url, tmp_path)
         server.terminate()
         output = server.communicate(timeout=30)[0].decode()
     assert "Traceback" not in output
+
+
+@pytest.mark.slow
+def test_gunicorn_refuses_several_workers_counting_logins_apart(database_url):
+    """--workers on the command line wins over REENTRY_WORKERS; the config's hook tells the app."""
+    env = {**os.environ, "REENTRY_DATABASE_URL": database_url, "REENTRY_ENV": "production",
+           "REENTRY_SECRET_KEY": "z" * 64, "REENTRY_BIND": f"127.0.0.1:{_free_port()}", "REENTRY_WORKERS": "1",
+           "REENTRY_RATELIMIT_STORAGE_URL": "memory://"}
+    gunicorn = Path(sys.executable).with_name("gunicorn")
+    server = subprocess.run([gunicorn, "--config", str(DEPLOY / "gunicorn.conf.py"), "--workers", "2",
+                             "reentry:create_app()"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    assert server.returncode != 0
+    assert "REENTRY_RATELIMIT_STORAGE_URL is memory://" in server.stderr + server.stdout
+    assert "REENTRY_WORKERS is 2" in server.stderr + server.stdout
 
 
 def _docker_engine() -> bool:

@@ -59,6 +59,7 @@ def test_hsts_in_production_only(tmp_path, monkeypatch):
     from reentry import create_app
 
     monkeypatch.setenv("REENTRY_SECRET_KEY", "y" * 64)
+    monkeypatch.setenv("REENTRY_WORKERS", "1")
     prod = create_app({"REENTRY_ENV": "production", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/p.db"})
     assert "max-age=31536000" in prod.test_client().get("/healthz").headers["Strict-Transport-Security"]
 

@@ -16,3 +16,9 @@ errorlog = "-"
 loglevel = "info"
 forwarded_allow_ips = "127.0.0.1"
 preload_app = False      # each worker opens its own database connections
+
+
+def on_starting(server):
+    """Tell the app how many workers really run (a --workers option overrides this file), so
+    production refuses a per-worker login throttle (memory://) with more than one worker."""
+    os.environ["REENTRY_WORKERS"] = str(server.cfg.workers)

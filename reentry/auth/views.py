@@ -9,7 +9,6 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
-from flask_limiter.util import get_remote_address
 
 from reentry import audit
 from reentry.auth import mfa, services
@@ -17,8 +16,9 @@ from reentry.auth.forms import (
     ChangePasswordForm, EnableMfaForm, LoginForm, PreferencesForm, SecondFactorForm,
 )
 from reentry.auth.models import User
+from reentry.auth.throttle import password_throttle, second_step_throttle
 from reentry.errors import DomainError
-from reentry.extensions import db, limiter, login_manager
+from reentry.extensions import db, login_manager
 from reentry.forms import EmptyForm, apply_domain_error
 
 bp = Blueprint("auth", __name__)
@@ -49,11 +49,6 @@ def is_safe_next(target: str | None) -> bool:
     return not parts.scheme and not parts.netloc
 
 
-def _login_limit_key() -> str:
-    email = services.normalize_email(request.form.get("email", ""))[:254]
-    return f"login:{email}:{get_remote_address()}"
-
-
 @bp.before_app_request
 def enforce_account_rules():
     """Auditors only read; a person with a temporary password must change it first."""
@@ -71,12 +66,7 @@ def enforce_account_rules():
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(
-    lambda: current_app.config["REENTRY_LOGIN_LIMIT"],
-    key_func=_login_limit_key,
-    methods=["POST"],
-    deduct_when=lambda response: g.get("login_failed", False),
-)
+@password_throttle
 def login():
     """Sign in with email and password."""
     if current_user.is_authenticated:
@@ -120,17 +110,8 @@ def _pending_mfa_user():
     return user if user is not None and user.is_active and user.has_mfa else None
 
 
-def _mfa_limit_key() -> str:
-    return f"mfa:{session.get('mfa_user_id')}"
-
-
 @bp.route("/login/verify", methods=["GET", "POST"])
-@limiter.limit(
-    lambda: current_app.config["REENTRY_LOGIN_LIMIT"],
-    key_func=_mfa_limit_key,
-    methods=["POST"],
-    deduct_when=lambda response: g.get("login_failed", False),
-)
+@second_step_throttle
 def verify():
     """The second step: a code from the authenticator app, or a recovery code."""
     user = _pending_mfa_user()

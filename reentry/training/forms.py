@@ -82,9 +82,11 @@ class KioskStartForm(FlaskForm):
 
 
 class KioskStaffForm(FlaskForm):
-    """Unlock or leave a kiosk: the exit PIN, or a staff email and password."""
+    """Unlock or leave a kiosk: the exit PIN, or a staff email and password (and two-step code)."""
 
     pin = PasswordField(_l("Staff PIN"), validators=[Optional(), Length(max=8)])
     email = StringField(_l("Or staff email"), validators=[Optional(), Length(max=254)])
     password = PasswordField(_l("Staff password"), validators=[Optional(), Length(max=1024)])
+    # The second step, for accounts with two-step sign-in: a code from the app or a recovery code.
+    code = StringField(_l("Two-step code"), validators=[Optional(), Length(max=32)])
     action = HiddenField()

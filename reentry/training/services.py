@@ -16,10 +16,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from reentry import audit
+from reentry.auth import mfa
 from reentry.auth.access import can_see_facility, scope_to_facilities
 from reentry.auth.models import User
 from reentry.auth.passwords import hash_password, verify_password
-from reentry.auth.services import token_hash
+from reentry.auth.services import authenticate, token_hash
 from reentry.database import utcnow
 from reentry.errors import DomainError, NotFound, PermissionDenied
 from reentry.extensions import db
@@ -623,13 +624,50 @@ def lock_kiosk(kiosk: KioskSession, reason: str = "idle") -> None:
                      facility_id=kiosk.attendee.session.facility_id, changes={"reason": reason})
 
 
+class KioskLoginRefused(DomainError):
+    """A staff login at the kiosk failed. Wrong email, wrong password, wrong or missing two-step
+    code and an account that may not unlock all get this one answer, so the kiosk tells nobody
+    which part was right (issue 14)."""
+
+    def __init__(self):
+        super().__init__("The email, password or two-step code is not correct, or that account "
+                         "cannot unlock this kiosk.", field="email")
+
+
+def _may_unlock(user: User, kiosk: KioskSession) -> bool:
+    return user.role in ("staff", "manager", "admin") and can_see_facility(user, kiosk.attendee.session.facility_id)
+
+
+def kiosk_staff_login(kiosk: KioskSession, email: str, password: str, code: str) -> User:
+    """The staff member who may unlock this kiosk, checked as at sign-in: password, then the
+    two-step code if the account has two-step sign-in (or must have it). Signs nobody in."""
+    user = authenticate(email, password)  # records a wrong password itself
+    if user is None:
+        raise KioskLoginRefused()
+    # The account is checked before the code, so a refused account never uses up a recovery code.
+    refused = None
+    if not _may_unlock(user, kiosk):
+        refused = "role_or_facility"
+    elif not user.has_mfa and mfa.mfa_required(user):
+        refused = "two_step_not_set_up"  # enrolling needs a full sign-in first
+    if refused:
+        audit.record(None, "kiosk.staff_refused", "kiosk_sessions", kiosk.id,
+                     facility_id=kiosk.attendee.session.facility_id, changes={"user_id": user.id, "reason": refused})
+        raise KioskLoginRefused()
+    if user.has_mfa and not (code.strip() and mfa.verify_second_factor(user, code)):
+        audit.record(None, "login.mfa_failure", "users", user.id)
+        raise KioskLoginRefused()
+    return user
+
+
 def _verify_staff(kiosk: KioskSession, pin: str | None, user: User | None) -> User | None:
-    """A right PIN, or a staff login for this facility; too many wrong PINs disable the PIN."""
+    """A right PIN, or a staff login (kiosk_staff_login) for this facility; too many wrong PINs
+    disable the PIN."""
     facility_id = kiosk.attendee.session.facility_id
     if user is not None:
-        if user.role in ("staff", "manager", "admin") and can_see_facility(user, facility_id):
+        if _may_unlock(user, kiosk):
             return user
-        raise PermissionDenied("That account cannot unlock this kiosk.")
+        raise KioskLoginRefused()
     if kiosk.failed_pin_attempts >= MAX_PIN_ATTEMPTS:
         raise DomainError("Too many wrong PINs. A staff member must sign in to unlock.", field="pin")
     if not pin or not verify_password(kiosk.pin_hash, pin):

@@ -10,7 +10,6 @@ from zoneinfo import ZoneInfo
 from flask import (
     Blueprint, abort, current_app, flash, g, redirect, render_template, request, session, url_for,
 )
-from flask_limiter.util import get_remote_address
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user, logout_user
@@ -19,8 +18,9 @@ from reentry import audit
 from reentry.auth import services as auth_services
 from reentry.auth.access import refuse_unseen, role_required
 from reentry.auth.models import User
+from reentry.auth.throttle import password_throttle
 from reentry.errors import DomainError, NotFound, PermissionDenied
-from reentry.extensions import db, limiter
+from reentry.extensions import db
 from reentry.facilities.models import Facility
 from reentry.forms import EmptyForm, apply_domain_error, select_choices
 from reentry.training import rendering, services
@@ -708,25 +708,18 @@ def kiosk_lock():
 
 
 def _staff_check(kiosk, form: KioskStaffForm) -> dict:
-    """The staff proof from the form: a PIN, or an email and password checked without signing
-    anyone in on this device."""
+    """The staff proof from the form: a PIN, or an email, password and (with two-step sign-in) code,
+    checked without signing anyone in on this device."""
     if form.email.data:
-        user = auth_services.authenticate(form.email.data, form.password.data or "")
-        if user is None:
-            db.session.commit()  # keep the failed-login audit row
-            raise DomainError(_("The email or password is not correct."), field="email")
+        user = services.kiosk_staff_login(kiosk, form.email.data, form.password.data or "", form.code.data or "")
         return {"user": user}
     return {"pin": form.pin.data or ""}
 
 
 @bp.route("/kiosk/unlock", methods=["POST"])
-@limiter.limit(
-    lambda: current_app.config["REENTRY_LOGIN_LIMIT"],
-    # Staff passwords tried here count like sign-in attempts (per email and address); wrong
-    # PINs have their own small limit (services.MAX_PIN_ATTEMPTS) and never lock staff out.
-    key_func=lambda: f"kiosk-login:{request.form.get('email', '').strip().lower()[:254]}:{get_remote_address()}",
-    deduct_when=lambda response: g.get("login_failed", False),
-)
+# Staff passwords tried here count in the sign-in counter (per email and address); wrong PINs
+# have their own small limit (services.MAX_PIN_ATTEMPTS) and never lock staff out.
+@password_throttle
 def kiosk_unlock():
     """Staff unlock the screen so the learner can go on, or end the kiosk."""
     kiosk = _current_kiosk()
@@ -740,14 +733,13 @@ def kiosk_unlock():
             services.end_kiosk(kiosk, **proof)
         else:
             services.unlock_kiosk(kiosk, **proof)
-    except PermissionDenied as error:
-        g.login_failed = bool(form.email.data)
-        db.session.commit()
-        form.form_errors.append(error.message)
-        return _kiosk_render(kiosk, "locked.html", 403, form=form)
+    except services.KioskLoginRefused:
+        g.login_failed = True
+        db.session.commit()  # keep the audit row of the failed attempt
+        form.email.errors = [kiosk_text(kiosk.language)["staff_login_wrong"]]  # one answer for every reason
+        return _kiosk_render(kiosk, "locked.html", 422, form=form)
     except DomainError as error:
-        g.login_failed = bool(form.email.data)
-        db.session.commit()  # failed attempts count, and are audited
+        db.session.commit()  # wrong PINs count, and are audited
         apply_domain_error(form, error)
         return _kiosk_render(kiosk, "locked.html", 422, form=form)
     db.session.commit()

@@ -102,6 +102,26 @@ def test_wrong_codes_are_throttled(app, client, make_user, login):
     assert attacker.post("/login/verify", data={"code": pyotp.TOTP(secret).now()}).status_code == 429
 
 
+def test_wrong_codes_from_one_address_do_not_lock_the_owner_out_elsewhere(app, client, make_user, login):
+    """Someone who has an admin's password must not be able to block that admin (issue 14)."""
+    admin = make_user("admin")
+    with time_machine.travel("2026-11-25 12:00:00+00:00", tick=False) as traveller:
+        login(admin)
+        secret, _ = _enrol(client, admin)
+        traveller.shift(60)
+        attacker = app.test_client()
+        attacker.environ_base["REMOTE_ADDR"] = "203.0.113.9"
+        attacker.post("/login", data={"email": admin.email, "password": TEST_PASSWORD})
+        for _ in range(5):
+            assert attacker.post("/login/verify", data={"code": "000000"}).status_code == 200
+        assert attacker.post("/login/verify", data={"code": "000000"}).status_code == 429
+        owner = app.test_client()
+        owner.environ_base["REMOTE_ADDR"] = "198.51.100.20"
+        owner.post("/login", data={"email": admin.email, "password": TEST_PASSWORD})
+        signed_in = owner.post("/login/verify", data={"code": pyotp.TOTP(secret).now()})
+        assert signed_in.status_code == 302 and owner.get("/admin/users/").status_code == 200
+
+
 def test_the_password_step_expires(app, client, make_user, login):
     admin = make_user("admin")
     login(admin)

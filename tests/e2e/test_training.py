@@ -1,5 +1,6 @@
 """Trainings in a real browser: staff run a session and key in the pre/post grid; a learner
-takes the kiosk course in Spanish; an idle kiosk locks and needs the staff PIN."""
+takes the kiosk course in Spanish; an idle kiosk locks and needs the staff PIN (or a staff login
+with its two-step code)."""
 from __future__ import annotations
 
 import re
@@ -198,6 +199,13 @@ def test_an_idle_kiosk_locks_and_needs_the_staff_pin(browser, base_url, live_app
         page.get_by_label("Staff PIN").fill("999999")
         page.get_by_role("button", name="Unlock").click()
         expect(page.get_by_text("The PIN is not correct.").first).to_be_visible()
+        a11y(page)
+        # A staff login asks for the two-step code too, and a failure never says which part was wrong.
+        page.get_by_label("Or staff email").fill("nobody@example.test")
+        page.get_by_label("Staff password").fill("not the password at all")
+        page.get_by_label("Two-step code").fill("000000")
+        page.get_by_role("button", name="Unlock").click()
+        expect(page.get_by_text("The email, password or code is not right").first).to_be_visible()
         a11y(page)
         page.get_by_label("Staff PIN").fill(PIN)
         page.get_by_role("button", name="Unlock").click()

@@ -2,11 +2,17 @@
 idle time locks the screen, and leaving needs the PIN or a staff login."""
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
+import pyotp
 import pytest
-from sqlalchemy import select
+import time_machine
+from sqlalchemy import func, select
 
+from reentry.audit.models import AuditEvent
+from reentry.auth import mfa
+from reentry.database import utcnow
 from reentry.extensions import db
 from reentry.training.models import KioskFeedback, KioskSession, TrainingAttendee
 from tests.conftest import TEST_PASSWORD
@@ -150,3 +156,83 @@ def test_the_kiosk_shows_the_one_protocol_in_order_in_both_languages(kiosk_clien
             position = found
         assert "{{" not in text and "[@" not in text  # no directive or citation key on screen
         kiosk_client.post("/kiosk/language", data={})
+
+
+# Staff logins at the kiosk: the same throttle and the same steps as /login (issue 14).
+
+def _unlock(client, **data):
+    return client.post("/kiosk/unlock", data={"action": "unlock", **data})
+
+
+def _refusal(response) -> tuple[int, str]:
+    text = response.get_data(as_text=True)
+    assert "El correo, la contraseña o el código no son correctos" in text  # the kiosk is in Spanish
+    return response.status_code, text.split('id="email-error"', 1)[1].split("</small>", 1)[0]
+
+
+def test_every_failed_staff_login_gets_the_same_answer(kiosk_client, make_user, make_facility):
+    """No password oracle: a right password of an account that may not unlock looks like a wrong one."""
+    auditor = make_user("auditor")
+    elsewhere = make_user("staff", [make_facility("ELSEWHERE")])
+    answers = {
+        "wrong password": _refusal(_unlock(kiosk_client, email=kiosk_client.staff.email, password="wrong " * 3)),
+        "unknown email": _refusal(_unlock(kiosk_client, email="nobody@example.test", password=TEST_PASSWORD)),
+        "auditor": _refusal(_unlock(kiosk_client, email=auditor.email, password=TEST_PASSWORD)),
+        "other facility": _refusal(_unlock(kiosk_client, email=elsewhere.email, password=TEST_PASSWORD)),
+    }
+    assert len(set(answers.values())) == 1, answers
+    assert next(iter(answers.values()))[0] == 422
+    refused = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "kiosk.staff_refused")).all()
+    assert sorted(json.loads(e.changes)["user_id"] for e in refused) == sorted([auditor.id, elsewhere.id])
+
+
+def test_kiosk_and_sign_in_page_share_one_failure_counter(app, kiosk_client):
+    email = kiosk_client.staff.email
+    signin = app.test_client()  # another browser at the same address
+    for _ in range(3):
+        assert signin.post("/login", data={"email": email, "password": "wrong " * 3}).status_code == 200
+    for _ in range(2):
+        assert _unlock(kiosk_client, email=email, password="wrong " * 3).status_code == 422
+    # Five failures in all: both doors are shut for this email and address, even to the right password.
+    assert _unlock(kiosk_client, email=email.upper(), password=TEST_PASSWORD).status_code == 429
+    assert signin.post("/login", data={"email": email, "password": TEST_PASSWORD}).status_code == 429
+    assert _kiosk().ended_at is None
+
+
+def test_wrong_pins_do_not_lock_staff_out_of_signing_in(app, kiosk_client):
+    for _ in range(5):
+        assert _unlock(kiosk_client, pin="000000").status_code == 422
+    assert app.test_client().post("/login", data={"email": kiosk_client.staff.email,
+                                                  "password": TEST_PASSWORD}).status_code == 302
+
+
+def test_two_step_accounts_need_their_code_to_unlock(kiosk_client, make_user):
+    admin = make_user("admin")
+    with time_machine.travel(utcnow(), tick=False) as traveller:
+        secret = mfa.new_secret()
+        recovery = mfa.enable_mfa(admin, secret, pyotp.TOTP(secret).now())
+        db.session.commit()
+        traveller.shift(60)  # a new 30-second window: the enrolment code is spent
+        kiosk_client.post("/kiosk/lock")
+        first = _refusal(_unlock(kiosk_client, email=admin.email, password=TEST_PASSWORD))
+        wrong = _refusal(_unlock(kiosk_client, email=admin.email, password=TEST_PASSWORD, code="000000"))
+        assert first == wrong and first[0] == 422 and _kiosk().locked_at is not None
+        assert db.session.scalar(select(func.count()).select_from(AuditEvent).where(
+            AuditEvent.action == "login.mfa_failure", AuditEvent.entity_id == str(admin.id))) == 2
+        ok = _unlock(kiosk_client, email=admin.email, password=TEST_PASSWORD, code=pyotp.TOTP(secret).now())
+        assert ok.status_code == 302 and _kiosk().locked_at is None
+        # A recovery code works once, as at sign-in.
+        kiosk_client.post("/kiosk/lock")
+        assert _unlock(kiosk_client, email=admin.email, password=TEST_PASSWORD, code=recovery[0]).status_code == 302
+        kiosk_client.post("/kiosk/lock")
+        assert _unlock(kiosk_client, email=admin.email, password=TEST_PASSWORD, code=recovery[0]).status_code == 422
+
+
+def test_an_account_that_must_set_up_two_step_cannot_unlock(kiosk_client, make_user):
+    facility = db.session.get(KioskSession, _kiosk().id).attendee.session.facility
+    facility.require_mfa = True
+    db.session.commit()
+    colleague = make_user("staff", [facility])
+    kiosk_client.post("/kiosk/lock")
+    assert _refusal(_unlock(kiosk_client, email=colleague.email, password=TEST_PASSWORD))[0] == 422
+    assert _kiosk().locked_at is not None
