@@ -96,6 +96,7 @@ NAV_ITEMS: list[tuple[str, object, tuple[str, ...]]] = [
     ("facilities.index", _l("Facilities"), ("admin", "manager", "staff", "auditor")),
     ("participants.index", _l("Participants"), ("admin", "manager", "staff", "auditor")),
     ("participants.mappings", _l("Roster mappings"), ("admin",)),
+    ("feeds.index", _l("Roster feeds"), ("admin",)),
     ("training.index", _l("Trainings"), ("admin", "manager", "staff", "auditor")),
     ("naloxone.index", _l("Naloxone"), ("admin", "manager", "staff", "auditor")),
     ("reports.index", _l("Reports"), ("admin", "manager", "staff", "auditor")),

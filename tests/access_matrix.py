@@ -59,6 +59,8 @@ MATRIX: dict[str, tuple[str, str, dict]] = {
     "users.reset_password": ("POST", "/admin/users/{user_id}/password", only("admin", status=400)),
     "users.reset_mfa": ("POST", "/admin/users/{user_id}/two-step/reset", only("admin", status=302)),
     "api_keys.index": ("GET", "/admin/api-keys/", only("admin")),
+    "feeds.index": ("GET", "/admin/feeds/", only("admin")),
+    "feeds.disable": ("POST", "/admin/feeds/999999/disable", only("admin", status=404)),
     "api_keys.revoke": ("POST", "/admin/api-keys/999999/revoke", only("admin", status=404)),
     # The API takes only keys: a signed-in browser is as anonymous there (401, no redirect).
     "api.get_booking": ("GET", "/api/v1/facilities/{facility}/bookings/B1", answers(401)),

@@ -32,7 +32,10 @@ def detail(code: str):
         abort(404)
     if not can_see_facility(current_user, facility.id):
         refuse_unseen(current_user, "facilities", facility.id, facility.id)
-    return render_template("facilities/detail.html", facility=facility)
+    from reentry.feeds.services import health_for
+
+    return render_template("facilities/detail.html", facility=facility,
+                           feed_rows=health_for(current_user, facility.id))
 
 
 @bp.route("/new", methods=["GET", "POST"])

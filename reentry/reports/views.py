@@ -90,7 +90,10 @@ def dashboard():
     audit.record(current_user, "report.run", "report", "dashboard",
                  changes={"period": [board.start.isoformat(), board.end.isoformat()]})
     db.session.commit()
-    return render_template("reports/dashboard.html", board=board, columns=MONTH_COLUMNS)
+    from reentry.feeds.services import health_for
+
+    return render_template("reports/dashboard.html", board=board, columns=MONTH_COLUMNS,
+                           feed_rows=health_for(current_user))
 
 
 @bp.route("/deidentified")
