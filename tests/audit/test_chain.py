@@ -136,6 +136,18 @@ def test_the_chain_goes_on_after_a_failed_transaction(trail):
     assert report.is_intact and report.rows == 7
 
 
+def test_the_chain_goes_on_after_a_rolled_back_savepoint(trail):
+    with pytest.raises(RuntimeError):
+        with db.session.begin_nested():
+            audit.record(None, "test.in_savepoint", "thing", 99)
+            db.session.flush()
+            raise RuntimeError("the nested step failed")
+    audit.record(None, "test.after", "thing", 100)
+    db.session.commit()
+    report = verify_chain()
+    assert report.is_intact and report.rows == 7
+
+
 def test_rows_written_before_the_migration_are_chained_in_id_order(app):
     downgrade(revision="0015")
     with db.engine.begin() as conn:
