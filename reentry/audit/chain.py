@@ -6,7 +6,8 @@ Rows are sealed as they are flushed, in the order they were added to the session
 order their ids are given in. Appends must not interleave or two rows would claim the same
 predecessor: on PostgreSQL the flush takes a transaction-scoped advisory lock, held until commit;
 SQLite lets one writer at a time commit already (BEGIN IMMEDIATE, and WAL refuses a write from a
-stale snapshot).
+stale snapshot). The head is read after the lock is taken, which under PostgreSQL's default READ
+COMMITTED sees the last committed row; a REPEATABLE READ transaction would see an older one.
 """
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from sqlalchemy import event, select, text
 from sqlalchemy.orm import Session, attributes
 
 from reentry.audit.models import AuditEvent
+from reentry.database import utcnow
 
 # The previous hash of the first row.
 GENESIS = "0" * 64
@@ -70,6 +72,8 @@ def _seal_new_rows(session: Session, flush_context, instances) -> None:
     pending.sort(key=lambda obj: attributes.instance_state(obj).insert_order)
     prev = _head_hash(connection)
     for obj in pending:
+        if obj.occurred_at is None:  # the column default would fill it only after hashing
+            obj.occurred_at = utcnow()
         obj.prev_hash = prev
         obj.row_hash = prev = row_hash(prev, {name: getattr(obj, name) for name in HASHED_FIELDS})
 

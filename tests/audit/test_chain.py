@@ -115,6 +115,12 @@ def test_a_row_written_around_the_app_is_reported(trail):
 
 
 
+def test_a_row_made_without_a_time_is_sealed_with_the_time_it_gets(trail):
+    db.session.add(AuditEvent(actor_label="cli", action="test.no_time", entity_type="thing", source="cli"))
+    db.session.commit()
+    assert verify_chain().is_intact
+
+
 def test_a_cut_tail_is_caught_only_against_a_recorded_head(trail, runner):
     recorded = runner.invoke(args=["audit", "verify", "--print-head"]).output.split()[1]
     assert runner.invoke(args=["audit", "verify", "--expect-head", recorded]).exit_code == 0
