@@ -13,7 +13,8 @@ class AuditEvent(db.Model):
     """An append-only record of who did what to which record.
 
     Rows are only ever inserted: the migration adds triggers that refuse UPDATE and DELETE on
-    both SQLite and PostgreSQL, and no code path offers either.
+    both SQLite and PostgreSQL, and no code path offers either. Each row is sealed into a hash
+    chain as it is flushed (reentry/audit/chain.py), so a change made around the triggers shows.
     """
 
     __tablename__ = "audit_events"
@@ -34,6 +35,10 @@ class AuditEvent(db.Model):
     # JSON: {"field": [before, after], ...} for changes, or a small dict of details.
     changes: Mapped[str | None] = mapped_column(Text)
     source: Mapped[str] = mapped_column(String(64))
+    # The previous row's row_hash, and SHA-256 over that and this row's content (hex). Empty only
+    # on a row written around the app, which `reentry audit verify` reports.
+    prev_hash: Mapped[str] = mapped_column(String(64), server_default="")
+    row_hash: Mapped[str] = mapped_column(String(64), server_default="")
 
     def __repr__(self) -> str:
         return f"<AuditEvent {self.id} {self.action} {self.entity_type}:{self.entity_id}>"

@@ -136,7 +136,7 @@ def known_actions() -> list[str]:
 
 AUDIT_CSV_COLUMNS = [
     "id", "occurred_at_utc", "actor", "facility_id", "action", "entity_type", "entity_id",
-    "changes", "source",
+    "changes", "source", "row_hash",
 ]
 
 
@@ -153,4 +153,6 @@ def audit_csv_rows(stmt: Select):
             event.entity_id or "",
             event.changes or "",
             event.source,
+            # A copy kept outside the database holds the chain's heads (docs/audit.md).
+            event.row_hash,
         ]

@@ -47,6 +47,7 @@ def test_auditors_filter_the_log_and_download_csv(client, login_as, make_facilit
     rows = list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
     assert rows[0][:3] == ["id", "occurred_at_utc", "actor"]
     assert {row[4] for row in rows[1:]} == {"facility.create"}
+    assert rows[0][-1] == "row_hash" and all(len(row[-1]) == 64 for row in rows[1:])
     export = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "audit.export"))
     assert export.actor_id == auditor.id
 
