@@ -880,11 +880,13 @@ class ReversalDetails:
 
 
 def reversal_prefill(event: KitEvent) -> dict:
-    """Form defaults when a repeat kit's reason is "used": the earlier kit most likely used."""
+    """Form defaults when a repeat kit's reason is "used": the earlier kit most likely used, at
+    this kit's facility (another facility's kit is that facility's record, issue 14)."""
     earlier = None
     if event.participant_id is not None:
         earlier = db.session.scalar(
             select(KitEvent).where(KitEvent.participant_id == event.participant_id,
+                                   KitEvent.facility_id == event.facility_id,
                                    KitEvent.id != event.id, KitEvent.outcome.in_(GIVEN_OUTCOMES),
                                    KitEvent.is_voided.is_(False), KitEvent.occurred_at <= event.occurred_at)
             .order_by(KitEvent.occurred_at.desc()).limit(1))

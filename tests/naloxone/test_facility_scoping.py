@@ -59,3 +59,11 @@ def test_the_jail_worklist_does_not_count_the_prisons_training(app, facility, pr
     assert not jail_row.is_trained
     (prison_row,) = [r for r in build_worklist(prison).expected if r.episode.id == at_prison.id]
     assert prison_row.is_trained
+
+
+def test_a_used_repeat_kit_at_the_jail_never_prefills_the_prisons_kit(app, facility, prison, both, make_lot):
+    at_prison, at_jail = both
+    repeat, _ = services.record_kit_event(None, facility, kit(make_lot(), supply="repeat", repeat_reason="used"),
+                                          token=services.new_token(), episode=at_jail)
+    prefill = services.reversal_prefill(repeat)
+    assert prefill["kit_event"] == "" and prefill["naloxone_source"] == "unknown"
