@@ -67,3 +67,27 @@ def test_a_used_repeat_kit_at_the_jail_never_prefills_the_prisons_kit(app, facil
                                           token=services.new_token(), episode=at_jail)
     prefill = services.reversal_prefill(repeat)
     assert prefill["kit_event"] == "" and prefill["naloxone_source"] == "unknown"
+
+
+def test_a_certificate_belongs_to_the_facility_of_its_training(app, facility, prison, make_episode, make_user):
+    """Not the person's newest stay: trained at the prison while booked at the jail too, the
+    certificate is the prison's (and so never printed in the jail's packet)."""
+    from sqlalchemy import select
+
+    from reentry.documents.models import Certificate
+
+    at_prison = make_episode(at=prison)
+    db.session.add(CustodyEpisode(participant_id=at_prison.participant_id, facility_id=facility.id,
+                                  booking_id="J-78", custody_start=today() - timedelta(days=2)))
+    db.session.commit()
+    db.session.expire_all()
+    assert at_prison.participant.episodes[0].facility_id == facility.id  # the jail stay is the newest
+    trainer = make_user("staff", [prison])
+    version, _ = training.import_curriculum(None, DEFAULT_PATH)
+    session = training.create_training_session(trainer, prison, starts_at=utcnow() - timedelta(hours=2),
+                                               format="group", language="en", curriculum_version=version,
+                                               location="Unit P", trainers=[trainer])
+    _attendee_with(trainer, session, at_prison.participant)
+    training.complete_session(trainer, session)
+    db.session.commit()
+    assert db.session.scalars(select(Certificate.facility_id)).all() == [prison.id]
