@@ -39,22 +39,26 @@ def product_given(episode: CustodyEpisode) -> str | None:
 
 
 def packet_for(participant: Participant, episode: CustodyEpisode | None, lang: str | None = None,
-               personal: bool | None = None) -> builders.PacketInput:
+               personal: bool | None = None, *, facility_ids: set[int] | None) -> builders.PacketInput:
     """One person's packet input, in their preferred language unless one is given. The sheet of
     flags about them is in it only if they chose it: `personal` is the choice given at print
-    time, None for the one recorded with their screening."""
+    time, None for the one recorded with their screening. Screening, flags and certificate come
+    only from `facility_ids` (the printer's facilities; None: all)."""
     lang = lang or participant.preferred_language
-    assessment = participants.assess_episode(participant, episode)
+    assessment = participants.assess_episode(participant, episode, facility_ids=facility_ids)
     recorded = assessment.wants_personal_flags_printed
     chosen = recorded if personal is None else bool(personal)
     name = " ".join(p for p in (participant.first_name, participant.last_name) if p)
     warning = builders.warning_input_from_assessment(assessment, name, lang, personal=chosen)
     release = (episode.release_date or episode.expected_release_date) if episode else None
     packet = services.assemble_packet(participant, warning, release_date=release,
-                                      product_code=product_given(episode) if episode else None, lang=lang)
+                                      product_code=product_given(episode) if episode else None,
+                                      facility_ids=facility_ids, lang=lang)
     return replace(packet, episode_id=episode.id if episode else None, personal_flags_recorded=recorded,
                    personal_flags_chosen=chosen)
 
 
 def packets_for_day(facility_id: int, day: date, lang: str | None = None) -> list[builders.PacketInput]:
-    return [packet_for(episode.participant, episode, lang) for episode in releases_on(facility_id, day)]
+    """The packets of everyone leaving a facility on a day, from that facility's records only."""
+    return [packet_for(episode.participant, episode, lang, facility_ids={facility_id})
+            for episode in releases_on(facility_id, day)]

@@ -144,8 +144,11 @@ def _holder_name(participant) -> str:
 
 def issue_certificate(actor, participant, course_title: str, course_version: str, completed_on: date,
                       trainer_name: str, language: str, facility_name: str | None = None,
-                      training_attendance_id: int | None = None) -> Certificate:
-    """Issue a certificate of completion and store its PDF for good (reprints are these bytes)."""
+                      training_attendance_id: int | None = None, facility_id: int | None = None) -> Certificate:
+    """Issue a certificate of completion and store its PDF for good (reprints are these bytes).
+
+    `facility_id` is where it was earned (the training's facility); without it, the person's
+    current facility. Only that facility's staff see and print it."""
     course_title, course_version = (course_title or "").strip(), (course_version or "").strip()
     trainer_name = (trainer_name or "").strip()
     if participant.is_voided:
@@ -164,7 +167,8 @@ def issue_certificate(actor, participant, course_title: str, course_version: str
     while db.session.scalar(select(Certificate.id).where(Certificate.code == code)) is not None:
         code = new_code()  # 98 bits: practically never, but a clash must not become an error
     certificate = Certificate(
-        code=code, participant_id=participant.id, facility_id=_participant_facility_id(participant),
+        code=code, participant_id=participant.id,
+        facility_id=facility_id if facility_id is not None else _participant_facility_id(participant),
         training_attendance_id=training_attendance_id, course_title=course_title,
         course_version=course_version, completed_on=completed_on, trainer_name=trainer_name,
         language=language, facility_name=(facility_name or "").strip() or None,
@@ -219,7 +223,7 @@ def reissue_certificate(actor, certificate: Certificate, participant, reason: st
         actor, participant, certificate.course_title, certificate.course_version,
         certificate.completed_on, certificate.trainer_name, certificate.language,
         facility_name=certificate.facility_name,
-        training_attendance_id=certificate.training_attendance_id,
+        training_attendance_id=certificate.training_attendance_id, facility_id=certificate.facility_id,
     )
     certificate.replaced_by_id = new.id
     certificate.replaced_at = utcnow()
@@ -641,24 +645,29 @@ def law_summary(law: GoodSamaritanLaw | None, lang: str, state_name: str = "",
 # ---------------------------------------------------------------- printing
 
 
-def latest_valid_certificate(participant_id: int) -> Certificate | None:
-    return db.session.scalar(
-        select(Certificate)
-        .where(Certificate.participant_id == participant_id, Certificate.is_revoked.is_(False),
-               Certificate.replaced_by_id.is_(None))
-        .order_by(Certificate.issued_at.desc(), Certificate.id.desc())
-    )
+def latest_valid_certificate(participant_id: int, *, facility_ids: set[int] | None) -> Certificate | None:
+    """The person's current certificate issued at one of `facility_ids` (None: anywhere). One
+    without a facility is only for those who see every facility, as on its own page."""
+    stmt = (select(Certificate)
+            .where(Certificate.participant_id == participant_id, Certificate.is_revoked.is_(False),
+                   Certificate.replaced_by_id.is_(None))
+            .order_by(Certificate.issued_at.desc(), Certificate.id.desc())
+            .limit(1))
+    if facility_ids is not None:
+        stmt = stmt.where(Certificate.facility_id.in_(facility_ids))
+    return db.session.scalar(stmt)
 
 
 def assemble_packet(participant, warning: builders.WarningInput, *, release_date: date | None,
-                    product_code: str | None, lang: str | None = None,
+                    product_code: str | None, facility_ids: set[int] | None, lang: str | None = None,
                     on: date | None = None) -> builders.PacketInput:
     """Packet input for one person from the database: their destination county's resources and
-    state's law, verified hotlines, and their current certificate. The caller supplies the
-    warning (from risk.assess) and the product given (from the kit events)."""
+    state's law, verified hotlines, and their current certificate issued at one of `facility_ids`
+    (None: anywhere; a jail's packet never prints a prison's certificate). The caller supplies
+    the warning (from risk.assess) and the product given (from the kit events)."""
     lang = language(lang or participant.preferred_language)
     state, county = participant.destination_state or "", county_name(participant.destination_county)
-    certificate = latest_valid_certificate(participant.id)
+    certificate = latest_valid_certificate(participant.id, facility_ids=facility_ids)
     return builders.PacketInput(
         name=_holder_name(participant), language=lang, release_date=release_date, warning=warning,
         product_code=product_code, area_label=area_label(state, county, lang),

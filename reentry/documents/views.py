@@ -101,7 +101,8 @@ def participant_packet(participant_id: int):
         abort(400)
     episode = participant_services.current_episode(
         participant_services.visible_episodes(current_user, participant))
-    packet = packets.packet_for(participant, episode, form.lang.data, personal=form.personal_flags.data)
+    packet = packets.packet_for(participant, episode, form.lang.data, personal=form.personal_flags.data,
+                                facility_ids=visible_facility_ids(current_user))
     data = services.print_packets(current_user, [packet], facility_id=episode.facility_id if episode else None,
                                   large_print=form.large_print.data, lang=form.lang.data)
     db.session.commit()

@@ -818,17 +818,20 @@ def facility_kit_events(facility: Facility, limit: int = 100, offset: int = 0) -
         .order_by(KitEvent.occurred_at.desc(), KitEvent.id.desc()).limit(limit).offset(offset)))
 
 
-def has_earlier_kit(participant_id: int) -> bool:
-    """Whether this person was given a kit before (the form then suggests "repeat")."""
+def has_earlier_kit(participant_id: int, facility_id: int) -> bool:
+    """Whether this person was given a kit before at this facility (the form then suggests
+    "repeat"; a kit from another facility is that facility's record, issue 14)."""
     return db.session.scalar(select(KitEvent.id).where(
-        KitEvent.participant_id == participant_id, KitEvent.outcome.in_(GIVEN_OUTCOMES),
-        KitEvent.is_voided.is_(False)).limit(1)) is not None
+        KitEvent.participant_id == participant_id, KitEvent.facility_id == facility_id,
+        KitEvent.outcome.in_(GIVEN_OUTCOMES), KitEvent.is_voided.is_(False)).limit(1)) is not None
 
 
-def participant_kit_events(participant_id: int) -> list[KitEvent]:
-    return list(db.session.scalars(
-        select(KitEvent).where(KitEvent.participant_id == participant_id)
-        .order_by(KitEvent.occurred_at.desc())))
+def participant_kit_events(participant_id: int, *, facility_ids: set[int] | None) -> list[KitEvent]:
+    """The person's kit records made at one of `facility_ids` (None: all), newest first."""
+    stmt = select(KitEvent).where(KitEvent.participant_id == participant_id).order_by(KitEvent.occurred_at.desc())
+    if facility_ids is not None:
+        stmt = stmt.where(KitEvent.facility_id.in_(facility_ids))
+    return list(db.session.scalars(stmt))
 
 
 def kit_status_by_episode(episode_ids) -> dict[int, dict]:
@@ -877,11 +880,13 @@ class ReversalDetails:
 
 
 def reversal_prefill(event: KitEvent) -> dict:
-    """Form defaults when a repeat kit's reason is "used": the earlier kit most likely used."""
+    """Form defaults when a repeat kit's reason is "used": the earlier kit most likely used, at
+    this kit's facility (another facility's kit is that facility's record, issue 14)."""
     earlier = None
     if event.participant_id is not None:
         earlier = db.session.scalar(
             select(KitEvent).where(KitEvent.participant_id == event.participant_id,
+                                   KitEvent.facility_id == event.facility_id,
                                    KitEvent.id != event.id, KitEvent.outcome.in_(GIVEN_OUTCOMES),
                                    KitEvent.is_voided.is_(False), KitEvent.occurred_at <= event.occurred_at)
             .order_by(KitEvent.occurred_at.desc()).limit(1))

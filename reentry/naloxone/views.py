@@ -169,7 +169,7 @@ def kit_create(code: str):
             form.recipient_type.data = "community"
             form.context.data = "community"
         else:
-            if services.has_earlier_kit(episode.participant_id):
+            if services.has_earlier_kit(episode.participant_id, facility.id):
                 form.supply.data = "repeat"
             _audit_participant_view(episode.participant_id, facility.id, "naloxone.kit_create")
     if form.validate_on_submit():

@@ -29,12 +29,14 @@ RECENT_RELEASE_DAYS = 3  # 72 hours, counted in whole local days because release
 
 def trained_episode_ids(episodes) -> set[int]:
     """Episodes whose person had completed a training by the day they left (or by now, if
-    still in custody)."""
+    still in custody), at the episode's own facility: another facility's training is its record."""
     episodes = list(episodes)
-    first = first_completion_by_participant(e.participant_id for e in episodes)
+    first = {facility_id: first_completion_by_participant(
+                 (e.participant_id for e in episodes if e.facility_id == facility_id), facility_ids={facility_id})
+             for facility_id in {e.facility_id for e in episodes}}
     trained = set()
     for episode in episodes:
-        completed = first.get(episode.participant_id)
+        completed = first[episode.facility_id].get(episode.participant_id)
         # The completion moment as the facility's calendar date: release dates are local dates.
         if completed is not None and (episode.release_date is None
                                       or local_date(episode.facility, completed) <= episode.release_date):

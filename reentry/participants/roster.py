@@ -508,14 +508,24 @@ def _existing(facility_id: int, rows: list[dict] | None = None) -> dict[str, dic
     return {row.booking_id: row._asdict() for row in db.session.execute(stmt)}
 
 
-def _known_people(keys: set[tuple[str, date]]) -> dict[tuple[str, date], int]:
-    """Existing, non-voided participants with these (search name, date of birth)."""
+def _known_people(keys: set[tuple[str, date]], facility_id: int) -> dict[tuple[str, date], int]:
+    """Existing, non-voided participants with these (search name, date of birth) who have a
+    custody episode at this facility.
+
+    Only this facility's people: a name and date of birth are not a secret, so matching them
+    across facilities would let a roster row at one facility open another facility's record of
+    the person (issue 14). A person known only elsewhere becomes a new participant here, and
+    nothing tells the importer that anyone matched elsewhere.
+    """
     found: dict[tuple[str, date], int] = {}
     names = sorted({name for name, _ in keys})
-    p = Participant.__table__.c
+    p, e = Participant.__table__.c, CustodyEpisode.__table__.c
+    here = (select(e.participant_id)
+            .where(e.facility_id == facility_id, e.is_voided.is_(False)).scalar_subquery())
     for start in range(0, len(names), _CHUNK):
         stmt = (select(p.id, p.search_name, p.date_of_birth)
-                .where(p.search_name.in_(names[start:start + _CHUNK]), p.is_voided.is_(False))
+                .where(p.search_name.in_(names[start:start + _CHUNK]), p.is_voided.is_(False),
+                       p.id.in_(here))
                 .order_by(p.id))
         for pid, name, born in db.session.execute(stmt):
             if (name, born) in keys:
@@ -541,7 +551,8 @@ def import_roster(actor, facility: Facility, parsed: ParsedRoster, *, snapshot: 
     """Create, update (and with `snapshot`, release) the facility's episodes from checked rows.
 
     Upsert by (facility, booking id): an unchanged row writes nothing. New bookings join an
-    existing person with the same jail person id, or the same name and date of birth.
+    existing person of this facility with the same jail person id, or the same name and date of
+    birth; people known only at other facilities are never matched (docs/roster-import.md).
     """
     today = today or datetime.now(ZoneInfo(facility.timezone)).date()
     result = ImportResult(ignored_columns=parsed.ignored_columns, dry_run=dry_run,
@@ -645,9 +656,12 @@ def _insert_new(facility: Facility, rows: list[dict], present: set[str], existin
     """Insert new people and episodes with two executemany statements; returns the booking ids."""
     if not rows:
         return []
-    by_ref = {e["person_ref"]: e["participant_id"] for e in existing.values() if e["person_ref"] and not e["person_voided"]}
+    # A jail system's person id means something only in that system: match it within this
+    # facility's episodes (`existing`), never across facilities.
+    by_ref = {e["person_ref"]: e["participant_id"] for e in existing.values()
+              if e["person_ref"] and not e["person_voided"] and not e["is_voided"]}
     people = [_person_values(row) for row in rows]
-    known = _known_people({(p["search_name"], p["date_of_birth"]) for p in people})
+    known = _known_people({(p["search_name"], p["date_of_birth"]) for p in people}, facility.id)
     owners: list[int | tuple] = []  # an existing participant id, or ("new", index into to_create)
     to_create: list[dict] = []
     new_index: dict = {}

@@ -122,23 +122,44 @@ def get_visible_participant(user, participant_id) -> Participant:
     return participant
 
 
-def assess_episode(participant: Participant, episode: CustodyEpisode | None):
-    """The tolerance-loss assessment for a person leaving from this episode (or with no episode)."""
+def assess_episode(participant: Participant, episode: CustodyEpisode | None, *, facility_ids: set[int] | None):
+    """The tolerance-loss assessment for a person leaving from this episode (or with no episode),
+    from the latest screening made at one of `facility_ids` (None: any facility)."""
     from reentry.naloxone.services import facility_today
     from reentry.participants.risk import assess
 
     return assess(
-        latest_screening(participant.id),
+        latest_screening(participant.id, facility_ids=facility_ids),
         (episode.release_date or episode.expected_release_date) if episode else None,
         episode.custody_start if episode else None,
         today=facility_today(episode.facility) if episode else None,
     )
 
 
-def latest_screening(participant_id: int) -> ReleaseScreening | None:
-    """The most recent release screening of a participant, or None."""
+def screenings_made_at(facility_ids: set[int] | None):
+    """The condition "this screening was made at one of these facilities" (None: no condition).
+
+    A screening belongs to the facility of its custody episode; one with no episode belongs to no
+    facility and is seen only by those who see every facility. One Participant row can hold
+    episodes at several facilities, so a record of the person is scoped to where it was made,
+    not just to whether the person is visible (issue 14).
+    """
+    if facility_ids is None:
+        return None
+    return ReleaseScreening.episode_id.in_(
+        select(CustodyEpisode.id).where(CustodyEpisode.facility_id.in_(facility_ids)))
+
+
+def _scoped_screenings(stmt, facility_ids: set[int] | None):
+    clause = screenings_made_at(facility_ids)
+    return stmt if clause is None else stmt.where(clause)
+
+
+def latest_screening(participant_id: int, *, facility_ids: set[int] | None) -> ReleaseScreening | None:
+    """The most recent release screening of a participant made at one of `facility_ids` (None:
+    at any facility), or None."""
     return db.session.scalar(
-        select(ReleaseScreening)
+        _scoped_screenings(select(ReleaseScreening), facility_ids)
         .where(ReleaseScreening.participant_id == participant_id)
         .order_by(ReleaseScreening.screened_on.desc(), ReleaseScreening.id.desc())
         .limit(1)
@@ -353,6 +374,8 @@ def record_screening(actor, participant: Participant, answers: dict, token: str 
             return existing, False
     if participant.is_voided:
         raise DomainError("This record is voided; screenings cannot be added.")
+    # A screening belongs to a stay, and so to a facility: without one given, the person's current stay.
+    episode = episode or current_episode([e for e in participant.episodes if not e.is_voided])
     values = {name: answers.get(name) for name in SCREENING_FIELDS}
     values["wants_personal_flags_printed"] = values["wants_personal_flags_printed"] is True
     today = screening_today(participant, episode)
@@ -383,10 +406,11 @@ def record_screening(actor, participant: Participant, answers: dict, token: str 
     return screening, True
 
 
-def screening_history(participant_id: int) -> list[ReleaseScreening]:
-    """Every screening of a participant, newest first."""
+def screening_history(participant_id: int, *, facility_ids: set[int] | None) -> list[ReleaseScreening]:
+    """Every screening of a participant made at one of `facility_ids` (None: all), newest first."""
     return list(db.session.scalars(
-        select(ReleaseScreening).where(ReleaseScreening.participant_id == participant_id)
+        _scoped_screenings(select(ReleaseScreening), facility_ids)
+        .where(ReleaseScreening.participant_id == participant_id)
         .order_by(ReleaseScreening.screened_on.desc(), ReleaseScreening.id.desc())))
 
 
@@ -423,13 +447,15 @@ def recent_releases(user, since: date, until: date | None = None) -> list[Custod
 
 # ---------------------------------------------------------------- facts other features read
 
-def latest_screenings(participant_ids) -> dict[int, ReleaseScreening]:
-    """The most recent screening of each of these people, in one query (worklists of 500 rows)."""
+def latest_screenings(participant_ids, *, facility_ids: set[int] | None) -> dict[int, ReleaseScreening]:
+    """The most recent screening of each of these people made at one of `facility_ids` (None:
+    anywhere), in one query (worklists of 500 rows)."""
     ids = list(set(participant_ids))
     if not ids:
         return {}
     # Screenings per person are few; picking the latest in Python keeps this one portable query.
-    rows = db.session.scalars(select(ReleaseScreening).where(ReleaseScreening.participant_id.in_(ids)))
+    rows = db.session.scalars(_scoped_screenings(select(ReleaseScreening), facility_ids)
+                              .where(ReleaseScreening.participant_id.in_(ids)))
     latest: dict[int, ReleaseScreening] = {}
     for row in rows:
         current = latest.get(row.participant_id)
@@ -439,15 +465,20 @@ def latest_screenings(participant_ids) -> dict[int, ReleaseScreening]:
 
 
 def risk_flags_by_episode(episodes) -> dict[int, list[str]]:
-    """The tolerance-loss flag codes for each episode's person, as the participant page shows them."""
+    """The tolerance-loss flag codes for each episode's person, as the participant page shows them,
+    from screenings made at the episode's own facility."""
     from reentry.participants.risk import assess
 
     episodes = list(episodes)
-    screenings = latest_screenings(e.participant_id for e in episodes)
-    return {e.id: [flag.code for flag in assess(screenings.get(e.participant_id),
-                                                e.release_date or e.expected_release_date,
-                                                e.custody_start).flags]
-            for e in episodes}
+    flags: dict[int, list[str]] = {}
+    for facility_id in {e.facility_id for e in episodes}:
+        here = [e for e in episodes if e.facility_id == facility_id]
+        screenings = latest_screenings((e.participant_id for e in here), facility_ids={facility_id})
+        flags.update({e.id: [flag.code for flag in assess(screenings.get(e.participant_id),
+                                                          e.release_date or e.expected_release_date,
+                                                          e.custody_start).flags]
+                      for e in here})
+    return flags
 
 
 def opioid_history_episode_ids(facility_id: int) -> set[int]:
@@ -456,6 +487,6 @@ def opioid_history_episode_ids(facility_id: int) -> set[int]:
         select(CustodyEpisode.id, CustodyEpisode.participant_id)
         .where(CustodyEpisode.facility_id == facility_id, CustodyEpisode.release_date.is_(None),
                CustodyEpisode.is_voided.is_(False))).all()
-    screenings = latest_screenings(pid for _, pid in open_episodes)
+    screenings = latest_screenings((pid for _, pid in open_episodes), facility_ids={facility_id})
     return {eid for eid, pid in open_episodes
             if (s := screenings.get(pid)) is not None and s.opioid_use_before_custody}

@@ -14,7 +14,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from reentry import audit
-from reentry.auth.access import refuse_unseen, role_required
+from reentry.auth.access import refuse_unseen, role_required, visible_facility_ids
 from reentry.csvutil import csv_response
 from reentry.documents.forms import PrintPacketForm
 from reentry.errors import Conflict, DomainError, NotFound
@@ -98,13 +98,15 @@ def detail(participant_id: int):
     participant = _participant_or_404(participant_id)
     episodes = services.visible_episodes(current_user, participant)
     episode = services.current_episode(episodes)
-    screening = services.latest_screening(participant.id)
-    assessment = services.assess_episode(participant, episode)
+    # Only what was recorded at the viewer's facilities: the person may have been elsewhere too.
+    seen = visible_facility_ids(current_user)
+    screening = services.latest_screening(participant.id, facility_ids=seen)
+    assessment = services.assess_episode(participant, episode, facility_ids=seen)
     services.view_participant(current_user, participant)
     db.session.commit()
     return render_template("participants/detail.html", participant=participant, episodes=episodes,
                            screening=screening, assessment=assessment, citations=CITATIONS,
-                           screenings=services.screening_history(participant.id),
+                           screenings=services.screening_history(participant.id, facility_ids=seen),
                            lang="es" if str(get_locale() or "en").startswith("es") else "en",
                            person_lang=participant.preferred_language,
                            packet_form=PrintPacketForm(

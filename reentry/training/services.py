@@ -789,13 +789,16 @@ def participant_trained_before(participant_id: int, moment) -> bool:
     return db.session.execute(stmt).first() is not None
 
 
-def first_completion_by_participant(participant_ids) -> dict[int, "datetime"]:
-    """When each of these people first completed a training (people never trained are absent)."""
+def first_completion_by_participant(participant_ids, *, facility_ids: set[int] | None) -> dict[int, "datetime"]:
+    """When each of these people first completed a training at one of `facility_ids` (None: at
+    any facility); people never trained there are absent."""
     ids = list(participant_ids)
     if not ids:
         return {}
     stmt = (_completed_attendance(TrainingAttendee.participant_id, func.min(TrainingSession.completed_at))
             .where(TrainingAttendee.participant_id.in_(ids)).group_by(TrainingAttendee.participant_id))
+    if facility_ids is not None:
+        stmt = stmt.where(TrainingSession.facility_id.in_(facility_ids))
     return dict(db.session.execute(stmt).all())
 
 
@@ -828,6 +831,7 @@ def issue_certificates_for_session(actor: User, session: TrainingSession) -> int
         issue_certificate(actor, participant, version.title(participant.preferred_language),
                           version.version, local_date(session.facility, session.completed_at),
                           (trainer.name or trainer.email) if trainer else "reentry program",
-                          participant.preferred_language, training_attendance_id=attendee.id)
+                          participant.preferred_language, training_attendance_id=attendee.id,
+                          facility_id=session.facility_id)
         issued += 1
     return issued

@@ -34,7 +34,7 @@ def leaving(make_facility):
 
 
 def _text(person, lang="en", large_print=False) -> str:
-    packet = packets.packet_for(person, person.episodes[0], lang)
+    packet = packets.packet_for(person, person.episodes[0], lang, facility_ids=None)
     return pdf_text(services.print_packets(None, [packet], lang=lang, large_print=large_print))
 
 
@@ -106,10 +106,10 @@ def test_screening_form_records_the_choice_default_off(client, login_as, make_fa
     box = re.search(r'<input[^>]*name="wants_personal_flags_printed"[^>]*>', page).group(0)
     assert "checked" not in box
     client.post(f"/participants/{person.id}/screening", data={"screened_on": date.today().isoformat()})
-    assert latest_screening(person.id).wants_personal_flags_printed is False
+    assert latest_screening(person.id, facility_ids=None).wants_personal_flags_printed is False
     client.post(f"/participants/{person.id}/screening",
                 data={"screened_on": date.today().isoformat(), "wants_personal_flags_printed": "y"})
-    assert latest_screening(person.id).wants_personal_flags_printed is True
+    assert latest_screening(person.id, facility_ids=None).wants_personal_flags_printed is True
 
 
 @pytest.mark.parametrize("lang", ["en", "es"])
@@ -124,7 +124,7 @@ def test_large_print_never_leaves_a_heading_alone_at_the_bottom_of_a_page(leavin
     headings |= {labels[lang] for labels in __import__("reentry.documents.content", fromlist=["x"])
                  .resource_type_labels().values()}
     person = leaving(opioid_use_before_custody=True, fentanyl_in_supply=True, xylazine_in_supply=True)
-    packet = packets.packet_for(person, person.episodes[0], lang)
+    packet = packets.packet_for(person, person.episodes[0], lang, facility_ids=None)
     data = services.print_packets(None, [packet], lang=lang, large_print=True)
     for number, page in enumerate(PdfReader(BytesIO(data)).pages, 1):
         lines = [line.strip() for line in (page.extract_text() or "").splitlines() if line.strip()]

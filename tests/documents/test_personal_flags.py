@@ -51,7 +51,7 @@ def _print(client, someone, **form):
 
 def test_consent_is_off_unless_given(person):
     _, someone = person()
-    assert latest_screening(someone.id).wants_personal_flags_printed is False
+    assert latest_screening(someone.id, facility_ids=None).wants_personal_flags_printed is False
 
 
 def test_without_consent_no_personal_flag_prints_anywhere(client, login_as, person):
@@ -89,7 +89,7 @@ def test_with_consent_they_print_on_a_sheet_of_their_own(client, login_as, perso
 def test_the_screening_audit_row_records_the_choice(person):
     _, someone = person(consent=True)
     event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "screening.create",
-                                                       AuditEvent.entity_id == str(latest_screening(someone.id).id)))
+                                                       AuditEvent.entity_id == str(latest_screening(someone.id, facility_ids=None).id)))
     assert json.loads(event.changes)["wants_personal_flags_printed"] is True
 
 

@@ -36,7 +36,8 @@ def test_assembled_packet_carries_county_resources_state_law_hotlines_and_certif
     current = services.reissue_certificate(None, old, participant)
     db.session.commit()
     packet = services.assemble_packet(participant, sample_warning("es", "Rosa Ejemplo"),
-                                      release_date=date(2026, 12, 1), product_code="zimhi-5mg")
+                                      release_date=date(2026, 12, 1), product_code="zimhi-5mg",
+                                      facility_ids=None)
     assert packet.language == "es" and packet.area_label == "Condado de Franklin, Ohio"
     assert [r.name for r in packet.resources] == ["Franklin Clinic"]
     assert packet.certificate.code == current.code
@@ -56,7 +57,8 @@ def test_assembled_packet_carries_county_resources_state_law_hotlines_and_certif
 
 def test_a_person_without_destination_or_certificate_still_gets_a_packet(app, make_participant):
     participant = make_participant(destination_state="", destination_county="")
-    packet = services.assemble_packet(participant, sample_warning(), release_date=None, product_code=None)
+    packet = services.assemble_packet(participant, sample_warning(), release_date=None, product_code=None,
+                                      facility_ids=None)
     text = pdf_text(services.print_packets(None, [packet], large_print=True))
     assert "How to use naloxone" in text and "Where to get naloxone for free" in text
     assert "Your certificate" not in text

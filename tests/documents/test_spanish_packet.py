@@ -109,7 +109,7 @@ def spanish_world(app, make_facility):
 def _spanish_packet_text(people) -> str:
     from reentry.documents import packets
 
-    built = [packets.packet_for(person, person.episodes[0], "es") for person in people]
+    built = [packets.packet_for(person, person.episodes[0], "es", facility_ids=None) for person in people]
     return pdf_text(services.print_packets(None, built, lang="es"))
 
 

@@ -55,7 +55,7 @@ def test_worklist_columns_read_trainings_screenings_and_prints(app, facility, ma
     event, _ = services.record_kit_event(None, facility, kit(make_lot(), outcome="property"),
                                          token=services.new_token(), episode=episode)
     assert event.was_trained_before is True  # trained earlier today, before the kit
-    print_packets(staff, [packets.packet_for(leaving, episode)], facility_id=facility.id)
+    print_packets(staff, [packets.packet_for(leaving, episode, facility_ids=None)], facility_id=facility.id)
     db.session.commit()
     assert build_worklist(facility, today).expected[0].packet_printed
 
@@ -66,7 +66,7 @@ def test_the_packet_explains_the_product_given(app, facility, make_user, make_lo
     services.record_kit_event(None, facility, kit(lot=lot, outcome="handed"), token=services.new_token(),
                               episode=episode)
     db.session.commit()
-    packet = packets.packet_for(episode.participant, episode, "en")
+    packet = packets.packet_for(episode.participant, episode, "en", facility_ids=None)
     assert packet.product_code == "zimhi-5mg" and packet.episode_id == episode.id
     text = "\n".join(p.extract_text() for p in PdfReader(BytesIO(print_packets(None, [packet]))).pages)
     assert "Zimhi" in text and "thigh" in text

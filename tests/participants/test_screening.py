@@ -35,7 +35,7 @@ def test_screening_saves_answers_shows_flags_and_is_audited(client, login_as, ma
             "xylazine_in_supply": "", "days_since_last_opioid_use": ""}
     response = client.post(f"/participants/{person.id}/screening", data=data)
     assert response.status_code == 302
-    saved = services.latest_screening(person.id)
+    saved = services.latest_screening(person.id, facility_ids=None)
     assert saved.opioid_use_before_custody is True and saved.on_methadone is False
     assert saved.xylazine_in_supply is None and saved.housing_at_release == "shelter"
     assert db.session.scalar(select(func.count()).where(AuditEvent.action == "screening.create")) == 1
@@ -74,16 +74,16 @@ def test_future_screening_date_is_refused(client, login_as, make_facility, make_
     page = client.post(f"/participants/{person.id}/screening",
                        data={"screened_on": (clock.today() + timedelta(days=3)).isoformat()}).get_data(as_text=True)
     assert "cannot be in the future" in page
-    assert services.latest_screening(person.id) is None
+    assert services.latest_screening(person.id, facility_ids=None) is None
 
 
 def test_latest_screening_is_the_newest(make_facility, make_participant):
     person = make_participant(make_facility())
-    assert services.latest_screening(person.id) is None
+    assert services.latest_screening(person.id, facility_ids=None) is None
     old, _ = services.record_screening(None, person, {"screened_on": clock.today() - timedelta(days=5)})
     new, _ = services.record_screening(None, person, {"screened_on": clock.today(), "injects": True})
     db.session.commit()
-    assert services.latest_screening(person.id).id == new.id
+    assert services.latest_screening(person.id, facility_ids=None).id == new.id
 
 
 def test_other_facility_screening_page_is_404(client, login_as, make_facility, make_participant):
