@@ -50,6 +50,19 @@ def check_command(path):
                f"{items} test items, no problems")
 
 
+@curriculum_group.command("claims")
+@click.option("--out", "out", type=click.Path(dir_okay=False), default=str(PROJECT_ROOT / "docs" / "clinical-content.md"),
+              show_default=True, help="Markdown file to write.")
+def claims_command(out):
+    """Write every health and legal claim with its source and checked date (docs/clinical-content.md)."""
+    from pathlib import Path
+
+    from reentry.documents.claims import clinical_content_markdown
+
+    Path(out).write_text(clinical_content_markdown(), encoding="utf-8")
+    click.echo(f"wrote {out}")
+
+
 @curriculum_group.command("import")
 @path_argument
 @with_appcontext
