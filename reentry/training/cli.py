@@ -27,7 +27,7 @@ def check_command(path):
     from reentry.cli import fail  # here, not at the top: reentry.cli imports this module
     from reentry.training.curriculum import check_curriculum, score_label
 
-    from reentry.documents.lint import laws_due_for_review, packet_content_problems
+    from reentry.documents.lint import laws_due_for_review, packet_content_problems, reading_level_warnings
     from reentry.documents.seed import law_rows
     from reentry.documents.services import today
 
@@ -39,6 +39,8 @@ def check_command(path):
     problems = [*cur.problems, *packet_content_problems()]
     for problem in problems:
         click.echo(str(problem), err=True)
+    for warning in reading_level_warnings():  # a warning: a clinician may keep a hard word on purpose
+        click.echo(f"warning: {warning}", err=True)
     due = laws_due_for_review(law_rows(), today())
     if due:  # a fact about the data: packets print the generic text for these until re-checked
         click.echo(f"Good Samaritan law rows over 12 months old (packets print the generic text): "
