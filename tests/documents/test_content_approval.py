@@ -27,6 +27,15 @@ def _text(data: bytes) -> str:
 
 
 @pytest.fixture
+def shipped(app):
+    """The shipped hotlines and law rows (PostgreSQL runs empty the tables between tests)."""
+    from reentry.documents.services import seed_reference_data
+
+    seed_reference_data()
+    db.session.commit()
+
+
+@pytest.fixture
 def person(make_facility):
     facility = make_facility("CV-JAIL")
     someone = create_participant(None, facility, booking_id="CV-1", last_name="Sample", first_name="Lee",
@@ -49,7 +58,7 @@ def _approve(client, **overrides):
     return client.post("/admin/content/approve", data={"version": version, **FORM, **overrides})
 
 
-def test_the_version_changes_with_any_content_edit(app, tmp_path):
+def test_the_version_changes_with_any_content_edit(app, shipped, tmp_path):
     before = governance.current_content()
     assert before.version.startswith("1.1.0-") and "reentry/documents/data/texts.json" in before.manifest
     hotline = db.session.scalar(select(Hotline).where(Hotline.key == "988"))
@@ -107,7 +116,7 @@ def test_unapproved_version_warns_staff_and_the_packet_claims_no_review(client, 
     assert result.exit_code == 0 and f"content version {version} is not approved" in result.output
 
 
-def test_an_edit_after_approval_needs_a_new_approval(client, login, reviewer, person):
+def test_an_edit_after_approval_needs_a_new_approval(client, login, reviewer, shipped):
     login(reviewer)
     assert _approve(client).status_code == 302
     first = governance.current_content().version
