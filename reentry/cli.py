@@ -131,8 +131,8 @@ def restore_command(file, force):
 # Feature commands live in their packages and reuse fail() from here, hence the late imports.
 from reentry.api.cli import api_keys_group  # noqa: E402
 from reentry.audit.cli import audit_group  # noqa: E402
+from reentry.documents.cli import content_group, packets_command  # noqa: E402
 from reentry.feeds.cli import feeds_group  # noqa: E402
-from reentry.documents.cli import packets_command  # noqa: E402
 from reentry.naloxone.cli import import_distributions_command  # noqa: E402
 from reentry.participants.cli import import_roster_command  # noqa: E402
 from reentry.reports.cli import (  # noqa: E402
@@ -143,7 +143,7 @@ from reentry.training.cli import curriculum_group  # noqa: E402
 COMMANDS = [create_user_command, create_facility_command, demo_command, backup_command, restore_command,
             import_roster_command, curriculum_group, import_distributions_command, packets_command,
             report_command, export_deidentified_command, data_dictionary_command,
-            synth_command, rollups_group, api_keys_group, feeds_group, audit_group]
+            synth_command, rollups_group, api_keys_group, feeds_group, audit_group, content_group]
 
 
 def register_commands(app: Flask) -> None:

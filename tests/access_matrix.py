@@ -93,6 +93,10 @@ MATRIX: dict[str, tuple[str, str, dict]] = {
     "documents.hotline_edit": ("GET", "/hotlines/{hotline_id}/edit", only("admin")),
     "documents.law_index": ("GET", "/laws/", only("admin", "auditor")),
     "documents.law_edit": ("GET", "/laws/{law_state}/edit", only("admin")),
+    # content sign-off (issue 13): admins and auditors read it; approving needs an admin account
+    # marked as content reviewer, which the matrix's admin is not (tests/documents/test_content_approval.py)
+    "documents.content_index": ("GET", "/admin/content", only("admin", "auditor")),
+    "documents.content_approve": ("POST", "/admin/content/approve", answers(403, anonymous=LOGIN)),
     # reports: every signed-in person, scoped to the facilities they may see
     "reports.index": ("GET", "/reports/", signed_in()),
     "reports.dashboard": ("GET", "/reports/dashboard", only("manager", "admin", "auditor")),

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, Column, ForeignKey, String, Table
+from sqlalchemy import CheckConstraint, Column, ForeignKey, String, Table, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from reentry.database import UTCDateTime, utcnow
@@ -44,6 +44,9 @@ class User(db.Model):
     totp_secret: Mapped[str | None] = mapped_column(String(64))
     totp_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     totp_last_counter: Mapped[int | None] = mapped_column()
+    # May approve a content version (issue 13): a medical director's permission, honoured only on
+    # an admin account (see `can_approve_content`). Granted with `reentry content grant-reviewer`.
+    is_content_reviewer: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     facilities: Mapped[list[Facility]] = relationship(
         secondary=user_facilities, order_by=Facility.code, lazy="selectin"
@@ -77,6 +80,11 @@ class User(db.Model):
     @property
     def is_read_only(self) -> bool:
         return self.role == "auditor"
+
+    @property
+    def can_approve_content(self) -> bool:
+        """A medical director's sign-off changes what every facility's packets say: admins only."""
+        return self.role == "admin" and self.is_content_reviewer and not self.is_disabled
 
     @property
     def facility_ids(self) -> set[int]:

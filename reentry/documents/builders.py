@@ -128,6 +128,9 @@ class PacketInput:
     # as given at print time (audited when they differ). Never printed.
     personal_flags_recorded: bool = False
     personal_flags_chosen: bool = False
+    # "Content version X, reviewed by <title> on <date>" when the content printed is approved
+    # (documents.governance.footer_note); empty otherwise: a packet never claims a review it lacks.
+    content_note: str = ""
 
 
 def warning_input_from_assessment(assessment, name: str, lang: str, personal: bool | None = None) -> WarningInput:
@@ -468,7 +471,7 @@ def build_packet(p: PacketInput, large_print: bool = False) -> bytes:
     t = texts(p.language)
     return pdf.render(packet_story(p, styles(large_print)), title=t["cover_title"],
                       language=language(p.language), footer=p.name, page_label=t["page"],
-                      large_print=large_print)
+                      large_print=large_print, note=p.content_note)
 
 
 def build_packets(packets: Iterable[PacketInput], large_print: bool = False,
@@ -483,7 +486,8 @@ def build_packets(packets: Iterable[PacketInput], large_print: bool = False,
         t = texts(packet.language)
         if n:
             story.append(pdf.OddPageBreak(Paragraph(t["blank_page"], st.center)))
-        story.append(pdf.SectionStart(pdf.printable(packet.name, 40 if large_print else 60), n, on_packet))
+        story.append(pdf.SectionStart(pdf.printable(packet.name, 40 if large_print else 60), n, on_packet,
+                                      note=packet.content_note))
         story += packet_story(packet, st)
     if not story:
         raise ValueError("no packets to print")

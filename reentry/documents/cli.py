@@ -50,3 +50,50 @@ def packets_command(facility_code, day, out, lang, large_print):
         fail(error.message)
     click.echo(f"wrote {len(people)} packets for {facility.code} on {release_day.isoformat()} to {out} "
                f"({len(data)} bytes)")
+    from reentry.documents.governance import unapproved_version
+
+    version = unapproved_version()
+    if version:  # staff are told; the packets themselves only lack the review line
+        click.echo(f"warning: content version {version} is not approved by a medical director, so the "
+                   f"packets print no review line; a content reviewer approves it at /admin/content", err=True)
+
+
+@click.group("content")
+def content_group():
+    """The content version packets print, and who may approve it (issue 13)."""
+
+
+@content_group.command("version")
+@with_appcontext
+def content_version_command():
+    """Print the current content version and whether a reviewer approved it."""
+    from reentry.documents import governance
+
+    state = governance.current_content()
+    approval = governance.approval_of(state.version)
+    if approval is None:
+        click.echo(f"{state.version}: not approved")
+    else:
+        click.echo(f"{state.version}: approved by {approval.signed_name} ({approval.title}) "
+                   f"on {approval.approved_at.date().isoformat()}")
+
+
+@content_group.command("grant-reviewer")
+@click.argument("email")
+@click.option("--revoke", is_flag=True, help="Take the permission away instead.")
+@with_appcontext
+def grant_reviewer_command(email, revoke):
+    """Let the admin account EMAIL (a medical director) approve content versions; audited."""
+    from reentry.auth.services import find_user_by_email
+    from reentry.documents import governance
+
+    user = find_user_by_email(email)
+    if user is None:
+        fail(f"No account with email {email}.")
+    try:
+        governance.grant_reviewer(None, user, allowed=not revoke)
+        db.session.commit()
+    except DomainError as error:
+        db.session.rollback()
+        fail(error.message)
+    click.echo(f"{user.email} {'may no longer' if revoke else 'may now'} approve content versions")

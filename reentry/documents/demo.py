@@ -10,6 +10,8 @@ from reentry.documents import services
 from reentry.documents.models import Resource
 from reentry.extensions import db
 
+DEMO_REVIEWER_EMAIL = "admin@demo.test"
+DEMO_TITLE, DEMO_TITLE_ES = "Medical Director (demo)", "Director médico (demo)"
 # name, type, address, state, county, zip, phone, hours, hours in Spanish, languages, accepts records,
 # months since checked
 DEMO_RESOURCES = [
@@ -55,4 +57,24 @@ def load_documents_demo(password: str) -> list[str]:
         added += 1
     if added:
         report.append(f"added {added} demo resource directory entries")
+    return report + _approve_demo_content()
+
+
+def _approve_demo_content() -> list[str]:
+    """Sign the shipped content as a demo reviewer, so demo packets show the review line, and let
+    the demo admin approve the next version (after an edit) from /admin/content."""
+    from reentry.auth.models import User
+    from reentry.documents import governance
+
+    report = []
+    admin = db.session.scalar(select(User).where(User.email == DEMO_REVIEWER_EMAIL))
+    if admin is not None and not admin.is_content_reviewer:
+        governance.grant_reviewer(None, admin)
+        report.append(f"{DEMO_REVIEWER_EMAIL} may approve content versions (/admin/content)")
+    state = governance.current_content()
+    if governance.approval_of(state.version) is None:
+        governance.approve_content(None, version=state.version, signed_name="Demo Reviewer",
+                                   title=DEMO_TITLE, title_es=DEMO_TITLE_ES)
+        report.append(f"approved content version {state.version} as \"{DEMO_TITLE}\" so demo packets print "
+                      f"the review line; a real program's medical director approves at /admin/content")
     return report

@@ -3,7 +3,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import BooleanField, DateField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms import BooleanField, DateField, HiddenField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from reentry.documents.content import resource_type_labels
@@ -104,3 +104,16 @@ class PrintPacketForm(FlaskForm):
         description=_l("Only if they say yes now. It prints on its own sheet that they can keep apart; "
                        "the choice is recorded."))
     submit = SubmitField(_l("Print release packet"))
+
+
+class ContentApprovalForm(FlaskForm):
+    """A medical director signs the content version shown on the page (issue 13)."""
+
+    version = HiddenField(_l("Content version"), validators=[DataRequired(), Length(max=40)])
+    title = StringField(_l("Your title, as printed on English packets"), validators=[DataRequired(), Length(max=60)],
+                        description=_l("For example: Medical Director."))
+    title_es = StringField(_l("Your title in Spanish, as printed on Spanish packets"),
+                           validators=[DataRequired(), Length(max=60)],
+                           description=_l("For example: Directora médica or Director médico."))
+    signed_name = StringField(_l("Type your full name to sign"), validators=[DataRequired(), Length(max=200)])
+    submit = SubmitField(_l("Approve this content version"))

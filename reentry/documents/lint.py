@@ -14,9 +14,17 @@ from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
-from reentry.training.curriculum import STIGMA_WORDS, Problem
+from reentry.readability import reading_score
+from reentry.training.curriculum import STIGMA_WORDS, Problem, plain_text, title_stigma_words
 
 DATA = Path(__file__).parent / "data"
+
+# Packet English is read by people leaving custody, often under stress: above this grade a block
+# of text is reported (the course itself aims at grade 6, see reentry.readability).
+MAX_PACKET_GRADE = 8.0
+# Labels and headings ("Verification code") are not scored: with so few words the formula gives
+# nonsense (grade 20 for two long words).
+MIN_SCORED_WORDS = 10
 
 # Second-person familiar forms: any of them on a Spanish page breaks the one register (usted).
 TU_FORMS = ("tú", "tu", "tus", "te", "ti", "contigo", "puedes", "tienes", "eres", "estás", "debes",
@@ -88,10 +96,21 @@ def _line_of(path: Path, text: str) -> int:
     return 1
 
 
+# Keys of titles a reader sees heading a page or a section (the stricter title words apply).
+TITLE_KEY = re.compile(r"\.(section_\w+|\w+_title|name)$")
+
+
+def title_problems(where: str, text: str, language: str) -> Iterator[str]:
+    if TITLE_KEY.search(where):
+        for word in title_stigma_words(text, language):
+            if word not in STIGMA_WORDS[language]:  # those are already named by text_problems
+                yield f"{where}: title '{text}': '{word}' labels the reader; use person-first words"
+
+
 def packet_content_problems(data: Path = DATA) -> list[Problem]:
     problems = []
     for where, language, text in printable_texts(data):
-        for message in text_problems(where, text, language):
+        for message in [*text_problems(where, text, language), *title_problems(where, text, language)]:
             path = data / where.split(" ")[0]
             problems.append(Problem(f"reentry/documents/data/{where.split(' ')[0]}", _line_of(path, text),
                                     "packet text", message))
@@ -103,3 +122,38 @@ def laws_due_for_review(rows: list[dict], on: date) -> list[str]:
     from reentry.documents.services import STALE_AFTER
 
     return [row["state_code"] for row in rows if row["as_of"] < on - STALE_AFTER]
+
+
+def english_blocks(data: Path = DATA) -> Iterator[tuple[str, str]]:
+    """(where, text) for each block of English a packet prints: one texts.json key, one product
+    list (its give or storage steps), one hotline description. A list reads as sentences."""
+    texts = json.loads((data / "texts.json").read_text(encoding="utf-8"))
+    for key, value in texts["en"].items():
+        yield f"texts.json en.{key}", _block(value)
+    for product in sorted((data / "products").glob("*.json")):
+        content = json.loads(product.read_text(encoding="utf-8"))
+        for key, value in content.get("en", {}).items():
+            yield f"products/{product.name} en.{key}", _block(value)
+    with (data / "hotlines.csv").open(encoding="utf-8", newline="") as handle:
+        for n, row in enumerate(csv.DictReader(handle), 2):
+            yield f"hotlines.csv row {n} ({row['key']}) description_en", row["description_en"]
+
+
+def _block(value) -> str:
+    lines = value if isinstance(value, list) else [value]
+    return "\n".join(re.sub(r"\{[a-z_]+\}", "it", str(line)) for line in lines)
+
+
+def reading_level_warnings(data: Path = DATA, max_grade: float = MAX_PACKET_GRADE) -> list[Problem]:
+    """Packet English blocks above `max_grade` (Flesch-Kincaid, textstat 0.7.4), by key."""
+    warnings = []
+    for where, text in english_blocks(data):
+        plain = plain_text(text)
+        if len(plain.split()) < MIN_SCORED_WORDS:
+            continue
+        grade = reading_score(plain, "en")
+        if grade > max_grade:
+            file = where.split(" ")[0]
+            warnings.append(Problem(f"reentry/documents/data/{file}", _line_of(data / file, text.split("\n")[0]),
+                                    "reading level", f"{where}: grade {grade:.1f}; aim for {max_grade:g} or lower"))
+    return sorted(warnings)

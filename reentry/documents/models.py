@@ -191,3 +191,26 @@ class PacketPrint(db.Model):
 
     def __repr__(self) -> str:
         return f"<PacketPrint {self.id} participant={self.participant_id}>"
+
+
+class ContentApproval(db.Model):
+    """A medical director's sign-off of one content version (governance.current_content): the
+    course and the packet's texts, product steps, protocol, hotlines and law rows, as hashed.
+
+    Rows are never changed or deleted; the newest row for a version is the one packets cite.
+    `manifest` keeps the hash of each part, so the next review can be told what changed.
+    """
+
+    __tablename__ = "content_approvals"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version: Mapped[str] = mapped_column(String(40), index=True)
+    approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))  # None: the demo loader
+    signed_name: Mapped[str] = mapped_column(String(200))  # the name the reviewer typed
+    title: Mapped[str] = mapped_column(String(120))  # "Medical Director", printed on English packets
+    title_es: Mapped[str] = mapped_column(String(120))  # "Directora médica", on Spanish packets
+    manifest: Mapped[str] = mapped_column(Text, default="{}")  # JSON {part: sha256}
+    approved_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"<ContentApproval {self.version} {self.title}>"

@@ -46,6 +46,7 @@ FONT_BOLD = "ReentrySans-Bold"
 PAGE_SIZE = letter  # 612 x 792 pt; reportlab's own default is A4
 MARGIN = 0.6 * inch
 BOTTOM_MARGIN = MARGIN + 14  # room for the footer line
+NOTE_LIMIT = 110  # the content review line under the footer (issue 13)
 FRAME_WIDTH = PAGE_SIZE[0] - 2 * MARGIN
 FRAME_HEIGHT = PAGE_SIZE[1] - MARGIN - BOTTOM_MARGIN
 AUTHOR = "reentry"
@@ -198,15 +199,16 @@ class OddPageBreak(DocIf):
 class SectionStart(ActionFlowable):
     """Marks where one document of a batch starts, for its page numbers and footer."""
 
-    def __init__(self, footer: str, index: int = 0, on_start: Callable[[int], None] | None = None):
-        super().__init__(("sectionStart", footer, index, on_start))
+    def __init__(self, footer: str, index: int = 0, on_start: Callable[[int], None] | None = None,
+                 note: str = ""):
+        super().__init__(("sectionStart", footer, index, on_start, note))
 
 
 class Document(BaseDocTemplate):
     """A Letter page with margins and a footer that numbers pages within each section."""
 
     def __init__(self, buffer, *, title: str, language: str, footer: str, page_label: str,
-                 subject: str = "", footer_size: float = 9):
+                 subject: str = "", footer_size: float = 9, note: str = ""):
         super().__init__(
             buffer, pagesize=PAGE_SIZE, leftMargin=MARGIN, rightMargin=MARGIN, topMargin=MARGIN,
             bottomMargin=BOTTOM_MARGIN, title=title, author=AUTHOR, subject=subject, creator=AUTHOR,
@@ -218,12 +220,14 @@ class Document(BaseDocTemplate):
         self.addPageTemplates([PageTemplate(id="page", frames=[frame], onPageEnd=self._footer)])
         self._section_start = 1
         self._section_footer = footer
+        self._section_note = note
         self._page_label = page_label
         self._footer_size = footer_size
 
-    def handle_sectionStart(self, footer: str, index: int, on_start):  # noqa: N802 (reportlab's naming)
+    def handle_sectionStart(self, footer: str, index: int, on_start, note: str = ""):  # noqa: N802 (reportlab's naming)
         self._section_start = self.page
         self._section_footer = footer
+        self._section_note = printable(note, NOTE_LIMIT)
         if on_start is not None:
             on_start(index)
 
@@ -234,17 +238,24 @@ class Document(BaseDocTemplate):
         number = self.page - self._section_start + 1
         canvas.drawString(MARGIN, MARGIN - 2, self._section_footer)
         canvas.drawRightString(PAGE_SIZE[0] - MARGIN, MARGIN - 2, f"{self._page_label} {number}")
+        if self._section_note:  # who reviewed this content version: a line of its own, below
+            size = self._footer_size - 1
+            while size > 7 and canvas.stringWidth(self._section_note, FONT, size) > FRAME_WIDTH:
+                size -= 0.5  # a long title in large print: smaller, never cut off the page
+            canvas.setFont(FONT, size)
+            canvas.drawString(MARGIN, MARGIN - 3 - self._footer_size, self._section_note)
         canvas.restoreState()
 
 
 def render(story: list, *, title: str, language: str, footer: str = "", page_label: str = "",
            subject: str = "", large_print: bool = False,
-           on_progress: Callable[[str, int], None] | None = None) -> bytes:
-    """Lay out a story and return the PDF bytes."""
+           on_progress: Callable[[str, int], None] | None = None, note: str = "") -> bytes:
+    """Lay out a story and return the PDF bytes (`note`: a second footer line on every page)."""
     buffer = io.BytesIO()
     document = Document(buffer, title=printable(title, 200), language=language,
                         footer=printable(footer, 40 if large_print else 60), page_label=page_label,
-                        subject=subject, footer_size=12 if large_print else 9)
+                        subject=subject, footer_size=12 if large_print else 9,
+                        note=printable(note, NOTE_LIMIT))
     if on_progress is not None:
         document.setProgressCallBack(on_progress)
     document.build(story)

@@ -8,7 +8,7 @@ import io
 import re
 import secrets
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 from flask import current_app
@@ -697,6 +697,11 @@ def print_packets(actor, packets: list[builders.PacketInput], *, facility_id: in
     """
     if not packets:
         raise DomainError("There are no packets to print for this selection.")
+    from reentry.documents import governance
+
+    content = governance.current_content()
+    approval = governance.approval_of(content.version)
+    packets = [replace(p, content_note=governance.footer_note(approval, p.language)) for p in packets]
     data = builders.build_packets(packets, large_print=large_print, on_packet=on_packet, lang=lang)
     for packet in packets:
         if packet.participant_id is not None:
@@ -712,6 +717,7 @@ def print_packets(actor, packets: list[builders.PacketInput], *, facility_id: in
                                                                        packet.personal_flags_chosen]})
     audit.record(actor, "packet.print", "participants", None, facility_id=facility_id,
                  changes={"count": len(packets), "large_print": large_print,
+                          "content_version": content.version, "content_approved": approval is not None,
                           "participant_ids": [p.participant_id for p in packets if p.participant_id],
                           "personal_flags": {str(p.participant_id): p.personal_flags_chosen
                                              for p in packets if p.participant_id}})

@@ -19,9 +19,10 @@ from flask_login import current_user
 from reentry import audit
 from reentry.auth.access import can_see_facility, refuse_unseen, role_required, visible_facility_ids
 from reentry.csvutil import csv_response
-from reentry.documents import services
+from reentry.documents import governance, services
 from reentry.documents.content import resource_type_labels
 from reentry.documents.forms import (
+    ContentApprovalForm,
     PrintPacketForm,
     HotlineForm,
     ImportForm,
@@ -32,7 +33,7 @@ from reentry.documents.forms import (
 )
 from reentry.documents.models import RESOURCE_TYPES, Certificate, Hotline, Resource
 from reentry.documents.seed import LAW_FIELDS
-from reentry.errors import DomainError, NotFound
+from reentry.errors import DomainError, NotFound, PermissionDenied
 from reentry.extensions import db, limiter
 from reentry.forms import apply_domain_error
 from reentry.participants.models import Participant
@@ -350,3 +351,47 @@ def law_edit(state_code: str):
             return redirect(url_for("documents.law_index"))
     summary = services.law_summary(law, "en")
     return render_template("documents/law_edit.html", form=form, law=law, summary=summary)
+
+
+# ---------------------------------------------------------------- content sign-off (issue 13)
+
+
+def _content_page(form: ContentApprovalForm, status: int = 200):
+    state = governance.current_content()
+    last, changes = governance.changes_since_last_approval(state)
+    if not form.is_submitted() or form.version.errors:
+        form.version.data = state.version  # what the page shows is what a new submit approves
+    return render_template("documents/content_index.html", state=state, form=form, last=last, changes=changes,
+                           approval=governance.approval_of(state.version), approvals=governance.approvals()), status
+
+
+@bp.route("/admin/content")
+@role_required("admin", "auditor")
+def content_index():
+    """The content version packets print now, what changed since the last sign-off, and the form."""
+    return _content_page(ContentApprovalForm())
+
+
+@bp.route("/admin/content/approve", methods=["POST"])
+@role_required("admin")
+def content_approve():
+    """A content reviewer (medical director) signs the version they read; audited."""
+    if not current_user.can_approve_content:
+        abort(403)
+    form = ContentApprovalForm()
+    if form.validate_on_submit():
+        try:
+            approval = governance.approve_content(current_user, version=form.version.data,
+                                                  signed_name=form.signed_name.data, title=form.title.data,
+                                                  title_es=form.title_es.data)
+        except PermissionDenied:
+            abort(403)
+        except DomainError as error:
+            db.session.rollback()
+            apply_domain_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("Content version %(version)s is approved; packets now print the review line.",
+                    version=approval.version), "success")
+            return redirect(url_for("documents.content_index"))
+    return _content_page(form, status=422)

@@ -17,6 +17,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from reentry import audit
 from reentry.auth.access import can_see_facility, refuse_unseen, role_required
 from reentry.csvutil import csv_response
+from reentry.documents.governance import unapproved_version
 from reentry.errors import DomainError
 from reentry.extensions import db
 from reentry.facilities.models import Facility
@@ -123,7 +124,8 @@ def worklist(code: str):
                  changes={"rows": len(worklist.expected) + len(worklist.recently_released)
                           + len(worklist.in_custody)})
     # Render first: committing expires every loaded row, and 500 reloads would cost ~0.5 s.
-    page = render_template("naloxone/worklist.html", facility=facility, worklist=worklist)
+    page = render_template("naloxone/worklist.html", facility=facility, worklist=worklist,
+                           content_unapproved=unapproved_version())
     db.session.commit()
     return page
 

@@ -17,6 +17,7 @@ from reentry import audit
 from reentry.auth.access import refuse_unseen, role_required, visible_facility_ids
 from reentry.csvutil import csv_response
 from reentry.documents.forms import PrintPacketForm
+from reentry.documents.governance import unapproved_version
 from reentry.errors import Conflict, DomainError, NotFound
 from reentry.extensions import db
 from reentry.facilities.services import facility_zone, visible_facilities
@@ -109,6 +110,7 @@ def detail(participant_id: int):
                            screenings=services.screening_history(participant.id, facility_ids=seen),
                            lang="es" if str(get_locale() or "en").startswith("es") else "en",
                            person_lang=participant.preferred_language,
+                           content_unapproved=unapproved_version(),
                            packet_form=PrintPacketForm(
                                lang=participant.preferred_language,
                                personal_flags=bool(screening and screening.wants_personal_flags_printed)))

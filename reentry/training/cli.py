@@ -27,7 +27,7 @@ def check_command(path):
     from reentry.cli import fail  # here, not at the top: reentry.cli imports this module
     from reentry.training.curriculum import check_curriculum, score_label
 
-    from reentry.documents.lint import laws_due_for_review, packet_content_problems
+    from reentry.documents.lint import laws_due_for_review, packet_content_problems, reading_level_warnings
     from reentry.documents.seed import law_rows
     from reentry.documents.services import today
 
@@ -39,6 +39,8 @@ def check_command(path):
     problems = [*cur.problems, *packet_content_problems()]
     for problem in problems:
         click.echo(str(problem), err=True)
+    for warning in reading_level_warnings():  # a warning: a clinician may keep a hard word on purpose
+        click.echo(f"warning: {warning}", err=True)
     due = laws_due_for_review(law_rows(), today())
     if due:  # a fact about the data: packets print the generic text for these until re-checked
         click.echo(f"Good Samaritan law rows over 12 months old (packets print the generic text): "
@@ -48,6 +50,19 @@ def check_command(path):
     items = len(cur.quiz.get("items", []))
     click.echo(f"curriculum {cur.meta['id']} {cur.meta['version']}: {len(cur.module_slugs)} modules, "
                f"{items} test items, no problems")
+
+
+@curriculum_group.command("claims")
+@click.option("--out", "out", type=click.Path(dir_okay=False), default=str(PROJECT_ROOT / "docs" / "clinical-content.md"),
+              show_default=True, help="Markdown file to write.")
+def claims_command(out):
+    """Write every health and legal claim with its source and checked date (docs/clinical-content.md)."""
+    from pathlib import Path
+
+    from reentry.documents.claims import clinical_content_markdown
+
+    Path(out).write_text(clinical_content_markdown(), encoding="utf-8")
+    click.echo(f"wrote {out}")
 
 
 @curriculum_group.command("import")

@@ -36,6 +36,17 @@ STIGMA_WORDS = {
            "toxicómano", "toxicómanos", "yonqui", "yonquis", "tecato", "tecatos", "limpio", "limpia",
            "sucio", "sucia", "abusador", "abusadores", "viciosos", "vicioso"],
 }
+# Titles a learner sees (the course title, module titles, test sections, the source labels the
+# kiosk shows) are held to more words than body text: an article title such as "...for former
+# inmates" or an agency name with "Abuse" reads as a label of the learner when it heads a page.
+TITLE_WORDS = {
+    "en": [*STIGMA_WORDS["en"], "abuse", "abuses", "abusing", "addicted", "inmate", "inmates",
+           "former inmates", "convict", "convicts", "ex-convict", "ex-convicts", "offender", "offenders",
+           "ex-offender", "ex-offenders", "felon", "felons", "criminal", "criminals"],
+    "es": [*STIGMA_WORDS["es"], "abuso", "abusos", "reo", "reos", "recluso",
+           "reclusos", "reclusa", "reclusas", "convicto", "convictos", "expresidiario", "expresidiarios",
+           "delincuente", "delincuentes", "criminal", "criminales"],
+}
 MODULE_NAME = re.compile(r"^(\d{2})-([a-z0-9-]+)$")
 
 
@@ -269,8 +280,44 @@ def check_curriculum(root: Path | str) -> tuple[Curriculum, list[dict]]:
         _check_words(cur, cur.root / "modules" / f"{slug}.notes.md", notes, SOURCE_LANGUAGE, 1, cited=True)
     if cur.quiz:
         scores += _check_quiz(cur)
+    _check_titles(cur)
     cur.problems.sort()
     return cur, scores
+
+
+def learner_titles(cur: Curriculum) -> list[tuple[Path, str, str, str]]:
+    """(file, what, language, text) for every title a learner reads on the kiosk or a page."""
+    meta_path, titles = cur.root / "curriculum.toml", []
+    for language in LANGUAGES:
+        titles.append((meta_path, "course title", language, str((cur.meta.get("title") or {}).get(language, ""))))
+    for (slug, language), module in sorted(cur.modules.items()):
+        titles.append((module.path, f"module title ({slug})", language, str(module.meta.get("title", ""))))
+    for source in cur.meta.get("sources", []) if isinstance(cur.meta.get("sources"), list) else []:
+        shown = source.get("shown", "") if isinstance(source, dict) else ""
+        for language in LANGUAGES:
+            text = shown.get(language, "") if isinstance(shown, dict) else shown
+            titles.append((meta_path, f"source label ({source.get('id')})", language, str(text or "")))
+    for domain in cur.quiz.get("domains", []) if isinstance(cur.quiz.get("domains"), list) else []:
+        for language in LANGUAGES:
+            titles.append((cur.root / "quiz.toml", f"test section title ({domain.get('id')})", language,
+                           str(domain.get(language, "") or "")))
+    return titles
+
+
+def title_stigma_words(text: str, language: str) -> list[str]:
+    lowered = text.lower()
+    return [word for word in TITLE_WORDS[language]
+            if re.search(rf"(?<![\w-]){re.escape(word)}(?![\w-])", lowered)]
+
+
+def _check_titles(cur: Curriculum) -> None:
+    for path, what, language, text in learner_titles(cur):
+        for word in title_stigma_words(text, language):
+            if what.startswith("module title") and word in STIGMA_WORDS[language]:
+                continue  # the module's own word check already names this line
+            raw = path.read_text(encoding="utf-8") if path.is_file() else ""
+            cur.add(path, _line_of(raw, text, 1) if text else 1, "stigmatizing words",
+                    f"{what} '{text}': '{word}' labels the learner; use person-first words")
 
 
 def _check_protocol(cur: Curriculum) -> None:

@@ -279,7 +279,8 @@ def _plain_texts(lang: str) -> list[str]:
         words = product_instructions(code)[lang]
         out += [*words["give"], *words["storage"]]
     out += [row[f"description_{lang}"] for row in hotline_rows()]
-    return [s.format(state="Ohio", county="Franklin County", date="May 1, 2021", year="2024", n="30") for s in out]
+    return [s.format(state="Ohio", county="Franklin County", date="May 1, 2021", year="2024", n="30",
+                     version="1.1.0", title="Medical Director") for s in out]
 
 
 def test_english_participant_text_is_grade_6_or_below():

@@ -80,3 +80,47 @@ def test_curriculum_check_reports_packet_problems_and_stale_laws(app, monkeypatc
     assert result.exit_code != 0
     assert "'tu' is the tú register" in result.stderr
     assert "Good Samaritan law rows over 12 months old" in result.stderr
+
+
+HARD_EN = ("Pharmacological antagonism of mu-opioid receptor agonists necessitates immediate "
+           "administration, notwithstanding uncertainty regarding concomitant sedative intoxication.")
+
+
+def test_packet_english_above_grade_eight_is_a_warning_naming_its_key(data):
+    assert lint.reading_level_warnings() == []  # the shipped texts read at grade 8 or below
+    _set_text(data, "en", "warn_everyone", HARD_EN)
+    product = data / "products" / "zimhi-5mg.json"
+    content = json.loads(product.read_text(encoding="utf-8"))
+    content["en"]["storage"] = [HARD_EN]
+    product.write_text(json.dumps(content, ensure_ascii=False), encoding="utf-8")
+    warnings = [str(w) for w in lint.reading_level_warnings(data)]
+    assert len(warnings) == 2, warnings
+    assert any("texts.json en.warn_everyone: grade" in w and "aim for 8 or lower" in w for w in warnings)
+    assert any(w.startswith("reentry/documents/data/products/zimhi-5mg.json:") and "en.storage: grade" in w
+               for w in warnings)
+    assert lint.packet_content_problems(data) == []  # a warning, not a failure
+
+
+def test_short_labels_are_not_scored(data):
+    _set_text(data, "en", "cert_code", "Verification identification")  # grade 20 by the formula
+    assert lint.reading_level_warnings(data) == []
+
+
+def test_packet_titles_are_held_to_person_first_words(data):
+    _set_text(data, "en", "section_warning", "Risks for former inmates")
+    _set_text(data, "es", "cover_title", "Paquete para reclusos")
+    problems = " ".join(str(p) for p in lint.packet_content_problems(data))
+    assert "texts.json en.section_warning: title 'Risks for former inmates': 'former inmates'" in problems
+    assert "texts.json es.cover_title: title 'Paquete para reclusos': 'reclusos'" in problems
+
+
+def test_curriculum_check_prints_reading_level_warnings_without_failing(app, monkeypatch, data):
+    from click.testing import CliRunner
+
+    from reentry.training.cli import check_command
+
+    _set_text(data, "en", "warn_everyone", HARD_EN)
+    monkeypatch.setattr(lint.reading_level_warnings, "__defaults__", (data, lint.MAX_PACKET_GRADE))
+    result = CliRunner().invoke(check_command, ["curricula/oend"])
+    assert "warning: reentry/documents/data/texts.json:" in result.stderr and "en.warn_everyone: grade" in result.stderr
+    assert result.exit_code == 0, result.output

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from reentry.audit.models import AuditEvent
 from reentry.demo import load_demo
-from reentry.documents import services
+from reentry.documents import governance, services
 from reentry.documents.models import Resource
 from reentry.extensions import db
 from tests.clock import today
@@ -52,7 +52,9 @@ def test_assembled_packet_carries_county_resources_state_law_hotlines_and_certif
     event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "packet.print"))
     assert json.loads(event.changes) == {"count": 1, "large_print": False,
                                          "participant_ids": [participant.id],
-                                         "personal_flags": {str(participant.id): False}}
+                                         "personal_flags": {str(participant.id): False},
+                                         "content_version": governance.current_content().version,
+                                         "content_approved": False}
 
 
 def test_a_person_without_destination_or_certificate_still_gets_a_packet(app, make_participant):

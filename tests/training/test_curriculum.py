@@ -160,3 +160,36 @@ def test_import_refuses_a_curriculum_with_problems(app, curriculum_copy):
         import_curriculum(None, curriculum_copy)
     assert any(p.kind == "structure" and p.path.endswith("quiz.toml") for p in raised.value.problems)
     db.session.rollback()
+
+
+def test_titles_shown_to_learners_are_held_to_person_first_words(runner, curriculum_copy):
+    """Issue 13: a title heads a page, so words the body check allows as context ("abuse",
+    "former inmates") are refused in the course title, module titles, source labels and test sections."""
+    _edit(curriculum_copy / "modules" / "06-good-samaritan.en.md", 'title = "Calling 911 and the law"',
+          'title = "Drug Abuse, 911 and the law"')
+    _edit(curriculum_copy / "modules" / "06-good-samaritan.es.md", 'title = "Llamar al 911 y la ley"',
+          'title = "El abuso de drogas, el 911 y la ley"')
+    _edit(curriculum_copy / "curriculum.toml", 'en = "Overdose Education and Naloxone"',
+          'en = "Overdose Education for Former Inmates"')
+    _edit(curriculum_copy / "curriculum.toml", 'shown = "Binswanger et al., New England Journal of Medicine, 2007"',
+          'shown = "Release from prison: a high risk of death for former inmates"')
+    _edit(curriculum_copy / "quiz.toml", 'en = "Opioid and overdose risk"', 'en = "Risk for an addict"')
+    code, output = _check(runner, curriculum_copy)
+    assert code != 0
+    # "drug abuse" is a body-text word too: the module's own line names it, once
+    assert output.count("stigmatizing words: 'drug abuse'") == 1
+    assert "oend/modules/06-good-samaritan.en.md:2: stigmatizing words:" in output
+    assert "oend/modules/06-good-samaritan.es.md:3: stigmatizing words: module title (06-good-samaritan) " \
+           "'El abuso de drogas, el 911 y la ley': 'abuso' labels the learner" in output
+    assert re.search(r"oend/curriculum\.toml:\d+: stigmatizing words: course title 'Overdose Education for "
+                     r"Former Inmates': 'inmates' labels the learner", output)
+    assert "source label (binswanger2007) 'Release from prison: a high risk of death for former inmates': " \
+           "'former inmates'" in output
+    assert "test section title (risk) 'Risk for an addict': 'addict'" in output
+
+
+def test_a_journal_named_addiction_is_not_a_label():
+    from reentry.training.curriculum import title_stigma_words
+
+    assert title_stigma_words("Merrall et al., Addiction, 2010", "en") == []
+    assert "abuse" in title_stigma_words("Substance Abuse and Mental Health Services Administration", "en")
