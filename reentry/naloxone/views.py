@@ -224,8 +224,15 @@ def kit_index(code: str):
     facility = _facility(code)
     page = max(request.args.get("page", 1, type=int), 1)
     events = services.facility_kit_events(facility, limit=KIT_PAGE_SIZE + 1, offset=(page - 1) * KIT_PAGE_SIZE)
-    return render_template("naloxone/kit_index.html", facility=facility, events=events[:KIT_PAGE_SIZE],
+    shown = events[:KIT_PAGE_SIZE]
+    # The list names the people given kits (which implies substance use): audited, by id only.
+    audit.record(current_user, "naloxone.kit_list.view", "facilities", facility.id, facility_id=facility.id,
+                 changes={"page": page, "participant_ids": sorted({e.participant_id for e in shown
+                                                                   if e.participant_id is not None})})
+    body = render_template("naloxone/kit_index.html", facility=facility, events=shown,
                            page=page, has_more=len(events) > KIT_PAGE_SIZE)
+    db.session.commit()
+    return body
 
 
 @bp.route("/kits/<int:event_id>")
@@ -259,6 +266,7 @@ def kit_edit(event_id: int):
         form.lot.data = str(event.lot_id or "")
         form.decline_reason.data = event.decline_reason or ""
         form.repeat_reason.data = event.repeat_reason or ""
+        _audit_participant_view(event.participant_id, event.facility_id, "naloxone.kit_edit", kit_event=event.id)
     if form.validate_on_submit():
         try:
             services.correct_kit_event(current_user, event, _kit_details(facility, form),

@@ -75,8 +75,12 @@ def index():
     page = max(request.args.get("page", 1, type=int), 1)
     participants, total = services.page_of(services.search_participants(current_user, criteria), page, PAGE_SIZE)
     rows = [(p, services.current_episode(services.visible_episodes(current_user, p))) for p in participants]
-    return render_template("participants/index.html", form=form, rows=rows, page=page, total=total,
+    services.view_participant_list(current_user, criteria, page, participants)
+    # Render first: committing expires every loaded row, and reloading 50 people costs a query each.
+    body = render_template("participants/index.html", form=form, rows=rows, page=page, total=total,
                            pages=max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1))
+    db.session.commit()
+    return body
 
 
 @bp.route("/export.csv")
@@ -128,6 +132,8 @@ def edit(participant_id: int):
     status = 200
     if request.method == "GET":
         form.version.data = participant.version
+        services.view_participant(current_user, participant, page="participants.edit")
+        db.session.commit()
     elif form.validate_on_submit():
         try:
             services.update_participant(current_user, participant, form.version.data or 0, **_person_values(form))
@@ -178,6 +184,8 @@ def screening(participant_id: int):
         form.screener_name.data = current_user.name
         form.screened_on.data = services.screening_today(
             participant, services.current_episode(services.visible_episodes(current_user, participant)))
+        services.view_participant(current_user, participant, page="participants.screening")
+        db.session.commit()
     elif form.validate_on_submit():
         token = form.token.data if _is_uuid(form.token.data) else None
         episode = services.current_episode(services.visible_episodes(current_user, participant))
