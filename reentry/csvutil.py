@@ -11,6 +11,8 @@ from collections.abc import Iterable
 
 from flask import Response, stream_with_context
 
+from reentry.web import content_disposition
+
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -62,7 +64,7 @@ def csv_response(filename: str, header: list[str], rows: Iterable[Iterable], bom
         stream_with_context(generate()),
         mimetype="text/csv",
         headers={
-            "Content-Disposition": f'attachment; filename="{filename}"',
+            "Content-Disposition": content_disposition(filename),
             "Cache-Control": "no-store",
         },
     )

@@ -1,11 +1,16 @@
 """Site-wide web plumbing: home page, health check, security headers, language choice."""
 from __future__ import annotations
 
+import re
+import unicodedata
+from urllib.parse import quote
+
 from flask import Blueprint, Flask, abort, current_app, redirect, request, url_for
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import text
+from werkzeug.http import dump_options_header
 
 from reentry.extensions import db
 
@@ -23,6 +28,20 @@ CONTENT_SECURITY_POLICY = "; ".join([
     "form-action 'self'",
     "frame-ancestors 'none'",
 ])
+
+
+def content_disposition(filename: str, *, inline: bool = False) -> str:
+    """The Content-Disposition value for a download, whatever the name holds (a lot number is
+    typed by a person: quotes, semicolons, line separators). An ASCII `filename` for old clients
+    and, when the name is more than that, the exact name as RFC 5987 `filename*`, as Werkzeug's
+    send_file does; control and separator characters never reach the header."""
+    name = "".join("_" if unicodedata.category(c)[0] in "CZ" and c != " " else c for c in filename)
+    fallback = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
+    fallback = re.sub(r"[^A-Za-z0-9._-]+", "_", fallback).strip("._") or "download"
+    options = {"filename": fallback}
+    if fallback != name:
+        options["filename*"] = "UTF-8''" + quote(name, safe="!#$&+-.^_`|~")
+    return dump_options_header("inline" if inline else "attachment", options)
 
 
 @bp.route("/")

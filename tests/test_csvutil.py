@@ -20,3 +20,22 @@ def test_csv_text_with_bom_opens_in_excel():
     assert text.startswith("\ufeffname,n\r\n")
     rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
     assert rows[1] == ["Núñez, José", "3"] and rows[2] == ["'=1+1", "4"]
+
+
+
+@pytest.mark.parametrize("filename, plain, exact", [
+    ("participants.csv", "participants.csv", None),
+    ('recall-narcan-A";x=1.csv', "recall-narcan-A_x_1.csv", "recall-narcan-A%22%3Bx%3D1.csv"),
+    ("recall-narcan-A\u2028B.csv", "recall-narcan-A_B.csv", None),
+    ("recall-narcan-Peña.csv", "recall-narcan-Pena.csv", "recall-narcan-Pe%C3%B1a.csv"),
+])
+def test_download_names_are_quoted_with_an_ascii_fallback(filename, plain, exact):
+    from reentry.web import content_disposition
+
+    value = content_disposition(filename)
+    assert all(32 <= ord(c) < 127 for c in value)  # a header any server and client accepts
+    if exact is None:
+        assert value == f"attachment; filename={plain}"
+    else:
+        assert value == f"attachment; filename={plain}; filename*=UTF-8''{exact}"
+    assert content_disposition("a b.pdf", inline=True) == "inline; filename=a_b.pdf; filename*=UTF-8''a%20b.pdf"

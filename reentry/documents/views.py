@@ -36,6 +36,7 @@ from reentry.errors import DomainError, NotFound
 from reentry.extensions import db, limiter
 from reentry.forms import apply_domain_error
 from reentry.participants.models import Participant
+from reentry.web import content_disposition
 
 bp = Blueprint("documents", __name__)
 
@@ -106,7 +107,7 @@ def participant_packet(participant_id: int):
                                   large_print=form.large_print.data, lang=form.lang.data)
     db.session.commit()
     return Response(data, mimetype="application/pdf", headers={
-        "Content-Disposition": f'inline; filename="release-packet-{participant.id}.pdf"'})
+        "Content-Disposition": content_disposition(f"release-packet-{participant.id}.pdf", inline=True)})
 
 
 @bp.route("/certificates/<int:certificate_id>")
@@ -136,7 +137,7 @@ def certificate_pdf(certificate_id: int):
         return redirect(url_for("documents.certificate_detail", certificate_id=certificate.id))
     db.session.commit()
     return Response(data, mimetype="application/pdf", headers={
-        "Content-Disposition": f'inline; filename="certificate-{certificate.id}.pdf"'})
+        "Content-Disposition": content_disposition(f"certificate-{certificate.id}.pdf", inline=True)})
 
 
 @bp.route("/certificates/<int:certificate_id>/revoke", methods=["POST"])

@@ -303,3 +303,18 @@ def test_the_kit_list_and_the_correction_form_are_audited(app, client, staff, fa
     view = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "participant.view"))
     assert (view.entity_id, view.actor_id) == (str(episode.participant_id), staff.id)
     assert json.loads(view.changes) == {"page": "naloxone.kit_edit", "kit_event": event.id}
+
+
+def test_a_lot_number_with_quotes_or_a_line_separator_downloads_with_a_sound_header(
+        app, client, login_as, facility, make_lot):
+    from werkzeug.http import parse_options_header
+
+    login_as("manager", facilities=[facility])
+    for number in ('A";x=1', "B\u2028C"):
+        lot = make_lot(lot_number=number)
+        response = client.get(f"/naloxone/lots/{lot.id}/recall-list.csv")
+        assert response.status_code == 200
+        value = response.headers["Content-Disposition"]
+        kind, options = parse_options_header(value)
+        assert kind == "attachment" and "x" not in options and "\u2028" not in value
+        assert options["filename"].startswith("recall-narcan-4mg-")
