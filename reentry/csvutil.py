@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterable
 
 from flask import Response, stream_with_context
@@ -16,12 +17,13 @@ from reentry.web import content_disposition
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
+# A plain decimal number only: float() also accepts "+inf", "-nan", "-Infinity", "1_0" and
+# surrounding spaces, none of which a spreadsheet reads as a number.
+_NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
+
+
 def _is_number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
+    return _NUMBER.fullmatch(text) is not None
 
 
 def escape_cell(value) -> object:

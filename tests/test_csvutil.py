@@ -10,6 +10,9 @@ from reentry.csvutil import csv_text, escape_cell
     ("=HYPERLINK(\"http://x\")", "'=HYPERLINK(\"http://x\")"),
     ("+1+2", "'+1+2"), ("-2+3", "'-2+3"), ("@SUM(A1)", "'@SUM(A1)"), ("\tx", "'\tx"),
     ("-12.5", "-12.5"), ("+7", "+7"), (-3, -3), ("O'Brien", "O'Brien"), ("", ""),
+    ("-1.5e3", "-1.5e3"), ("-.5", "-.5"),
+    # float() reads these as numbers; a spreadsheet does not, so they are escaped like any text.
+    ("+inf", "'+inf"), ("-nan", "'-nan"), ("-Infinity", "'-Infinity"), ("-1_0", "'-1_0"), ("-1 ", "'-1 "),
 ])
 def test_escape_cell(value, expected):
     assert escape_cell(value) == expected
