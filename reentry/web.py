@@ -11,6 +11,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import text
 from werkzeug.http import dump_options_header
+from werkzeug.routing import IntegerConverter
 
 from reentry.extensions import db
 
@@ -28,6 +29,41 @@ CONTENT_SECURITY_POLICY = "; ".join([
     "form-action 'self'",
     "frame-ancestors 'none'",
 ])
+
+
+# Ids are 64-bit signed integers in both databases: a larger number is no record, and passing it
+# to the driver raises OverflowError (a 500) instead of finding nothing.
+MAX_ID = 2**63 - 1
+MAX_PAGE = 10**9  # (page - 1) * page size must stay a 64-bit offset
+
+
+class IdConverter(IntegerConverter):
+    """`<int:...>` in every route: 1 to 2^63-1, so a larger number is a plain 404."""
+
+    def __init__(self, map, fixed_digits: int = 0, min: int | None = 1, max: int | None = MAX_ID,
+                 signed: bool = False) -> None:
+        super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
+
+
+def parse_id(value) -> int | None:
+    """A record id typed or sent as text (ASCII digits, 1 to 2^63-1), else None."""
+    text = str(value or "")
+    if not (text.isascii() and text.isdigit()):
+        return None
+    number = int(text)
+    return number if 1 <= number <= MAX_ID else None
+
+
+def query_int(name: str, default: int | None = None, maximum: int = MAX_ID) -> int | None:
+    """An integer query-string argument, as `request.args.get(name, default, type=int)`, except that
+    a number out of range (beyond 64 bits, or `maximum`) is a 400, not a 500 from the driver."""
+    try:
+        value = int(request.args.get(name, ""))
+    except ValueError:
+        return default
+    if not -maximum <= value <= maximum:
+        abort(400)
+    return value
 
 
 def content_disposition(filename: str, *, inline: bool = False) -> str:
@@ -137,6 +173,7 @@ def template_context() -> dict:
 
 
 def init_web(app: Flask) -> None:
+    app.url_map.converters["int"] = IdConverter  # before any blueprint adds its routes
     app.before_request(refuse_nul_characters)
     app.after_request(set_security_headers)
     app.context_processor(template_context)

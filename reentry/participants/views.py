@@ -28,6 +28,7 @@ from reentry.participants.forms import (
 )
 from reentry.participants.models import Participant, RosterMapping
 from reentry.participants.risk import CITATIONS
+from reentry.web import MAX_PAGE, parse_id, query_int
 
 bp = Blueprint("participants", __name__, url_prefix="/participants")
 
@@ -52,7 +53,7 @@ def _filters() -> tuple[ParticipantFilterForm, services.ParticipantFilter]:
     facilities = visible_facilities(current_user)
     form.facility.choices = select_choices([("", _("All my facilities"))] + [(f.id, f.code) for f in facilities])
     facility = form.facility.data or ""
-    facility_id = int(facility) if facility.isdigit() else None
+    facility_id = parse_id(facility)
     form.housing_unit.choices = select_choices(
         [("", _("All units"))] + [(u, u) for u in services.housing_units(current_user, facility_id)])
     form.validate()
@@ -72,7 +73,7 @@ def _filters() -> tuple[ParticipantFilterForm, services.ParticipantFilter]:
 def index():
     """The registry: search by name, booking number or date of birth; filter; page through."""
     form, criteria = _filters()
-    page = max(request.args.get("page", 1, type=int), 1)
+    page = max(query_int("page", 1, maximum=MAX_PAGE), 1)
     participants, total = services.page_of(services.search_participants(current_user, criteria), page, PAGE_SIZE)
     rows = [(p, services.current_episode(services.visible_episodes(current_user, p))) for p in participants]
     services.view_participant_list(current_user, criteria, page, participants)
