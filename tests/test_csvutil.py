@@ -1,9 +1,11 @@
 import csv
 import io
+import re
 
 import pytest
 
-from reentry.csvutil import csv_text, escape_cell
+from reentry.csvutil import csv_text, decode_upload, escape_cell
+from reentry.errors import DomainError
 
 
 @pytest.mark.parametrize("value, expected", [
@@ -42,3 +44,23 @@ def test_download_names_are_quoted_with_an_ascii_fallback(filename, plain, exact
     else:
         assert value == f"attachment; filename={plain}; filename*=UTF-8''{exact}"
     assert content_disposition("a b.pdf", inline=True) == "inline; filename=a_b.pdf; filename*=UTF-8''a%20b.pdf"
+
+
+@pytest.mark.parametrize("data, text", [
+    ("a,b\nPeña,1\n".encode(), "a,b\nPeña,1\n"), (b"\xef\xbb\xbfa\n", "a\n"),
+    ("a\nPeña\n".encode("cp1252"), "a\nPeña\n"), (b"", ""), (b"x", "x"),
+])
+def test_decode_upload_reads_utf8_and_windows_1252(data, text):
+    assert decode_upload(data) == text
+
+
+@pytest.mark.parametrize("data, message", [
+    ("id,name\nB1,Ann\n".encode("utf-16"), "The file is UTF-16."),
+    ("id,name\nB1,Ann\n".encode("utf-16-le"), "UTF-16 (little-endian, without a byte-order mark)"),
+    ("id,name\nB1,Ann\n".encode("utf-16-be"), "UTF-16 (big-endian, without a byte-order mark)"),
+    ("a\nPeña\n".encode() + b"x\xff\n", "Row 3: byte 0xFF is not UTF-8"),
+    (b"a\nb\n\x90\n", "Row 3: byte 0x90 is neither UTF-8 nor Windows-1252"),
+])
+def test_decode_upload_names_the_encoding_or_the_row(data, message):
+    with pytest.raises(DomainError, match=re.escape(message)):
+        decode_upload(data)

@@ -18,7 +18,7 @@ from flask_login import current_user
 
 from reentry import audit
 from reentry.auth.access import can_see_facility, refuse_unseen, role_required, visible_facility_ids
-from reentry.csvutil import csv_response
+from reentry.csvutil import csv_response, decode_upload
 from reentry.documents import services
 from reentry.documents.content import resource_type_labels
 from reentry.documents.forms import (
@@ -268,9 +268,9 @@ def resource_import():
     if form.validate_on_submit():
         raw = form.file.data.read()
         try:
-            text = raw.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            form.file.errors = [*form.file.errors, _("The file is not UTF-8 text. Save it as CSV UTF-8.")]
+            text = decode_upload(raw)
+        except DomainError as error:
+            form.file.errors = [*form.file.errors, error.message]
         else:
             try:
                 added, updated = services.import_resources(current_user, text)
