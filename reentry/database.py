@@ -59,6 +59,45 @@ class UTCDateTime(TypeDecorator):
         return value.astimezone(UTC)
 
 
+def _sqlite_path(cargs, cparams) -> str | None:
+    """The file a pysqlite connection will open, or None (memory, or a file: URI we leave alone)."""
+    path = cargs[0] if cargs else cparams.get("database")
+    if not isinstance(path, str) or not path or path == ":memory:" or path.startswith("file:"):
+        return None
+    return path
+
+
+def make_private(path: str) -> None:
+    """Create the file readable by its owner only (0600), or take others' access away if it
+    exists: it holds health records, and a normal umask would leave it 0644."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_CREAT, 0o600)
+    except OSError:  # no such folder, read-only disk: SQLite then says why it cannot open it
+        return
+    try:
+        if os.fstat(fd).st_mode & 0o077:
+            os.fchmod(fd, 0o600)
+    except PermissionError:  # someone else's file: not ours to change
+        pass
+    finally:
+        os.close(fd)
+
+
+@event.listens_for(Engine, "do_connect")
+def _private_sqlite_files(dialect, connection_record, cargs, cparams):
+    """The SQLite file and its -wal and -shm exist 0600 before SQLite opens them (SQLite gives
+    the -wal and -shm the database file's mode, and a fresh database the umask's)."""
+    if dialect.name != "sqlite":
+        return
+    path = _sqlite_path(cargs, cparams)
+    if path is None:
+        return
+    make_private(path)
+    for suffix in ("-wal", "-shm"):
+        if os.path.exists(path + suffix):
+            make_private(path + suffix)
+
+
 @event.listens_for(Engine, "connect")
 def _configure_sqlite(dbapi_connection, connection_record):
     if not isinstance(dbapi_connection, sqlite3.Connection):

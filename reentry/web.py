@@ -1,11 +1,17 @@
 """Site-wide web plumbing: home page, health check, security headers, language choice."""
 from __future__ import annotations
 
+import re
+import unicodedata
+from urllib.parse import quote
+
 from flask import Blueprint, Flask, abort, current_app, redirect, request, url_for
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import text
+from werkzeug.http import dump_options_header
+from werkzeug.routing import IntegerConverter
 
 from reentry.extensions import db
 
@@ -23,6 +29,55 @@ CONTENT_SECURITY_POLICY = "; ".join([
     "form-action 'self'",
     "frame-ancestors 'none'",
 ])
+
+
+# Ids are 64-bit signed integers in both databases: a larger number is no record, and passing it
+# to the driver raises OverflowError (a 500) instead of finding nothing.
+MAX_ID = 2**63 - 1
+MAX_PAGE = 10**9  # (page - 1) * page size must stay a 64-bit offset
+
+
+class IdConverter(IntegerConverter):
+    """`<int:...>` in every route: 1 to 2^63-1, so a larger number is a plain 404."""
+
+    def __init__(self, map, fixed_digits: int = 0, min: int | None = 1, max: int | None = MAX_ID,
+                 signed: bool = False) -> None:
+        super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
+
+
+def parse_id(value) -> int | None:
+    """A record id typed or sent as text (ASCII digits, 1 to 2^63-1), else None."""
+    text = str(value or "")
+    if not (text.isascii() and text.isdigit()):
+        return None
+    number = int(text)
+    return number if 1 <= number <= MAX_ID else None
+
+
+def query_int(name: str, default: int | None = None, maximum: int = MAX_ID) -> int | None:
+    """An integer query-string argument, as `request.args.get(name, default, type=int)`, except that
+    a number out of range (beyond 64 bits, or `maximum`) is a 400, not a 500 from the driver."""
+    try:
+        value = int(request.args.get(name, ""))
+    except ValueError:
+        return default
+    if not -maximum <= value <= maximum:
+        abort(400)
+    return value
+
+
+def content_disposition(filename: str, *, inline: bool = False) -> str:
+    """The Content-Disposition value for a download, whatever the name holds (a lot number is
+    typed by a person: quotes, semicolons, line separators). An ASCII `filename` for old clients
+    and, when the name is more than that, the exact name as RFC 5987 `filename*`, as Werkzeug's
+    send_file does; control and separator characters never reach the header."""
+    name = "".join("_" if unicodedata.category(c)[0] in "CZ" and c != " " else c for c in filename)
+    fallback = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
+    fallback = re.sub(r"[^A-Za-z0-9._-]+", "_", fallback).strip("._") or "download"
+    options = {"filename": fallback}
+    if fallback != name:
+        options["filename*"] = "UTF-8''" + quote(name, safe="!#$&+-.^_`|~")
+    return dump_options_header("inline" if inline else "attachment", options)
 
 
 @bp.route("/")
@@ -120,6 +175,7 @@ def template_context() -> dict:
 
 
 def init_web(app: Flask) -> None:
+    app.url_map.converters["int"] = IdConverter  # before any blueprint adds its routes
     app.before_request(refuse_nul_characters)
     app.after_request(set_security_headers)
     app.context_processor(template_context)

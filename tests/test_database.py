@@ -1,4 +1,5 @@
 """The database settings every feature relies on, on SQLite and PostgreSQL."""
+import os
 import threading
 from datetime import UTC, datetime
 
@@ -9,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from reentry.auth.models import AuthSession
 from reentry.database import utcnow
 from reentry.extensions import db
-from tests.conftest import POSTGRES_URL
+from tests.conftest import POSTGRES_URL, base_config
 
 sqlite_only = pytest.mark.skipif(bool(POSTGRES_URL), reason="SQLite connection settings")
 
@@ -77,3 +78,35 @@ def test_sqlite_write_transactions_take_the_lock_up_front(app, make_user):
     # The second writer saw the first one's row: the two transactions did not overlap.
     tokens = sorted(db.session.scalars(sa.select(AuthSession.token_hash)))
     assert [t.rstrip("x") for t in tokens] in (["0-0", "1-1"], ["0-1", "1-0"])
+
+
+@sqlite_only
+def test_a_new_sqlite_file_and_its_wal_are_readable_by_the_owner_only(tmp_path):
+    import stat
+
+    from reentry import create_app
+    from tests.conftest import migrate_to_head
+
+    old = os.umask(0o022)  # the usual umask, which would leave the files 0644
+    try:
+        path = tmp_path / "fresh.sqlite3"
+        migrate_to_head(f"sqlite:///{path}")
+        app = create_app(base_config(f"sqlite:///{path}"))
+        with app.app_context():
+            with db.engine.begin() as conn:
+                conn.exec_driver_sql("CREATE TABLE IF NOT EXISTS scratch (x INTEGER)")
+                conn.exec_driver_sql("INSERT INTO scratch VALUES (1)")
+                files = [path, tmp_path / "fresh.sqlite3-wal", tmp_path / "fresh.sqlite3-shm"]
+                assert all(f.exists() for f in files)
+                assert {oct(stat.S_IMODE(f.stat().st_mode)) for f in files} == {"0o600"}
+            db.engine.dispose()
+        # A file left 0644 by an older version is tightened on the next connection.
+        os.chmod(path, 0o644)
+        app = create_app(base_config(f"sqlite:///{path}"))
+        with app.app_context():
+            with db.engine.connect() as conn:
+                conn.exec_driver_sql("SELECT 1")
+            assert stat.S_IMODE(path.stat().st_mode) == 0o600
+            db.engine.dispose()
+    finally:
+        os.umask(old)

@@ -82,3 +82,37 @@ def test_nul_characters_are_refused_before_any_query(client):
     response = client.post("/login", data={"email": "a\x00b@county.local", "password": "x" * 14})
     assert response.status_code == 400
     assert client.get("/audit/?actor=%00").status_code == 400
+
+
+def test_ids_beyond_64_bits_in_a_path_are_404_not_500(app, client, login_as):
+    from reentry.web import IdConverter
+
+    login_as("admin")
+    paths = []
+    for rule in app.url_map.iter_rules():
+        ids = [name for name, conv in rule._converters.items() if isinstance(conv, IdConverter)]
+        if not ids or "GET" not in rule.methods:
+            continue
+        for number in (2**63, 2**70, 0):
+            values = {name: number if name in ids else "X" for name in rule._converters}
+            paths.append(rule.build(values, append_unknown=False)[1])
+    assert len(paths) > 20
+    for path in paths:
+        assert client.get(path).status_code == 404, path
+
+
+@pytest.mark.parametrize("path", [
+    "/participants/?page=9223372036854775808", "/participants/?page=99999999999999999",
+    "/audit/?page=9223372036854775808", "/naloxone/X/kits?page=9223372036854775808",
+    "/naloxone/X/kits/new?episode=9223372036854775808", "/naloxone/X/reversals/new?kit_event=9223372036854775808",
+])
+def test_numbers_beyond_64_bits_in_a_query_string_are_400_not_500(client, login_as, make_facility, path):
+    facility = make_facility("X")
+    login_as("admin", facilities=[facility])
+    assert client.get(path).status_code == 400
+
+
+@pytest.mark.parametrize("path", ["/participants/?facility=9223372036854775808", "/audit/?facility=99999999999999999999"])
+def test_a_facility_filter_beyond_64_bits_is_just_no_filter(client, login_as, path):
+    login_as("admin")
+    assert client.get(path).status_code == 200

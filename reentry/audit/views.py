@@ -15,6 +15,7 @@ from reentry.csvutil import csv_response
 from reentry.extensions import db
 from reentry.facilities.models import Facility
 from reentry.forms import select_choices
+from reentry.web import MAX_PAGE, parse_id, query_int
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
 
@@ -35,7 +36,7 @@ def _filter_from_request() -> tuple[AuditFilterForm, AuditFilter]:
         action=form.action.data or "",
         entity_type=(form.entity_type.data or "").strip(),
         entity_id=(form.entity_id.data or "").strip(),
-        facility_id=int(facility) if facility.isdigit() else None,
+        facility_id=parse_id(facility),
         date_from=form.date_from.data if not form.date_from.errors else None,
         date_to=form.date_to.data if not form.date_to.errors else None,
     )
@@ -48,7 +49,7 @@ def index():
     """The audit log, newest first, filtered and paginated."""
     form, criteria = _filter_from_request()
     stmt = filtered_events(criteria)
-    page = max(request.args.get("page", 1, type=int), 1)
+    page = max(query_int("page", 1, maximum=MAX_PAGE), 1)
     total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
     events = db.session.scalars(stmt.limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
     return render_template(

@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 import secrets
 from datetime import timedelta
 
+from flask import current_app
 from sqlalchemy import select, update
 
 from reentry import audit
@@ -38,6 +40,22 @@ def check_email(email: str) -> str:
             or domain.startswith(".") or domain.endswith(".") or "@" in local:
         raise DomainError("Enter an email address such as name@county.gov.", field="email")
     return email
+
+
+def masked_login_name(typed: str) -> dict[str, str]:
+    """What a failed sign-in with an unknown email records: never the text itself, since people
+    type their password in the email box. A keyed hash lets an auditor see that attempts repeat
+    (and an administrator holding the secret key check a given string); an email-shaped entry
+    also keeps its first character and domain, which is what an investigation needs."""
+    text = normalize_email(typed)
+    key = current_app.config["SECRET_KEY"]
+    key = key.encode() if isinstance(key, str) else key
+    digest = hmac.new(key, b"login-email\0" + text.encode(), hashlib.sha256).hexdigest()[:16]
+    try:
+        local, _, domain = check_email(text).rpartition("@")
+    except DomainError:
+        return {"email_masked": f"({len(text)} characters, not an email)", "email_hmac": digest}
+    return {"email_masked": f"{local[0]}…@{domain}"[:254], "email_hmac": digest}
 
 
 def token_hash(token: str) -> str:
@@ -190,7 +208,7 @@ def authenticate(email: str, password: str) -> User | None:
     user = find_user_by_email(email)
     if user is None:
         verify_password(DUMMY_HASH, password)  # same work, same time, as a real check
-        audit.record(None, "login.failure", "users", None, changes={"email": normalize_email(email)[:254]})
+        audit.record(None, "login.failure", "users", None, changes=masked_login_name(email))
         return None
     if not verify_password(user.password_hash, password) or user.is_disabled:
         audit.record(None, "login.failure", "users", user.id, changes={"email": user.email})

@@ -18,7 +18,7 @@ from flask_login import current_user
 
 from reentry import audit
 from reentry.auth.access import can_see_facility, refuse_unseen, role_required, visible_facility_ids
-from reentry.csvutil import csv_response
+from reentry.csvutil import csv_response, decode_upload
 from reentry.documents import governance, services
 from reentry.documents.content import resource_type_labels
 from reentry.documents.forms import (
@@ -37,6 +37,7 @@ from reentry.errors import DomainError, NotFound, PermissionDenied
 from reentry.extensions import db, limiter
 from reentry.forms import apply_domain_error
 from reentry.participants.models import Participant
+from reentry.web import content_disposition
 
 bp = Blueprint("documents", __name__)
 
@@ -108,7 +109,7 @@ def participant_packet(participant_id: int):
                                   large_print=form.large_print.data, lang=form.lang.data)
     db.session.commit()
     return Response(data, mimetype="application/pdf", headers={
-        "Content-Disposition": f'inline; filename="release-packet-{participant.id}.pdf"'})
+        "Content-Disposition": content_disposition(f"release-packet-{participant.id}.pdf", inline=True)})
 
 
 @bp.route("/certificates/<int:certificate_id>")
@@ -138,7 +139,7 @@ def certificate_pdf(certificate_id: int):
         return redirect(url_for("documents.certificate_detail", certificate_id=certificate.id))
     db.session.commit()
     return Response(data, mimetype="application/pdf", headers={
-        "Content-Disposition": f'inline; filename="certificate-{certificate.id}.pdf"'})
+        "Content-Disposition": content_disposition(f"certificate-{certificate.id}.pdf", inline=True)})
 
 
 @bp.route("/certificates/<int:certificate_id>/revoke", methods=["POST"])
@@ -269,9 +270,9 @@ def resource_import():
     if form.validate_on_submit():
         raw = form.file.data.read()
         try:
-            text = raw.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            form.file.errors = [*form.file.errors, _("The file is not UTF-8 text. Save it as CSV UTF-8.")]
+            text = decode_upload(raw)
+        except DomainError as error:
+            form.file.errors = [*form.file.errors, error.message]
         else:
             try:
                 added, updated = services.import_resources(current_user, text)

@@ -19,6 +19,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from reentry import audit
+from reentry.csvutil import decode_upload
+from reentry.errors import DomainError
 from reentry.extensions import db
 from reentry.facilities.models import Facility
 from reentry.naloxone.models import (
@@ -41,13 +43,6 @@ class ImportResult:
     errors: list[str] = field(default_factory=list)
 
 
-def _decode(raw: bytes) -> str:
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return raw.decode("cp1252", errors="replace")
-
-
 def _fingerprint(facility: Facility, values: tuple, occurrence: int) -> str:
     text = "\x1f".join([facility.code, *values, str(occurrence)])
     return hashlib.sha256(text.encode()).hexdigest()
@@ -63,7 +58,12 @@ def import_distributions(actor, facility: Facility, raw: bytes, *, dry_run: bool
                          source: str = "") -> ImportResult:
     """Check every row, then (unless dry_run or any error) add the new ones as historical events."""
     result = ImportResult()
-    reader = csv.reader(io.StringIO(_decode(raw), newline=""))
+    try:
+        text = decode_upload(raw)  # bad bytes are refused with their row, never replaced
+    except DomainError as error:
+        result.errors.append(error.message)
+        return result
+    reader = csv.reader(io.StringIO(text, newline=""))
     header = next(reader, None)
     if not header:
         result.errors.append("row 1, column (header): the file is empty; the first row must name the columns")

@@ -30,6 +30,7 @@ from reentry.naloxone.models import (
 )
 from reentry.naloxone.worklist import build_worklist
 from reentry.participants.models import CustodyEpisode, Participant
+from reentry.web import MAX_PAGE, parse_id, query_int
 
 bp = Blueprint("naloxone", __name__, url_prefix="/naloxone")
 
@@ -97,7 +98,7 @@ def _audit_participant_view(participant_id: int | None, facility_id: int, page: 
 def _chosen_lot(facility: Facility, value) -> Lot | None:
     if not value:
         return None
-    lot = db.session.get(Lot, int(value)) if str(value).isdigit() else None
+    lot = db.session.get(Lot, parse_id(value)) if parse_id(value) else None
     if lot is None or lot.facility_id != facility.id:
         raise DomainError(_("Choose a lot held at this facility."), field="lot")
     return lot
@@ -154,7 +155,7 @@ def kit_create(code: str):
     """Record a kit offered to a person: handed over, packed in property, or declined."""
     facility = _facility(code)
     episode = None
-    episode_id = request.args.get("episode", type=int)
+    episode_id = query_int("episode")
     if episode_id:
         episode = db.session.get(CustodyEpisode, episode_id)
         if episode is None or episode.facility_id != facility.id or episode.is_voided:
@@ -224,10 +225,17 @@ def kit_bulk(code: str):
 def kit_index(code: str):
     """The facility's kit records, newest first, a page at a time."""
     facility = _facility(code)
-    page = max(request.args.get("page", 1, type=int), 1)
+    page = max(query_int("page", 1, maximum=MAX_PAGE), 1)
     events = services.facility_kit_events(facility, limit=KIT_PAGE_SIZE + 1, offset=(page - 1) * KIT_PAGE_SIZE)
-    return render_template("naloxone/kit_index.html", facility=facility, events=events[:KIT_PAGE_SIZE],
+    shown = events[:KIT_PAGE_SIZE]
+    # The list names the people given kits (which implies substance use): audited, by id only.
+    audit.record(current_user, "naloxone.kit_list.view", "facilities", facility.id, facility_id=facility.id,
+                 changes={"page": page, "participant_ids": sorted({e.participant_id for e in shown
+                                                                   if e.participant_id is not None})})
+    body = render_template("naloxone/kit_index.html", facility=facility, events=shown,
                            page=page, has_more=len(events) > KIT_PAGE_SIZE)
+    db.session.commit()
+    return body
 
 
 @bp.route("/kits/<int:event_id>")
@@ -261,6 +269,7 @@ def kit_edit(event_id: int):
         form.lot.data = str(event.lot_id or "")
         form.decline_reason.data = event.decline_reason or ""
         form.repeat_reason.data = event.repeat_reason or ""
+        _audit_participant_view(event.participant_id, event.facility_id, "naloxone.kit_edit", kit_event=event.id)
     if form.validate_on_submit():
         try:
             services.correct_kit_event(current_user, event, _kit_details(facility, form),
@@ -325,9 +334,10 @@ def _participant_here(facility: Facility, value: str | None) -> Participant | No
     """The participant named by a hidden field, only if they have a booking at this facility."""
     if not (value or "").isdigit():
         return None
-    person = db.session.scalar(
+    person_id = parse_id(value)
+    person = person_id and db.session.scalar(
         select(Participant).join(CustodyEpisode, CustodyEpisode.participant_id == Participant.id)
-        .where(Participant.id == int(value), CustodyEpisode.facility_id == facility.id).limit(1))
+        .where(Participant.id == person_id, CustodyEpisode.facility_id == facility.id).limit(1))
     if person is None:
         abort(404)
     return person
@@ -341,8 +351,9 @@ def reversal_create(code: str):
     form = f.ReversalForm()
     form.product.choices = select_choices([f.BLANK] + [(p.id, p.name) for p in services.all_products()])
     source_event = None
-    if request.args.get("kit_event", type=int):
-        source_event = _visible(db.session.get(KitEvent, request.args.get("kit_event", type=int)))
+    kit_event_id = query_int("kit_event")
+    if kit_event_id:
+        source_event = _visible(db.session.get(KitEvent, kit_event_id) if kit_event_id > 0 else None)
     if request.method == "GET":
         form.token.data = services.new_token()
         form.occurred_on.data = services.facility_today(facility)
@@ -355,11 +366,11 @@ def reversal_create(code: str):
             form.county.data, form.zip_code.data = person.destination_county, person.destination_zip
     if form.validate_on_submit():
         try:
-            kit = db.session.get(KitEvent, int(form.kit_event.data)) if (form.kit_event.data or "").isdigit() else None
+            kit = db.session.get(KitEvent, parse_id(form.kit_event.data)) if parse_id(form.kit_event.data) else None
             if kit is not None:
                 _visible(kit)
             person = _participant_here(facility, form.participant.data)
-            product = db.session.get(Product, int(form.product.data)) if (form.product.data or "").isdigit() else None
+            product = db.session.get(Product, parse_id(form.product.data)) if parse_id(form.product.data) else None
             details = services.ReversalDetails(
                 occurred_on=form.occurred_on.data, reporter_type=form.reporter_type.data,
                 location_type=form.location_type.data, giver_type=form.giver_type.data,

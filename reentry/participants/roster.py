@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import bindparam, insert, select, update
 
 from reentry import audit
+from reentry.csvutil import decode_upload
 from reentry.database import utcnow
 from reentry.errors import DomainError
 from reentry.extensions import db
@@ -190,23 +191,6 @@ def save_mapping(actor, facility: Facility, name: str, definition: str,
 
 # --- reading and checking ---------------------------------------------------------------------
 
-def decode(data: bytes) -> str:
-    """Text from UTF-8 (with or without BOM) or Windows-1252; DomainError for anything else."""
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise DomainError("The file is UTF-16. Save it as CSV UTF-8 (or Windows-1252) and try again.")
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
-    try:
-        return data.decode("cp1252")
-    except UnicodeDecodeError as error:
-        raise DomainError(f"The file is neither UTF-8 nor Windows-1252 (byte {error.start + 1}). "
-                          "Save it as CSV UTF-8 and try again.") from None
-
-
 @dataclass
 class Table:
     label: str  # "" for the bookings file, "people file " for the other
@@ -347,7 +331,7 @@ def parse_roster(data: bytes, mapping: Mapping, zone: ZoneInfo, people: bytes | 
                           else f"Mapping {mapping.name!r} does not take a people file.")
     problems: list[str] = []
     parse_date = _make_date_parser(mapping, zone)
-    table = _read_table(decode(data), mapping.bookings, "", problems)
+    table = _read_table(decode_upload(data), mapping.bookings, "", problems)
     present = {f for f, col in mapping.bookings.columns.items() if col in table.columns}
     if table.columns or not mapping.bookings.header:
         for name in REQUIRED_FIELDS if people is None else ("booking_id", "person_id"):
@@ -357,7 +341,7 @@ def parse_roster(data: bytes, mapping: Mapping, zone: ZoneInfo, people: bytes | 
     rows = _rows(table, mapping.bookings, mapping, parse_date, problems)
     ignored = list(table.ignored)
     if people is not None:
-        rows, people_present = _join_people(rows, decode(people), mapping, parse_date, problems)
+        rows, people_present = _join_people(rows, decode_upload(people), mapping, parse_date, problems)
         for name in ("last_name", "first_name", "date_of_birth"):
             if name not in people_present and name not in present:
                 problems.append(f"people file row 1, column {mapping.people.columns.get(name, name)}: "

@@ -180,11 +180,21 @@ def current_episode(episodes: list[CustodyEpisode]) -> CustodyEpisode | None:
     return episodes[0] if episodes else None
 
 
-def view_participant(user, participant: Participant) -> None:
-    """Record that the user looked at the record (HIPAA 164.312(b): views are audited too)."""
+def view_participant(user, participant: Participant, page: str | None = None) -> None:
+    """Record that the user looked at the record (HIPAA 164.312(b): views are audited too);
+    `page` names the page when it is not the record itself (the edit or screening form)."""
     facility_ids = sorted({e.facility_id for e in visible_episodes(user, participant)})
     audit.record(user, "participant.view", "participants", participant.id,
-                 facility_id=facility_ids[0] if facility_ids else None)
+                 facility_id=facility_ids[0] if facility_ids else None,
+                 changes={"page": page} if page else None)
+
+
+def view_participant_list(user, criteria: ParticipantFilter, page: int, participants: list[Participant]) -> None:
+    """Record a page of the registry: what was searched and which records were shown, by id
+    (the names are in the records the ids point to, not copied into the audit trail)."""
+    audit.record(user, "participant.list.view", "participants", None, facility_id=criteria.facility_id,
+                 changes={"filter": {k: v for k, v in vars(criteria).items() if v}, "page": page,
+                          "participant_ids": [p.id for p in participants]})
 
 
 # --- search -----------------------------------------------------------------------------------

@@ -29,6 +29,7 @@ from reentry.participants.forms import (
 )
 from reentry.participants.models import Participant, RosterMapping
 from reentry.participants.risk import CITATIONS
+from reentry.web import MAX_PAGE, parse_id, query_int
 
 bp = Blueprint("participants", __name__, url_prefix="/participants")
 
@@ -53,7 +54,7 @@ def _filters() -> tuple[ParticipantFilterForm, services.ParticipantFilter]:
     facilities = visible_facilities(current_user)
     form.facility.choices = select_choices([("", _("All my facilities"))] + [(f.id, f.code) for f in facilities])
     facility = form.facility.data or ""
-    facility_id = int(facility) if facility.isdigit() else None
+    facility_id = parse_id(facility)
     form.housing_unit.choices = select_choices(
         [("", _("All units"))] + [(u, u) for u in services.housing_units(current_user, facility_id)])
     form.validate()
@@ -73,11 +74,15 @@ def _filters() -> tuple[ParticipantFilterForm, services.ParticipantFilter]:
 def index():
     """The registry: search by name, booking number or date of birth; filter; page through."""
     form, criteria = _filters()
-    page = max(request.args.get("page", 1, type=int), 1)
+    page = max(query_int("page", 1, maximum=MAX_PAGE), 1)
     participants, total = services.page_of(services.search_participants(current_user, criteria), page, PAGE_SIZE)
     rows = [(p, services.current_episode(services.visible_episodes(current_user, p))) for p in participants]
-    return render_template("participants/index.html", form=form, rows=rows, page=page, total=total,
+    services.view_participant_list(current_user, criteria, page, participants)
+    # Render first: committing expires every loaded row, and reloading 50 people costs a query each.
+    body = render_template("participants/index.html", form=form, rows=rows, page=page, total=total,
                            pages=max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1))
+    db.session.commit()
+    return body
 
 
 @bp.route("/export.csv")
@@ -132,6 +137,8 @@ def edit(participant_id: int):
     status = 200
     if request.method == "GET":
         form.version.data = participant.version
+        services.view_participant(current_user, participant, page="participants.edit")
+        db.session.commit()
     elif form.validate_on_submit():
         try:
             services.update_participant(current_user, participant, form.version.data or 0, **_person_values(form))
@@ -182,6 +189,8 @@ def screening(participant_id: int):
         form.screener_name.data = current_user.name
         form.screened_on.data = services.screening_today(
             participant, services.current_episode(services.visible_episodes(current_user, participant)))
+        services.view_participant(current_user, participant, page="participants.screening")
+        db.session.commit()
     elif form.validate_on_submit():
         token = form.token.data if _is_uuid(form.token.data) else None
         episode = services.current_episode(services.visible_episodes(current_user, participant))

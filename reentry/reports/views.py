@@ -19,6 +19,7 @@ from reentry.forms import apply_domain_error, select_choices
 from reentry.naloxone.models import FundingSource
 from reentry.reports import rollups, services  # noqa: F401  (rollups: its hooks mark late edits)
 from reentry.reports.forms import ReportFilterForm
+from reentry.web import content_disposition
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 
@@ -117,7 +118,7 @@ def deidentified():
                     archive.writestr(filename, text)
             name = f"deidentified_{form.start.data.isoformat()}_{form.end.data.isoformat()}.zip"
             return Response(buffer.getvalue(), mimetype="application/zip", headers={
-                "Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"})
+                "Content-Disposition": content_disposition(name), "Cache-Control": "no-store"})
     return render_template("reports/deidentified.html", form=form)
 
 
@@ -162,5 +163,5 @@ def download(name: str):
         else:
             filename = services.export_filename(result, params, form.format.data)
             return Response(data, mimetype=MIMETYPES[form.format.data], headers={
-                "Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"})
+                "Content-Disposition": content_disposition(filename), "Cache-Control": "no-store"})
     return _page(name, form, None), 400

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
-from datetime import date, datetime
+import secrets
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
@@ -236,16 +237,29 @@ class KioskSession(db.Model):
         return f"<KioskSession {self.id}>"
 
 
+def feedback_id() -> str:
+    return secrets.token_hex(16)
+
+
+def feedback_week(day: date) -> date:
+    """The Monday of the day's week: a jail may run one kiosk learner a day, so the day itself
+    would name them (their kiosk session's end is in the audit trail)."""
+    return day - timedelta(days=day.weekday())
+
+
 class KioskFeedback(db.Model):
-    """Anonymous feedback at the end of a kiosk course: no link to a person, a session or a
-    time finer than the day, so an answer cannot be traced back to who gave it."""
+    """Anonymous feedback at the end of a kiosk course: no link to a person or a session, a
+    random id (a sequence would line answers up with the kiosk sessions' end times) and only
+    the week, so an answer cannot be traced back to who gave it. On SQLite the table has no
+    rowid either, since that would keep the insertion order."""
 
     __tablename__ = "kiosk_feedback"
+    __table_args__ = {"sqlite_with_rowid": False}
 
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=feedback_id)
     facility_id: Mapped[int] = mapped_column(ForeignKey("facilities.id"))
     curriculum_version_id: Mapped[int] = mapped_column(ForeignKey("curriculum_versions.id"))
-    given_on: Mapped[date] = mapped_column(Date)
+    given_on: Mapped[date] = mapped_column(Date)  # the Monday of the week it was given
     clarity: Mapped[str] = mapped_column(String(16), default="")
     confidence: Mapped[str] = mapped_column(String(16), default="")
     comment: Mapped[str] = mapped_column(Text, default="")

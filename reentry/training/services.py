@@ -30,7 +30,7 @@ from reentry.participants.models import CustodyEpisode, Participant
 from reentry.training import curriculum as curriculum_files
 from reentry.training.models import (
     ANSWERS, ATTENDANCE, FORMATS, PHASES, CurriculumVersion, KioskFeedback, KioskSession,
-    TrainingAnswer, TrainingAttendee, TrainingSession, completed_attendance,
+    TrainingAnswer, TrainingAttendee, TrainingSession, completed_attendance, feedback_week,
 )
 
 DEFAULT_COMPLETION_RULE = {"full_attendance": True, "post_test": True, "teach_back": True}
@@ -750,7 +750,7 @@ def record_feedback(kiosk: KioskSession, *, clarity: str, confidence: str, comme
     confidence = confidence if confidence in FEEDBACK_CHOICES else ""
     if any([clarity, confidence, comment.strip()]):
         db.session.add(KioskFeedback(facility_id=session.facility_id, curriculum_version_id=session.curriculum_version_id,
-                                     given_on=utcnow().date(), clarity=clarity, confidence=confidence,
+                                     given_on=feedback_week(utcnow().date()), clarity=clarity, confidence=confidence,
                                      comment=comment.strip()[:2000]))
     advance_kiosk(kiosk, "done")
 

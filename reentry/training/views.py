@@ -30,6 +30,7 @@ from reentry.training.forms import (
 )
 from reentry.training.kiosk_text import kiosk_text
 from reentry.training.models import PHASES, TrainingSession
+from reentry.web import parse_id
 
 bp = Blueprint("training", __name__)
 
@@ -48,10 +49,10 @@ GRID_SHOW = {"true": "T", "false": "F", "dont_know": "?"}
 
 
 def _int_or_404(value) -> int:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        abort(404)
+    number = parse_id(value)
+    if number is None:
+        abort(404)  # not a number, or beyond any id: no such record
+    return number
 
 
 def _session_or_404(session_id: int):

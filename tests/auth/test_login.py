@@ -227,3 +227,19 @@ def test_keepalive_refreshes_an_idle_session(client, make_user, login):
         assert client.post("/session/keepalive").status_code == 204
         traveller.shift(25 * 60)  # 50 minutes after sign-in, 25 after the keepalive
         assert client.get("/facilities/").status_code == 200
+
+
+def test_a_failed_sign_in_never_stores_what_was_typed_as_the_email(app, client, login):
+    import json
+
+    login("Correct-Horse-Battery-9", "a wrong password entirely")  # a password typed in the email box
+    login("Someone.Else@County.Example", "a wrong password entirely")
+    login("someone.else@county.example", "another wrong password")
+    rows = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "login.failure")
+                              .order_by(AuditEvent.id)).all()
+    stored = [json.loads(row.changes) for row in rows]
+    assert "correct-horse" not in rows[0].changes.lower() and "battery" not in rows[0].changes.lower()
+    assert stored[0]["email_masked"] == "(23 characters, not an email)"
+    assert stored[1]["email_masked"] == "s…@county.example" and "someone" not in rows[1].changes
+    # The keyed hash shows the same entry typed twice, without saying what it was.
+    assert stored[1]["email_hmac"] == stored[2]["email_hmac"] != stored[0]["email_hmac"]

@@ -234,3 +234,15 @@ def test_admin_edits_a_law_with_source_and_as_of(client, login_as, seeded):
     assert texas.is_verified and texas.as_of == date(2026, 11, 1)
     assert "It may not stop an arrest for having drugs." in services.law_summary(texas, "en").lines
     assert client.get("/laws/").status_code == 200
+
+
+def test_a_utf16_file_without_bom_is_named_not_reported_as_missing_columns(client, login_as):
+    login_as("admin")
+    good = ",Good Place,naloxone,,OH,Franklin,43215,614-555-0100,,,yes,2026-01-05,Tester"
+    body = "\n".join([HEADER, good]).encode("utf-16-le")
+    response = client.post("/resources/import", data={"file": (io.BytesIO(body), "r.csv")},
+                           content_type="multipart/form-data")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "UTF-16 (little-endian, without a byte-order mark)" in html and "missing" not in html
+    assert db.session.scalar(select(func.count(Resource.id))) == 0

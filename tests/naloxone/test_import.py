@@ -89,3 +89,20 @@ def test_unknown_facility_fails_cleanly(app, runner, tmp_path, facility):
     path.write_text(HEADER)
     result = runner.invoke(args=["import-distributions", str(path), "--facility", "NOWHERE"])
     assert result.exit_code != 0 and "No facility with code NOWHERE" in result.output
+
+
+def test_bad_bytes_are_refused_with_their_row_not_replaced(app, runner, tmp_path, facility):
+    good = "2023-05-01,,narcan-4mg,,3,declined,no quería,community,unknown,\n"
+    path = tmp_path / "kits.csv"
+    # UTF-8 up to row 3, where one byte is not: reading it all as Windows-1252 would garble row 2.
+    path.write_bytes((HEADER + good).encode() + b"2023-05-02,,narcan-4mg,,1,declined,no \xff,community,unknown,\n")
+    result = runner.invoke(args=["import-distributions", str(path), "--facility", facility.code])
+    assert result.exit_code != 0 and "Row 3: byte 0xFF is not UTF-8" in result.output
+    # Windows-1252 has five unassigned bytes; one of them is refused, with its row, not turned into "?".
+    path.write_bytes((HEADER + good).encode("cp1252") + b"2023-05-02,,narcan-4mg,,1,declined,no \x81,community,unknown,\n")
+    result = runner.invoke(args=["import-distributions", str(path), "--facility", facility.code])
+    assert result.exit_code != 0 and "Row 3: byte 0x81 is neither UTF-8 nor Windows-1252" in result.output
+    path.write_bytes((HEADER + good).encode("utf-16-le"))
+    result = runner.invoke(args=["import-distributions", str(path), "--facility", facility.code])
+    assert result.exit_code != 0 and "UTF-16 (little-endian" in result.output and "missing" not in result.output
+    assert db.session.scalar(select(func.count(KitEvent.id))) == 0

@@ -285,3 +285,36 @@ def test_kit_records_are_paged(app, client, staff, facility, make_lot, monkeypat
     second = client.get(f"/naloxone/{facility.code}/kits?page=2").get_data(as_text=True)
     assert first.count("/naloxone/kits/") == 2 and "Older records" in first
     assert second.count("/naloxone/kits/") == 1 and "Newer records" in second and "Older records" not in second
+
+
+def test_the_kit_list_and_the_correction_form_are_audited(app, client, staff, facility, make_lot, make_episode):
+    import json
+
+    lot = make_lot()
+    episode = make_episode()
+    event, _ = services.record_kit_event(None, facility, kit(lot), token=services.new_token(), episode=episode)
+    services.record_kit_event(None, facility, kit(lot, recipient_type="community"), token=services.new_token())
+    db.session.commit()
+    assert client.get(f"/naloxone/{facility.code}/kits").status_code == 200
+    listing = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "naloxone.kit_list.view"))
+    assert listing.actor_id == staff.id and listing.facility_id == facility.id
+    assert json.loads(listing.changes) == {"page": 1, "participant_ids": [episode.participant_id]}
+    assert client.get(f"/naloxone/kits/{event.id}/edit").status_code == 200
+    view = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "participant.view"))
+    assert (view.entity_id, view.actor_id) == (str(episode.participant_id), staff.id)
+    assert json.loads(view.changes) == {"page": "naloxone.kit_edit", "kit_event": event.id}
+
+
+def test_a_lot_number_with_quotes_or_a_line_separator_downloads_with_a_sound_header(
+        app, client, login_as, facility, make_lot):
+    from werkzeug.http import parse_options_header
+
+    login_as("manager", facilities=[facility])
+    for number in ('A";x=1', "B\u2028C"):
+        lot = make_lot(lot_number=number)
+        response = client.get(f"/naloxone/lots/{lot.id}/recall-list.csv")
+        assert response.status_code == 200
+        value = response.headers["Content-Disposition"]
+        kind, options = parse_options_header(value)
+        assert kind == "attachment" and "x" not in options and "\u2028" not in value
+        assert options["filename"].startswith("recall-narcan-4mg-")

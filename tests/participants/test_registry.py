@@ -239,3 +239,26 @@ def test_a_concurrent_save_between_check_and_write_is_a_conflict(make_facility, 
         services.update_participant(None, person, loaded_version, last_name=person.last_name, first_name="Mine")
     db.session.rollback()
     assert db.session.get(Participant, person.id).first_name != "Mine"
+
+
+def test_the_list_search_edit_and_screening_pages_are_audited_by_id(client, login_as, make_facility,
+                                                                     make_participant):
+    import json
+
+    facility = make_facility()
+    user = login_as("staff", facilities=[facility])
+    shown = make_participant(facility, last_name="Auditedname")
+    make_participant(facility, last_name="Othername")
+    assert "Auditedname" in client.get("/participants/", query_string={"q": "auditedname"}).get_data(as_text=True)
+    listing = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "participant.list.view"))
+    assert listing.actor_id == user.id and listing.entity_id is None
+    details = json.loads(listing.changes)
+    assert details["participant_ids"] == [shown.id] and details["filter"]["query"] == "auditedname"
+    assert details["page"] == 1
+    assert "Auditedname" not in listing.changes  # ids, not names
+    assert client.get(f"/participants/{shown.id}/edit").status_code == 200
+    assert client.get(f"/participants/{shown.id}/screening").status_code == 200
+    views = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "participant.view")
+                               .order_by(AuditEvent.id)).all()
+    assert [(v.entity_id, v.actor_id, json.loads(v.changes)["page"]) for v in views] == [
+        (str(shown.id), user.id, "participants.edit"), (str(shown.id), user.id, "participants.screening")]

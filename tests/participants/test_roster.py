@@ -123,6 +123,10 @@ def test_utf8_bom_windows_1252_and_crlf(run_import):
     utf16 = GOOD.encode("utf-16")
     result = run_import(utf16)
     assert result.exit_code != 0 and "UTF-16" in result.output
+    for encoding, order in (("utf-16-le", "little-endian"), ("utf-16-be", "big-endian")):
+        result = run_import(GOOD.encode(encoding))  # Excel's "Unicode text" has no byte-order mark
+        assert result.exit_code != 0 and f"UTF-16 ({order}, without a byte-order mark)" in result.output
+        assert "missing" not in result.output
 
 
 def test_a_10_mb_line_is_refused_cleanly(run_import):

@@ -35,7 +35,7 @@ def test_csv_download_is_the_same_numbers_and_is_audited(world, client, login_as
     login_as("admin")
     response = client.get(f"/reports/coverage/download?{Q1}&format=csv&bom=y")
     assert response.status_code == 200
-    assert response.headers["Content-Disposition"] == 'attachment; filename="coverage_2026-01-01_2026-03-31.csv"'
+    assert response.headers["Content-Disposition"] == "attachment; filename=coverage_2026-01-01_2026-03-31.csv"
     text = response.get_data(as_text=True)
     assert text.startswith("\ufeff")
     assert list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))[1:] == [[str(v) for v in r] for r in COVERAGE_Q1]

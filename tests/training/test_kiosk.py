@@ -66,7 +66,7 @@ def test_a_learner_completes_the_course_and_results_are_saved(kiosk_client):
     assert sum(a.phase == "post" and a.is_correct for a in attendee.answers) == 15
     assert attendee.session.format == "self_paced"
     feedback = db.session.scalar(select(KioskFeedback))
-    assert (feedback.clarity, feedback.comment) == ("yes", "good")
+    assert (feedback.clarity, feedback.comment) == ("yes", "good") and feedback.given_on.weekday() == 0
     assert not hasattr(feedback, "participant_id") and not hasattr(feedback, "kiosk_session_id")
 
 
