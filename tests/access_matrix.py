@@ -116,6 +116,8 @@ MATRIX: dict[str, tuple[str, str, dict]] = {
     "naloxone.lot_adjust": ("POST", "/naloxone/lots/{lot_id}/adjust", WRITE_IN_FACILITY_POST),
     "naloxone.lot_transfer": ("POST", "/naloxone/lots/{lot_id}/transfer", WRITE_IN_FACILITY_POST),
     "naloxone.lot_recall": ("POST", "/naloxone/lots/{lot_id}/recall", only("admin", "manager", status=302)),
+    "naloxone.lot_recall_lift": ("POST", "/naloxone/lots/{lot_id}/recall/lift",
+                                 only("admin", "manager", status=302)),
     "naloxone.recall_list": ("GET", "/naloxone/lots/{lot_id}/recall-list", only("admin", "manager", "auditor")),
     "naloxone.recall_export": ("GET", "/naloxone/lots/{lot_id}/recall-list.csv",
                                only("admin", "manager", "auditor")),

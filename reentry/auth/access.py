@@ -45,6 +45,26 @@ def can_see_facility(user: User, facility_id: int) -> bool:
     return ids is None or facility_id in ids
 
 
+# Roles that run a facility (stock, recalls, voids); a manager only in their own facilities.
+MANAGING_ROLES = ("admin", "manager")
+
+
+def managed_facility_ids(user: User | None) -> set[int] | None:
+    """The facilities whose stock this user may manage (recall, lift a recall); None means all.
+
+    Admins manage every facility, managers their own, staff and auditors none. No user (the CLI,
+    demo data) acts for the whole program.
+    """
+    if user is None or user.role == "admin":
+        return None
+    return user.facility_ids if user.role in MANAGING_ROLES else set()
+
+
+def can_manage_facility(user: User | None, facility_id: int) -> bool:
+    ids = managed_facility_ids(user)
+    return ids is None or facility_id in ids
+
+
 def refuse_unseen(user: User, entity_type: str, entity_id, facility_id: int | None = None):
     """Answer 404 for a record in a facility the user may not see, and audit the attempt.
 

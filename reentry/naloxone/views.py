@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
 from reentry import audit
-from reentry.auth.access import can_see_facility, refuse_unseen, role_required
+from reentry.auth.access import MANAGING_ROLES, can_manage_facility, can_see_facility, refuse_unseen, role_required
 from reentry.csvutil import csv_response
 from reentry.errors import DomainError
 from reentry.extensions import db
@@ -428,7 +428,7 @@ def inventory(code: str):
     show_empty = request.args.get("all") == "1"
     return render_template("naloxone/inventory.html", facility=facility, show_empty=show_empty,
                            lots=services.facility_lots(facility, include_empty=show_empty),
-                           today=services.facility_today(facility))
+                           today=services.facility_today(facility), **_lift_context(facility.id))
 
 
 @bp.route("/<code>/lots/receive", methods=["GET", "POST"])
@@ -468,7 +468,13 @@ def lot_detail(lot_id: int):
     return render_template("naloxone/lot_detail.html", lot=lot, on_hand=services.lot_stock(lot.id),
                            movements=services.lot_movements(lot), waste_form=f.WasteForm(prefix="waste"),
                            adjust_form=f.AdjustForm(prefix="adjust"), transfer_form=_transfer_form(lot),
-                           recall_form=f.RecallForm(prefix="recall"))
+                           recall_form=f.RecallForm(prefix="recall"), **_lift_context(lot.facility_id))
+
+
+def _lift_context(facility_id: int) -> dict:
+    """The lift-recall form for pages that show recalled lots, if this user manages the facility."""
+    may_manage = can_manage_facility(current_user, facility_id)
+    return {"may_manage": may_manage, "lift_form": f.LiftRecallForm(prefix="lift") if may_manage else None}
 
 
 def _transfer_form(lot: Lot) -> f.TransferForm:
@@ -535,14 +541,30 @@ def lot_transfer(lot_id: int):
 
 
 @bp.route("/lots/<int:lot_id>/recall", methods=["POST"])
-@role_required("admin", "manager")
+@role_required(*MANAGING_ROLES)
 def lot_recall(lot_id: int):
-    """Mark a lot recalled (every facility holding it), then show who to contact."""
+    """Mark a lot recalled in every facility you manage that holds it, then show who to contact."""
     def recall(lot, form):
-        services.recall_lot(current_user, lot, form.reason.data)
-        return _("Lot marked recalled.")
+        outcome = services.recall_lot(current_user, lot, form.reason.data)
+        message = _("Lot marked recalled at %(codes)s.", codes=", ".join(x.facility.code for x in outcome.recalled)) \
+            if outcome.recalled else _("Lot %(lot)s is already recalled.", lot=lot.lot_number)
+        if outcome.unmanaged_facilities:
+            message += " " + _("%(n)s other facilities you do not manage hold this lot number: ask an admin "
+                               "to recall it there.", n=outcome.unmanaged_facilities)
+        return message
 
     return _lot_action(lot_id, lambda lot: f.RecallForm(prefix="recall"), recall)
+
+
+@bp.route("/lots/<int:lot_id>/recall/lift", methods=["POST"])
+@role_required(*MANAGING_ROLES)
+def lot_recall_lift(lot_id: int):
+    """Put a recalled lot back in use, with the reason (audited); a second submit changes nothing."""
+    def lift(lot, form):
+        services.lift_recall(current_user, lot, form.reason.data)
+        return _("Recall of lot %(lot)s lifted.", lot=lot.lot_number)
+
+    return _lot_action(lot_id, lambda lot: f.LiftRecallForm(prefix="lift"), lift)
 
 
 @bp.route("/lots/<int:lot_id>/recall-list")
@@ -554,7 +576,7 @@ def recall_list(lot_id: int):
     audit.record(current_user, "lot.recall_list.view", "naloxone_lots", lot.id, facility_id=lot.facility_id,
                  changes={"rows": len(rows)})
     db.session.commit()
-    return render_template("naloxone/recall_list.html", lot=lot, rows=rows)
+    return render_template("naloxone/recall_list.html", lot=lot, rows=rows, **_lift_context(lot.facility_id))
 
 
 @bp.route("/lots/<int:lot_id>/recall-list.csv")
@@ -637,7 +659,7 @@ def alerts(code: str):
             flash(_("Minimum saved."), "success")
             return redirect(url_for("naloxone.alerts", code=facility.code))
     return render_template("naloxone/alerts.html", facility=facility, alerts=services.facility_alerts(facility),
-                           form=form)
+                           form=form, **_lift_context(facility.id))
 
 
 # --- catalog (admins edit; everyone signed in can read) -----------------------------------------
