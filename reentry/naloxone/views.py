@@ -15,7 +15,9 @@ from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
 from reentry import audit
-from reentry.auth.access import MANAGING_ROLES, can_manage_facility, can_see_facility, refuse_unseen, role_required
+from reentry.auth.access import (
+    MANAGING_ROLES, can_manage_facility, can_see_facility, refuse_unseen, role_required, shows_names,
+)
 from reentry.csvutil import csv_response
 from reentry.errors import DomainError
 from reentry.extensions import db
@@ -115,6 +117,7 @@ def index():
 
 @bp.route("/<code>/worklist")
 @role_required(*ALL_ROLES)
+@shows_names("work")
 def worklist(code: str):
     """Tonight's release worklist: expected releases, recent releases with no kit, kits to pack."""
     facility = _facility(code)
@@ -148,6 +151,7 @@ def _after_kit(event: KitEvent):
 
 @bp.route("/<code>/kits/new", methods=["GET", "POST"])
 @role_required(*WRITERS)
+@shows_names("work")
 def kit_create(code: str):
     """Record a kit offered to a person: handed over, packed in property, or declined."""
     facility = _facility(code)
@@ -219,6 +223,7 @@ def kit_bulk(code: str):
 
 @bp.route("/<code>/kits")
 @role_required(*ALL_ROLES)
+@shows_names("work")
 def kit_index(code: str):
     """The facility's kit records, newest first, a page at a time."""
     facility = _facility(code)
@@ -230,6 +235,7 @@ def kit_index(code: str):
 
 @bp.route("/kits/<int:event_id>")
 @role_required(*ALL_ROLES)
+@shows_names("work")
 def kit_detail(event_id: int):
     """One kit record, with correction, void and pickup actions."""
     event = _visible(db.session.get(KitEvent, event_id))
@@ -241,6 +247,7 @@ def kit_detail(event_id: int):
 
 @bp.route("/kits/<int:event_id>/edit", methods=["GET", "POST"])
 @role_required(*WRITERS)
+@shows_names("work")
 def kit_edit(event_id: int):
     """Correct a kit record: an audited edit (stock follows the change)."""
     event = _visible(db.session.get(KitEvent, event_id))
@@ -391,6 +398,7 @@ def reversal_index(code: str):
 
 @bp.route("/reversals/<int:report_id>")
 @role_required(*ALL_ROLES)
+@shows_names("work")
 def reversal_detail(report_id: int):
     """One use report, every answer, with the void action."""
     report = _visible(db.session.get(ReversalReport, report_id))
@@ -568,7 +576,7 @@ def lot_recall_lift(lot_id: int):
 
 
 @bp.route("/lots/<int:lot_id>/recall-list")
-@role_required("admin", "manager", "auditor")
+@shows_names("bulk")
 def recall_list(lot_id: int):
     """Everyone who got a kit from this lot, to contact."""
     lot = _visible(db.session.get(Lot, lot_id))
@@ -580,7 +588,7 @@ def recall_list(lot_id: int):
 
 
 @bp.route("/lots/<int:lot_id>/recall-list.csv")
-@role_required("admin", "manager", "auditor")
+@shows_names("bulk")
 def recall_export(lot_id: int):
     """The recall contact list as CSV (the export is audited)."""
     lot = _visible(db.session.get(Lot, lot_id))
