@@ -16,7 +16,8 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from reentry import audit
 from reentry.auth.access import (
-    MANAGING_ROLES, can_manage_facility, can_see_facility, refuse_unseen, role_required, shows_names,
+    MANAGING_ROLES, can_manage_facility, can_see_facility, may_see_names, refuse_unseen, role_required,
+    shows_names,
 )
 from reentry.csvutil import csv_response
 from reentry.errors import DomainError
@@ -476,7 +477,8 @@ def lot_detail(lot_id: int):
     return render_template("naloxone/lot_detail.html", lot=lot, on_hand=services.lot_stock(lot.id),
                            movements=services.lot_movements(lot), waste_form=f.WasteForm(prefix="waste"),
                            adjust_form=f.AdjustForm(prefix="adjust"), transfer_form=_transfer_form(lot),
-                           recall_form=f.RecallForm(prefix="recall"), **_lift_context(lot.facility_id))
+                           recall_form=f.RecallForm(prefix="recall"), **_lift_context(lot.facility_id),
+                           list_names=may_see_names(current_user, "bulk"))
 
 
 def _lift_context(facility_id: int) -> dict:
