@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
@@ -559,8 +560,10 @@ def lot_recall(lot_id: int):
         message = _("Lot marked recalled at %(codes)s.", codes=", ".join(x.facility.code for x in outcome.recalled)) \
             if outcome.recalled else _("Lot %(lot)s is already recalled.", lot=lot.lot_number)
         if outcome.unmanaged_facilities:
-            message += " " + _("%(n)s other facilities you do not manage hold this lot number: ask an admin "
-                               "to recall it there.", n=outcome.unmanaged_facilities)
+            message += " " + ngettext("%(num)d other facility you do not manage holds this lot number: ask an "
+                                      "admin to recall it there.",
+                                      "%(num)d other facilities you do not manage hold this lot number: ask an "
+                                      "admin to recall it there.", outcome.unmanaged_facilities)
         return message
 
     return _lot_action(lot_id, lambda lot: f.RecallForm(prefix="recall"), recall)

@@ -36,7 +36,7 @@ def test_a_manager_recalls_only_the_facilities_they_manage(app, client, login_as
     assert a.is_recalled and not b.is_recalled
     assert (b.recalled_at, b.recall_reason) == (None, None)
     assert [(e.entity_id, e.actor_id) for e in _audit("lot.recall")] == [(str(a.id), manager.id)]
-    assert "1 other facilities you do not manage hold this lot number" in page
+    assert "1 other facility you do not manage holds this lot number" in page
 
 
 def test_a_manager_cannot_recall_another_facilitys_lot_by_its_id(app, client, login_as, two_lots):
