@@ -132,6 +132,8 @@ MATRIX: dict[str, tuple[str, str, dict]] = {
     "naloxone.lot_adjust": ("POST", "/naloxone/lots/{lot_id}/adjust", WRITE_IN_FACILITY_POST),
     "naloxone.lot_transfer": ("POST", "/naloxone/lots/{lot_id}/transfer", WRITE_IN_FACILITY_POST),
     "naloxone.lot_recall": ("POST", "/naloxone/lots/{lot_id}/recall", only("admin", "manager", status=302)),
+    "naloxone.lot_recall_lift": ("POST", "/naloxone/lots/{lot_id}/recall/lift",
+                                 only("admin", "manager", status=302)),
     "naloxone.recall_list": ("GET", "/naloxone/lots/{lot_id}/recall-list", only("admin", "manager", "auditor")),
     "naloxone.recall_export": ("GET", "/naloxone/lots/{lot_id}/recall-list.csv",
                                only("admin", "manager", "auditor")),
@@ -186,3 +188,48 @@ MATRIX: dict[str, tuple[str, str, dict]] = {
 
 # Routes every visitor may reach by design and that take no record id.
 EXEMPT = {"static"}
+
+# Every route that returns participants' names (issue 14.5), with the kind of page it is in the
+# one rule `reentry.auth.access.NAME_ACCESS`: "work" pages (one record, or a list staff work from)
+# for everyone who may see the facility; "bulk" lists and exports (every match at once) for
+# managers, admins and auditors only, staff get 403. tests/test_access_matrix.py requests each
+# as every role against a world holding one named person, checks the answer and that the name is
+# in the page exactly when the answer is 200 and the role sees the person's facility, and finds
+# by content every page that shows the name, so a new one cannot ship off this list.
+# Extra path values: {episode_id}, {start}, {end} (a period around today), {lot_number}.
+BULK_NAMES = only("manager", "admin", "auditor")
+NAME_ROUTES: dict[str, tuple[str, str, str, dict]] = {
+    # bulk
+    "participants.export": ("GET", "/participants/export.csv", "bulk", BULK_NAMES),
+    "naloxone.recall_list": ("GET", "/naloxone/lots/{lot_id}/recall-list", "bulk", BULK_NAMES),
+    "naloxone.recall_export": ("GET", "/naloxone/lots/{lot_id}/recall-list.csv", "bulk", BULK_NAMES),
+    "reports.detail:recall": ("GET", "/reports/recall?start={start}&end={end}&lot={lot_number}", "bulk", BULK_NAMES),
+    "reports.download:recall": ("GET", "/reports/recall/download?start={start}&end={end}&lot={lot_number}&format=csv",
+                                "bulk", BULK_NAMES),
+    "reports.download:recall-pdf": ("GET", "/reports/recall/download?start={start}&end={end}&lot={lot_number}"
+                                    "&format=pdf", "bulk", BULK_NAMES),
+    # the audit log: its rows' changes hold names; closed to managers too
+    "audit.index": ("GET", "/audit/", "bulk", only("admin", "auditor")),
+    "audit.export": ("GET", "/audit/export.csv", "bulk", only("admin", "auditor")),
+    # work: every role that sees the facility (other_staff sees another facility: 404, or a list
+    # without the person)
+    "participants.index": ("GET", "/participants/", "work", signed_in()),
+    "participants.detail": ("GET", "/participants/{participant_id}", "work", signed_in() | {"other_staff": 404}),
+    "participants.edit": ("GET", "/participants/{participant_id}/edit", "work", WRITE_IN_FACILITY),
+    "participants.void": ("GET", "/participants/{participant_id}/void", "work", only("manager", "admin")),
+    "participants.screening": ("GET", "/participants/{participant_id}/screening", "work", WRITE_IN_FACILITY),
+    "naloxone.worklist": ("GET", "/naloxone/{facility}/worklist", "work", signed_in() | {"other_staff": 404}),
+    "naloxone.kit_index": ("GET", "/naloxone/{facility}/kits", "work", signed_in() | {"other_staff": 404}),
+    "naloxone.kit_detail": ("GET", "/naloxone/kits/{event_id}", "work", signed_in() | {"other_staff": 404}),
+    "naloxone.kit_edit": ("GET", "/naloxone/kits/{event_id}/edit", "work", WRITE_IN_FACILITY),
+    "naloxone.kit_create": ("GET", "/naloxone/{facility}/kits/new?episode={episode_id}", "work", WRITE_IN_FACILITY),
+    "naloxone.reversal_detail": ("GET", "/naloxone/reversals/{report_id}", "work", signed_in() | {"other_staff": 404}),
+    "training.detail": ("GET", "/training/{session_id}", "work", signed_in() | {"other_staff": 404}),
+    "training.grid": ("GET", "/training/{session_id}/grid/pre", "work", signed_in() | {"other_staff": 404}),
+    "documents.certificate_detail": ("GET", "/certificates/{certificate_id}", "work",
+                                     signed_in() | {"other_staff": 404}),
+    "documents.certificate_pdf": ("GET", "/certificates/{certificate_id}.pdf", "work",
+                                  signed_in() | {"other_staff": 404}),
+    "documents.participant_packet": ("POST", "/participants/{participant_id}/packet.pdf", "work",
+                                     only("admin", "manager", "staff", status=400) | {"other_staff": 404}),
+}

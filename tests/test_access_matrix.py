@@ -1,7 +1,7 @@
 """Every route x every role gets exactly the intended answer (see tests/access_matrix.py)."""
 import pytest
 
-from tests.access_matrix import EXEMPT, LOGIN, MATRIX, ROLES
+from tests.access_matrix import EXEMPT, LOGIN, MATRIX, NAME_ROUTES, ROLES
 from tests.clock import today
 
 
@@ -113,10 +113,8 @@ def naloxone_records(facility, names: set) -> dict:
     return values
 
 
-@pytest.mark.parametrize("role", ROLES)
-@pytest.mark.parametrize("endpoint", sorted(MATRIX))
-def test_route_answers_as_intended(app, facilities, login_as, endpoint, role):
-    method, path, expected = MATRIX[endpoint]
+def _client_as(app, login_as, role, facilities):
+    """A client signed in as this matrix role (staff and managers of facility A, other_staff of B)."""
     facility_a, facility_b = facilities
     client = app.test_client()
     if role == "other_staff":
@@ -125,7 +123,15 @@ def test_route_answers_as_intended(app, facilities, login_as, endpoint, role):
         login_as(role, facilities=[facility_a], test_client=client)
     elif role != "anonymous":
         login_as(role, test_client=client)
-    url = path.format(**path_values(path, facility_a))
+    return client
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("endpoint", sorted(MATRIX))
+def test_route_answers_as_intended(app, facilities, login_as, endpoint, role):
+    method, path, expected = MATRIX[endpoint]
+    client = _client_as(app, login_as, role, facilities)
+    url = path.format(**path_values(path, facilities[0]))
     response = client.open(url, method=method)
     want = expected[role]
     if want == LOGIN:
@@ -133,3 +139,111 @@ def test_route_answers_as_intended(app, facilities, login_as, endpoint, role):
             f"{method} {url} as {role}: {response.status_code}"
     else:
         assert response.status_code == want, f"{method} {url} as {role}: {response.status_code}, wanted {want}"
+
+
+# --- routes that return participants' names (issue 14.5) ------------------------------------------
+
+PROBE = "Quillfeather"  # the named person's last name: in no other test record or page text
+
+
+def name_world(facility_a) -> dict:
+    """Every record a route path names, all tied to one person called Quillfeather at facility A:
+    their kit, use report, training, certificate, worklist row and audited name change."""
+    from datetime import date, timedelta
+    from string import Formatter
+
+    from sqlalchemy import select
+
+    from reentry.extensions import db
+    from reentry.naloxone.models import KitEvent, ReversalReport
+    from reentry.participants import services as participants
+    from reentry.participants.models import CustodyEpisode, Participant
+    from reentry.training import services as training
+    from reentry.training.models import TrainingSession
+
+    extra = {"episode_id", "start", "end", "lot_number"}
+    names = {name for _, path, *_ in [*MATRIX.values(), *NAME_ROUTES.values()]
+             for _, name, _, _ in Formatter().parse(path) if name} - extra
+    values = path_values(" ".join("{%s}" % name for name in sorted(names)), facility_a)
+    person = db.session.get(Participant, values["participant_id"])
+    participants.update_participant(None, person, person.version, last_name=PROBE, first_name="Nameprobe",
+                                    date_of_birth=date(1980, 2, 3))  # the audit row holds the name
+    episode = db.session.scalar(select(CustodyEpisode).where(CustodyEpisode.participant_id == person.id))
+    episode.expected_release_date = today() + timedelta(days=1)  # on the release worklist
+    event = db.session.get(KitEvent, values["event_id"])
+    event.participant_id, event.episode_id = person.id, episode.id
+    db.session.get(ReversalReport, values["report_id"]).participant_id = person.id
+    training.add_attendee(None, db.session.get(TrainingSession, values["session_id"]), person.id)
+    db.session.commit()
+    return values | {"episode_id": episode.id, "start": (today() - timedelta(days=30)).isoformat(),
+                     "end": (today() + timedelta(days=1)).isoformat(), "lot_number": "MATRIX-1"}
+
+
+def _shows_probe(response) -> bool | None:
+    """Whether the answer names the person; None for a PDF (compressed text: not searchable)."""
+    if response.mimetype == "application/pdf":
+        return None
+    return PROBE in response.get_data().decode("utf-8", "replace")
+
+
+def test_name_routes_follow_the_one_rule(app):
+    """Each listed route is marked with its kind in the view (auth.access.shows_names) or is a
+    report in NAME_REPORTS, and its answers never give names to a role the rule refuses."""
+    from reentry.auth.access import NAME_ACCESS
+    from reentry.reports.services import NAME_REPORTS
+
+    for label, (_method, _path, kind, answers) in NAME_ROUTES.items():
+        endpoint, _, report = label.partition(":")
+        if report:
+            assert report.split("-")[0] in NAME_REPORTS, label
+        else:
+            assert getattr(app.view_functions[endpoint], "shows_names", None) == kind, \
+                f"{endpoint} returns names: decorate it with @shows_names({kind!r})"
+        allowed = {"other_staff" if role == "staff" else role for role in NAME_ACCESS[kind]} | set(NAME_ACCESS[kind])
+        given = {role for role, answer in answers.items() if answer in (200, 400)}
+        assert given <= allowed, f"{label} gives names to {sorted(given - allowed)}"
+        if kind == "bulk":
+            assert answers["staff"] == answers["other_staff"] == 403, label
+    marked = {endpoint for endpoint, view in app.view_functions.items() if getattr(view, "shows_names", None)}
+    assert marked == {label.partition(":")[0] for label in NAME_ROUTES if ":" not in label}
+
+
+@pytest.mark.parametrize("label", sorted(NAME_ROUTES))
+def test_name_route_answers_each_role(app, facilities, login_as, label):
+    method, path, _kind, expected = NAME_ROUTES[label]
+    url = path.format(**name_world(facilities[0]))
+    for role in ROLES:
+        response = _client_as(app, login_as, role, facilities).open(url, method=method)
+        want = expected[role]
+        if want == LOGIN:
+            assert response.status_code == 302 and "/login" in response.headers["Location"], f"{url} as {role}"
+            continue
+        assert response.status_code == want, f"{method} {url} as {role}: {response.status_code}, wanted {want}"
+        named = _shows_probe(response)
+        if want == 200 and named is not None:
+            # 200 for staff of facility B only on a list, which must leave A's person out
+            assert named == (role != "other_staff"), f"{url} as {role}: name shown {named}"
+        elif want != 200:
+            assert not named, f"{url} as {role} ({want}) still shows the name"
+
+
+def test_every_page_that_shows_a_name_is_a_name_route(app, facilities, login_as):
+    """Request every GET route (and every report, shown and downloaded) as an admin against the
+    named world: any page that shows the name must be in NAME_ROUTES."""
+    from reentry.reports.services import REPORTS
+
+    values = name_world(facilities[0])
+    client = _client_as(app, login_as, "admin", facilities)
+    urls = {endpoint: path for endpoint, (method, path, _) in MATRIX.items() if method == "GET"}
+    urls.update({label: path for label, (method, path, *_) in NAME_ROUTES.items() if method == "GET"})
+    query = "start={start}&end={end}&lot={lot_number}"
+    for report in REPORTS:
+        urls[f"reports.detail:{report}"] = f"/reports/{report}?{query}"
+        urls[f"reports.download:{report}"] = f"/reports/{report}/download?{query}&format=csv"
+    shown = set()
+    for label, path in sorted(urls.items()):
+        response = client.get(path.format(**values))
+        if _shows_probe(response):
+            shown.add(label)
+    assert "participants.index" in shown and "reports.download:recall" in shown  # the probe works
+    assert sorted(shown - set(NAME_ROUTES)) == [], "pages showing names that NAME_ROUTES does not list"

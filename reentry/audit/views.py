@@ -10,7 +10,7 @@ from reentry.audit.forms import AuditFilterForm
 from reentry.audit.services import (
     AUDIT_CSV_COLUMNS, AuditFilter, audit_csv_rows, filtered_events, known_actions,
 )
-from reentry.auth.access import role_required
+from reentry.auth.access import role_required, shows_names
 from reentry.csvutil import csv_response
 from reentry.extensions import db
 from reentry.facilities.models import Facility
@@ -45,6 +45,7 @@ def _filter_from_request() -> tuple[AuditFilterForm, AuditFilter]:
 
 @bp.route("/")
 @role_required("admin", "auditor")
+@shows_names("bulk")  # the rows' changes hold names and dates of birth
 def index():
     """The audit log, newest first, filtered and paginated."""
     form, criteria = _filter_from_request()
@@ -60,6 +61,7 @@ def index():
 
 @bp.route("/export.csv")
 @role_required("admin", "auditor")
+@shows_names("bulk")
 def export():
     """The filtered audit log as CSV. The download itself is audited."""
     _, criteria = _filter_from_request()

@@ -17,7 +17,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from reentry import audit
-from reentry.auth.access import can_see_facility, refuse_unseen, role_required, visible_facility_ids
+from reentry.auth.access import can_see_facility, refuse_unseen, role_required, shows_names, visible_facility_ids
 from reentry.csvutil import csv_response, decode_upload
 from reentry.documents import governance, services
 from reentry.documents.content import resource_type_labels
@@ -89,6 +89,7 @@ def _certificate_or_404(certificate_id: int) -> Certificate:
 
 @bp.route("/participants/<int:participant_id>/packet.pdf", methods=["POST"])
 @role_required("admin", "manager", "staff")
+@shows_names("work")
 def participant_packet(participant_id: int):
     """One person's release packet as a PDF, from their record (the print is audited)."""
     from reentry.documents import packets
@@ -114,6 +115,7 @@ def participant_packet(participant_id: int):
 
 @bp.route("/certificates/<int:certificate_id>")
 @role_required(*ALL_ROLES)
+@shows_names("work")
 def certificate_detail(certificate_id: int):
     """A certificate's status, with reprint, revoke and reissue."""
     certificate = _certificate_or_404(certificate_id)
@@ -129,6 +131,7 @@ def certificate_detail(certificate_id: int):
 
 @bp.route("/certificates/<int:certificate_id>.pdf")
 @role_required(*ALL_ROLES)
+@shows_names("work")
 def certificate_pdf(certificate_id: int):
     """The certificate exactly as issued (the stored bytes; audited)."""
     certificate = _certificate_or_404(certificate_id)

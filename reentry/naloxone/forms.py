@@ -147,6 +147,12 @@ class RecallForm(FlaskForm):
     submit = SubmitField(_l("Mark lot recalled"))
 
 
+class LiftRecallForm(FlaskForm):
+    reason = StringField(_l("Reason for lifting the recall"), validators=[DataRequired(), Length(max=500)],
+                         description=_l("For example: the maker's notice does not cover this lot."))
+    submit = SubmitField(_l("Lift recall"))
+
+
 class LocationForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
     kind = SelectField(_l("Kind"), choices=select_choices(LOCATION_KIND_LABELS))

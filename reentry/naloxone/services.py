@@ -16,8 +16,9 @@ from sqlalchemy import and_, case, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from reentry import audit
+from reentry.auth.access import can_manage_facility
 from reentry.database import utcnow
-from reentry.errors import Conflict, DomainError, NotFound
+from reentry.errors import Conflict, DomainError, NotFound, PermissionDenied
 from reentry.extensions import db
 from reentry.facilities.models import Facility
 from reentry.facilities.services import facility_today, local_date  # noqa: F401  (callers use them from here too)
@@ -441,19 +442,57 @@ def transfer_stock(actor, lot: Lot, destination: Facility, quantity: int,
     return target
 
 
-def recall_lot(actor, lot: Lot, reason: str) -> list[Lot]:
-    """Mark a lot recalled everywhere it is held (same product and lot number)."""
+@dataclass
+class RecallOutcome:
+    """What a recall changed: the lots marked now, and how many facilities you do not manage hold
+    the same lot number (an admin must recall it there)."""
+
+    recalled: list[Lot]
+    unmanaged_facilities: int
+
+
+def recall_lot(actor, lot: Lot, reason: str) -> RecallOutcome:
+    """Mark a lot recalled in every facility the actor manages that holds it (same product and
+    lot number); admins and the CLI reach every facility. Another facility's lot with the same
+    number is left alone: a manager of one jail cannot take a prison's stock out of use."""
+    if not can_manage_facility(actor, lot.facility_id):
+        raise PermissionDenied("Only a manager of this lot's facility or an admin can recall it.")
     if not reason.strip():
         raise DomainError("Give the reason for the recall (e.g. the manufacturer's notice).", field="reason")
-    lots = list(db.session.scalars(select(Lot).where(
-        Lot.product_id == lot.product_id, Lot.lot_number == lot.lot_number)))
+    same = list(db.session.scalars(select(Lot).where(
+        Lot.product_id == lot.product_id, Lot.lot_number == lot.lot_number).order_by(Lot.id)))
+    managed = [each for each in same if can_manage_facility(actor, each.facility_id)]
     now = utcnow()
-    for each in lots:
+    recalled = []
+    for each in managed:
         if not each.is_recalled:
             each.is_recalled, each.recalled_at, each.recall_reason = True, now, reason.strip()
             audit.record(actor, "lot.recall", "naloxone_lots", each.id, facility_id=each.facility_id,
                          changes={"is_recalled": [False, True], "reason": reason.strip()})
-    return lots
+            recalled.append(each)
+    return RecallOutcome(recalled, len({each.facility_id for each in same} - {each.facility_id for each in managed}))
+
+
+def lift_recall(actor, lot: Lot, reason: str) -> Lot:
+    """Put one recalled lot back in use, with the reason (e.g. the maker withdrew the notice).
+
+    Only this lot row: the recall reached every facility at once, but stock goes back into use
+    where someone who manages it has checked it. Lifting a lot that is not recalled is refused
+    and changes nothing, so a second submit of the same form is harmless.
+    """
+    if not can_manage_facility(actor, lot.facility_id):
+        raise PermissionDenied("Only a manager of this lot's facility or an admin can lift its recall.")
+    if not reason.strip():
+        raise DomainError("Give the reason for lifting the recall.", field="reason")
+    lot = _lock_lot(lot)  # two managers lifting at once: the second sees it lifted
+    if not lot.is_recalled:
+        raise DomainError(f"Lot {lot.lot_number} is not recalled.", field="reason")
+    before = {"recalled_at": lot.recalled_at.isoformat() if lot.recalled_at else None,
+              "recall_reason": lot.recall_reason}
+    lot.is_recalled, lot.recalled_at, lot.recall_reason = False, None, None
+    audit.record(actor, "lot.recall_lift", "naloxone_lots", lot.id, facility_id=lot.facility_id,
+                 changes={"is_recalled": [True, False], "reason": reason.strip(), **before})
+    return lot
 
 
 def recall_contacts(lot: Lot):

@@ -10,12 +10,16 @@ from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
 from reentry import audit
-from reentry.auth.access import can_see_facility, refuse_unseen, role_required
+from reentry.auth.access import (
+    MANAGING_ROLES, can_manage_facility, can_see_facility, may_see_names, refuse_unseen, role_required,
+    shows_names,
+)
 from reentry.csvutil import csv_response
 from reentry.documents.governance import unapproved_version
 from reentry.errors import DomainError
@@ -117,6 +121,7 @@ def index():
 
 @bp.route("/<code>/worklist")
 @role_required(*ALL_ROLES)
+@shows_names("work")
 def worklist(code: str):
     """Tonight's release worklist: expected releases, recent releases with no kit, kits to pack."""
     facility = _facility(code)
@@ -151,6 +156,7 @@ def _after_kit(event: KitEvent):
 
 @bp.route("/<code>/kits/new", methods=["GET", "POST"])
 @role_required(*WRITERS)
+@shows_names("work")
 def kit_create(code: str):
     """Record a kit offered to a person: handed over, packed in property, or declined."""
     facility = _facility(code)
@@ -222,6 +228,7 @@ def kit_bulk(code: str):
 
 @bp.route("/<code>/kits")
 @role_required(*ALL_ROLES)
+@shows_names("work")
 def kit_index(code: str):
     """The facility's kit records, newest first, a page at a time."""
     facility = _facility(code)
@@ -240,6 +247,7 @@ def kit_index(code: str):
 
 @bp.route("/kits/<int:event_id>")
 @role_required(*ALL_ROLES)
+@shows_names("work")
 def kit_detail(event_id: int):
     """One kit record, with correction, void and pickup actions."""
     event = _visible(db.session.get(KitEvent, event_id))
@@ -251,6 +259,7 @@ def kit_detail(event_id: int):
 
 @bp.route("/kits/<int:event_id>/edit", methods=["GET", "POST"])
 @role_required(*WRITERS)
+@shows_names("work")
 def kit_edit(event_id: int):
     """Correct a kit record: an audited edit (stock follows the change)."""
     event = _visible(db.session.get(KitEvent, event_id))
@@ -404,6 +413,7 @@ def reversal_index(code: str):
 
 @bp.route("/reversals/<int:report_id>")
 @role_required(*ALL_ROLES)
+@shows_names("work")
 def reversal_detail(report_id: int):
     """One use report, every answer, with the void action."""
     report = _visible(db.session.get(ReversalReport, report_id))
@@ -441,7 +451,7 @@ def inventory(code: str):
     show_empty = request.args.get("all") == "1"
     return render_template("naloxone/inventory.html", facility=facility, show_empty=show_empty,
                            lots=services.facility_lots(facility, include_empty=show_empty),
-                           today=services.facility_today(facility))
+                           today=services.facility_today(facility), **_lift_context(facility.id))
 
 
 @bp.route("/<code>/lots/receive", methods=["GET", "POST"])
@@ -481,7 +491,14 @@ def lot_detail(lot_id: int):
     return render_template("naloxone/lot_detail.html", lot=lot, on_hand=services.lot_stock(lot.id),
                            movements=services.lot_movements(lot), waste_form=f.WasteForm(prefix="waste"),
                            adjust_form=f.AdjustForm(prefix="adjust"), transfer_form=_transfer_form(lot),
-                           recall_form=f.RecallForm(prefix="recall"))
+                           recall_form=f.RecallForm(prefix="recall"), **_lift_context(lot.facility_id),
+                           list_names=may_see_names(current_user, "bulk"))
+
+
+def _lift_context(facility_id: int) -> dict:
+    """The lift-recall form for pages that show recalled lots, if this user manages the facility."""
+    may_manage = can_manage_facility(current_user, facility_id)
+    return {"may_manage": may_manage, "lift_form": f.LiftRecallForm(prefix="lift") if may_manage else None}
 
 
 def _transfer_form(lot: Lot) -> f.TransferForm:
@@ -548,18 +565,36 @@ def lot_transfer(lot_id: int):
 
 
 @bp.route("/lots/<int:lot_id>/recall", methods=["POST"])
-@role_required("admin", "manager")
+@role_required(*MANAGING_ROLES)
 def lot_recall(lot_id: int):
-    """Mark a lot recalled (every facility holding it), then show who to contact."""
+    """Mark a lot recalled in every facility you manage that holds it, then show who to contact."""
     def recall(lot, form):
-        services.recall_lot(current_user, lot, form.reason.data)
-        return _("Lot marked recalled.")
+        outcome = services.recall_lot(current_user, lot, form.reason.data)
+        message = _("Lot marked recalled at %(codes)s.", codes=", ".join(x.facility.code for x in outcome.recalled)) \
+            if outcome.recalled else _("Lot %(lot)s is already recalled.", lot=lot.lot_number)
+        if outcome.unmanaged_facilities:
+            message += " " + ngettext("%(num)d other facility you do not manage holds this lot number: ask an "
+                                      "admin to recall it there.",
+                                      "%(num)d other facilities you do not manage hold this lot number: ask an "
+                                      "admin to recall it there.", outcome.unmanaged_facilities)
+        return message
 
     return _lot_action(lot_id, lambda lot: f.RecallForm(prefix="recall"), recall)
 
 
+@bp.route("/lots/<int:lot_id>/recall/lift", methods=["POST"])
+@role_required(*MANAGING_ROLES)
+def lot_recall_lift(lot_id: int):
+    """Put a recalled lot back in use, with the reason (audited); a second submit changes nothing."""
+    def lift(lot, form):
+        services.lift_recall(current_user, lot, form.reason.data)
+        return _("Recall of lot %(lot)s lifted.", lot=lot.lot_number)
+
+    return _lot_action(lot_id, lambda lot: f.LiftRecallForm(prefix="lift"), lift)
+
+
 @bp.route("/lots/<int:lot_id>/recall-list")
-@role_required("admin", "manager", "auditor")
+@shows_names("bulk")
 def recall_list(lot_id: int):
     """Everyone who got a kit from this lot, to contact."""
     lot = _visible(db.session.get(Lot, lot_id))
@@ -567,11 +602,11 @@ def recall_list(lot_id: int):
     audit.record(current_user, "lot.recall_list.view", "naloxone_lots", lot.id, facility_id=lot.facility_id,
                  changes={"rows": len(rows)})
     db.session.commit()
-    return render_template("naloxone/recall_list.html", lot=lot, rows=rows)
+    return render_template("naloxone/recall_list.html", lot=lot, rows=rows, **_lift_context(lot.facility_id))
 
 
 @bp.route("/lots/<int:lot_id>/recall-list.csv")
-@role_required("admin", "manager", "auditor")
+@shows_names("bulk")
 def recall_export(lot_id: int):
     """The recall contact list as CSV (the export is audited)."""
     lot = _visible(db.session.get(Lot, lot_id))
@@ -650,7 +685,7 @@ def alerts(code: str):
             flash(_("Minimum saved."), "success")
             return redirect(url_for("naloxone.alerts", code=facility.code))
     return render_template("naloxone/alerts.html", facility=facility, alerts=services.facility_alerts(facility),
-                           form=form)
+                           form=form, **_lift_context(facility.id))
 
 
 # --- catalog (admins edit; everyone signed in can read) -----------------------------------------

@@ -14,7 +14,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from reentry import audit
-from reentry.auth.access import refuse_unseen, role_required, visible_facility_ids
+from reentry.auth.access import refuse_unseen, role_required, shows_names, visible_facility_ids
 from reentry.csvutil import csv_response
 from reentry.documents.forms import PrintPacketForm
 from reentry.documents.governance import unapproved_version
@@ -71,6 +71,7 @@ def _filters() -> tuple[ParticipantFilterForm, services.ParticipantFilter]:
 
 @bp.route("/")
 @role_required(*ALL_ROLES)
+@shows_names("work")
 def index():
     """The registry: search by name, booking number or date of birth; filter; page through."""
     form, criteria = _filters()
@@ -86,7 +87,7 @@ def index():
 
 
 @bp.route("/export.csv")
-@role_required("admin", "manager", "auditor")
+@shows_names("bulk")
 def export():
     """The filtered registry as CSV (cells that look like formulas are escaped). Audited."""
     _, criteria = _filters()
@@ -99,6 +100,7 @@ def export():
 
 @bp.route("/<int:participant_id>")
 @role_required(*ALL_ROLES)
+@shows_names("work")
 def detail(participant_id: int):
     """One person's record: details, custody episodes, latest screening and its flags. Audited."""
     participant = _participant_or_404(participant_id)
@@ -128,6 +130,7 @@ def _person_values(form: ParticipantForm) -> dict:
 
 @bp.route("/<int:participant_id>/edit", methods=["GET", "POST"])
 @role_required(*WRITE_ROLES)
+@shows_names("work")
 def edit(participant_id: int):
     """Change a person's details; a form older than the record is refused, nothing overwritten."""
     participant = _participant_or_404(participant_id)
@@ -160,6 +163,7 @@ def edit(participant_id: int):
 
 @bp.route("/<int:participant_id>/void", methods=["GET", "POST"])
 @role_required("admin", "manager")
+@shows_names("work")
 def void(participant_id: int):
     """Void a record entered in error (it stays, marked void, with the reason)."""
     participant = _participant_or_404(participant_id)
@@ -178,6 +182,7 @@ def void(participant_id: int):
 
 @bp.route("/<int:participant_id>/screening", methods=["GET", "POST"])
 @role_required(*WRITE_ROLES)
+@shows_names("work")
 def screening(participant_id: int):
     """The release risk screening form (every answer optional; a double submit saves once)."""
     participant = _participant_or_404(participant_id)

@@ -530,6 +530,10 @@ def quarterly(actor, params: ReportParams) -> ReportResult:
                         sections)
 
 
+# Reports whose rows name people (name, date of birth, booking): a bulk list of names, so only
+# the roles auth.access.NAME_ACCESS["bulk"] allows may run or download them (issue 14.5).
+NAME_REPORTS = frozenset({"recall"})
+
 REPORTS = {
     "distribution": distribution,
     "coverage": coverage,

@@ -10,7 +10,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from reentry import audit
-from reentry.auth.access import role_required, scope_to_facilities
+from reentry.auth.access import may_see_names, require_names, role_required, scope_to_facilities
 from reentry.database import utcnow
 from reentry.errors import DomainError
 from reentry.extensions import db
@@ -66,15 +66,21 @@ def _params(form: ReportFilterForm) -> services.ReportParams:
 
 
 def _known(name: str) -> None:
+    """404 for a report that does not exist; 403 for one that names people, to whoever may not
+    see a bulk list of names (staff: the recall contacts are closed to them everywhere)."""
     if name not in services.REPORTS:
         abort(404)
+    if name in services.NAME_REPORTS:
+        require_names(current_user, "bulk")
 
 
 @bp.route("/")
 @role_required(*ALL_ROLES)
 def index():
     """The list of reports."""
-    return render_template("reports/index.html", reports=[(n, TITLES[n], DESCRIPTIONS[n]) for n in services.REPORTS],
+    names = may_see_names(current_user, "bulk")
+    reports = [(n, TITLES[n], DESCRIPTIONS[n]) for n in services.REPORTS if names or n not in services.NAME_REPORTS]
+    return render_template("reports/index.html", reports=reports,
                            show_dashboard=current_user.role in DASHBOARD_ROLES)
 
 

@@ -16,7 +16,7 @@ from flask_login import current_user, logout_user
 
 from reentry import audit
 from reentry.auth import services as auth_services
-from reentry.auth.access import refuse_unseen, role_required
+from reentry.auth.access import refuse_unseen, role_required, shows_names
 from reentry.auth.models import User
 from reentry.auth.throttle import password_throttle
 from reentry.errors import DomainError, NotFound, PermissionDenied
@@ -218,6 +218,7 @@ def _unit_form(training_session) -> HousingUnitForm:
 
 @bp.route("/training/<int:session_id>")
 @role_required(*ALL_ROLES)
+@shows_names("work")
 def detail(session_id: int):
     """A session: attendees, completion rule, teach-back, knowledge gain; search to add people."""
     training_session = _session_or_404(session_id)
@@ -325,6 +326,7 @@ def _grid_values(training_session, items) -> dict:
 
 @bp.route("/training/<int:session_id>/grid/<phase>", methods=["GET", "POST"])
 @role_required(*ALL_ROLES)
+@shows_names("work")
 def grid(session_id: int, phase: str):
     """The pre- or post-test for everyone: one row per attendee, one column per item."""
     if phase not in PHASES:

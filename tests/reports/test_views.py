@@ -85,6 +85,17 @@ def test_recall_page_needs_a_lot(world, client, login_as):
     assert "<td>Three</td>" in page
 
 
+def test_staff_get_no_recall_names_and_no_recall_link(world, client, login_as):
+    """Issue 14.5: the recall report named everyone given a kit from a lot, to staff too."""
+    login_as("staff", facilities=[world.oh])
+    assert client.get(f"/reports/recall?{Q1}&lot=A1").status_code == 403
+    download = client.get(f"/reports/recall/download?{Q1}&lot=A1&format=csv")
+    assert download.status_code == 403 and "Three" not in download.get_data(as_text=True)
+    index = client.get("/reports/").get_data(as_text=True)
+    assert "/reports/recall" not in index and "/reports/distribution" in index
+    assert db.session.scalars(select(AuditEvent).where(AuditEvent.action.like("report.%"))).all() == []
+
+
 def test_quarterly_page_shows_each_table(world, client, login_as):
     login_as("auditor")
     page = client.get(f"/reports/quarterly?{Q1}").get_data(as_text=True)
