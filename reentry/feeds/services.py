@@ -214,7 +214,7 @@ def _run_file(feed_id: int, path: Path, partner: Path | None, now: datetime) -> 
                            f"already applied ({feed.last_snapshot_at:%Y-%m-%d %H:%M:%S} UTC); files arrived "
                            "out of order, and an old snapshot would undo newer releases")
         mapping = load_mapping(feed.facility, feed.mapping or None, allow_path=True)
-        parsed = parse_roster(data, mapping, facility_zone(feed.facility), people=people)
+        parsed = parse_roster(data, mapping, facility_zone(feed.facility), people=people).only(feed.facility.code)
         result = import_roster(None, feed.facility, parsed, snapshot=feed.is_snapshot,
                                source=f"feed {feed.id}: {name}")
         if result.refusal:

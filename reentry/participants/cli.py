@@ -15,13 +15,16 @@ def _read(path: str) -> bytes:
 
 @click.command("import-roster")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
-@click.option("--facility", "facility_code", required=True, help="Facility code, e.g. DEMO-JAIL.")
+@click.option("--facility", "facility_code", default=None,
+              help="Facility code, e.g. DEMO-JAIL. With a mapping that has a facility column: import only "
+                   "that facility's rows (default: every facility the mapping names).")
 @click.option("--mapping", "mapping_name", default=None,
               help="A mapping saved for the facility, or a TOML file (default: the standard columns).")
 @click.option("--people", "people_file", type=click.Path(exists=True, dir_okay=False), default=None,
               help="A second file of people, joined to the bookings on the person id.")
 @click.option("--snapshot", is_flag=True,
-              help="The file is the whole population: open bookings missing from it are marked released.")
+              help="The file is the whole population: open bookings missing from it are marked released "
+                   "(per facility, for a several-facility export).")
 @click.option("--dry-run", is_flag=True, help="Check and count, write nothing.")
 @click.option("--force", is_flag=True, help="Allow a snapshot that releases more than 20% of open bookings.")
 @with_appcontext
@@ -32,19 +35,28 @@ def import_roster_command(file, facility_code, mapping_name, people_file, snapsh
     from reentry.participants.roster import RosterError, import_roster, load_mapping, parse_roster
 
     try:
-        facility = get_facility_by_code(facility_code)
+        facility = get_facility_by_code(facility_code) if facility_code else None
         mapping = load_mapping(facility, mapping_name, allow_path=True)
-        parsed = parse_roster(_read(file), mapping, facility_zone(facility),
+        if facility is None and not mapping.facility_column:
+            fail("--facility is required (the mapping has no facility column).")
+        targets = _targets(mapping, facility, get_facility_by_code)
+        # Dates are read in the first facility's zone; the facilities of one county export share it.
+        parsed = parse_roster(_read(file), mapping, facility_zone(targets[0]),
                               people=_read(people_file) if people_file else None)
         if parsed.ignored_columns:
             click.echo(f"ignored columns: {', '.join(parsed.ignored_columns)}")
-        result = import_roster(None, facility, parsed, snapshot=snapshot, force=force, dry_run=dry_run,
-                               source=click.format_filename(file),
-                               progress=lambda message: click.echo(message, err=True))
+        results = []
+        for target in targets:
+            part = parsed.only(target.code)
+            if not part.rows and mapping.facility_column and not snapshot:
+                continue
+            results.append((target, import_roster(
+                None, target, part, snapshot=snapshot, force=force, dry_run=dry_run,
+                source=click.format_filename(file), progress=lambda message: click.echo(message, err=True))))
         if dry_run:
             db.session.rollback()
-        else:
-            db.session.commit()
+        elif not any(result.refusal for _, result in results):
+            db.session.commit()  # every facility of the file, or none
     except RosterError as error:
         db.session.rollback()
         for problem in error.problems:
@@ -54,9 +66,25 @@ def import_roster_command(file, facility_code, mapping_name, people_file, snapsh
         db.session.rollback()
         fail(error.message)
     prefix = "dry run, nothing written: " if dry_run else ""
-    click.echo(prefix + result.summary)
-    if result.refusal:
-        fail(result.refusal)
+    if len(results) == 1 and not mapping.facility_column:
+        click.echo(prefix + results[0][1].summary)
+    else:
+        for target, result in results:
+            click.echo(f"{prefix}{target.code}: {result.summary}")
+    refusals = [f"{target.code}: {result.refusal}" for target, result in results if result.refusal]
+    if refusals:
+        db.session.rollback()
+        fail(" ".join(refusals))
 
 
-
+def _targets(mapping, facility, get_facility_by_code) -> list:
+    """The facilities to import: the one named, or every one the mapping's [facilities] table names."""
+    if not mapping.facility_column:
+        return [facility]
+    codes = sorted(set(mapping.facilities.values()))
+    if facility is not None:
+        if facility.code not in codes:
+            raise DomainError(f"--facility {facility.code} is not in the mapping's [facilities] table "
+                              f"({', '.join(codes)}).", field="facility")
+        return [facility]
+    return [get_facility_by_code(code) for code in codes]

@@ -38,6 +38,7 @@ OPTIONAL_FIELDS = (
     "destination_zip", "gender", "person_id",
 )
 FIELDS = REQUIRED_FIELDS + OPTIONAL_FIELDS
+FACILITY_FIELD = "facility"  # only in a mapping with a [facilities] table: which facility a row is for
 DATE_FIELDS = ("date_of_birth", "expected_release_date", "release_date", "booking_date")
 MAX_LENGTH = {
     "booking_id": 64, "last_name": 200, "first_name": 200, "middle_name": 200, "housing_unit": 64,
@@ -85,13 +86,20 @@ class Mapping:
     date_formats: tuple[str, ...] = DEFAULT_DATE_FORMATS
     datetime_formats: tuple[str, ...] = ()
     values: dict[str, dict[str, str]] = field(default_factory=dict)
+    # A county export holding several facilities: `facility = "facility_name"` under [columns]
+    # names the column, and [facilities] maps its values (any case) to facility codes.
+    facilities: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def facility_column(self) -> str | None:
+        return self.bookings.columns.get(FACILITY_FIELD)
 
 
 def _layout(table: dict, where: str) -> FileLayout:
     columns = table.get("columns", {})
     if not isinstance(columns, dict) or not columns:
         raise DomainError(f"mapping: [{where}columns] must list which source column feeds each field.")
-    unknown = sorted(set(columns) - set(FIELDS))
+    unknown = sorted(set(columns) - set(FIELDS) - ({FACILITY_FIELD} if not where else set()))
     if unknown:
         raise DomainError(f"mapping: unknown field(s) in [{where}columns]: {', '.join(unknown)}. "
                           f"Known fields: {', '.join(FIELDS)}.")
@@ -133,6 +141,14 @@ def parse_mapping(text: str, name: str = "mapping") -> Mapping:
             raise DomainError("mapping: [values.FIELD] tables map source values to ours.")
         mapping.values = {f: {str(k).strip().casefold(): str(v) for k, v in table.items()}
                           for f, table in values.items()}
+        facilities = data.get("facilities", {})
+        if not isinstance(facilities, dict) or any(not isinstance(v, str) for v in facilities.values()):
+            raise DomainError('mapping: [facilities] maps each source value to a facility code, '
+                              'e.g. "Main Jail Complex" = "COUNTY-MAIN".')
+        mapping.facilities = {str(k).strip().casefold(): v.strip().upper() for k, v in facilities.items()}
+        if bool(mapping.facilities) != (mapping.facility_column is not None):
+            raise DomainError("mapping: a facility column (facility = \"...\" under [columns]) and a "
+                              "[facilities] table go together.")
     except DomainError as error:
         error.field = "definition"
         raise
@@ -141,13 +157,14 @@ def parse_mapping(text: str, name: str = "mapping") -> Mapping:
     return mapping
 
 
-def load_mapping(facility: Facility, name: str | None, allow_path: bool = False) -> Mapping:
+def load_mapping(facility: Facility | None, name: str | None, allow_path: bool = False) -> Mapping:
     """The default layout, a mapping saved for the facility, a bundled one (docs/mappings/NAME.toml),
-    or, from the command line only (`allow_path`), a TOML file named by its path."""
+    or, from the command line only (`allow_path`), a TOML file named by its path. With no facility
+    (a several-facility export), only a bundled mapping or a file."""
     if not name:
         return Mapping()
     row = db.session.scalar(select(RosterMapping).where(RosterMapping.facility_id == facility.id,
-                                                        RosterMapping.name == name))
+                                                        RosterMapping.name == name)) if facility else None
     if row is not None:
         return parse_mapping(row.definition, row.name)
     if name in bundled_mapping_names():
@@ -155,8 +172,8 @@ def load_mapping(facility: Facility, name: str | None, allow_path: bool = False)
     path = Path(name)
     if allow_path and path.suffix == ".toml" and path.is_file():
         return parse_mapping(path.read_text(encoding="utf-8"), path.stem)
-    raise DomainError(f"No mapping named {name!r} for facility {facility.code} (and no such TOML file).",
-                      field="mapping")
+    where = f" for facility {facility.code}" if facility else ""
+    raise DomainError(f"No mapping named {name!r}{where} (and no such TOML file).", field="mapping")
 
 
 def save_mapping(actor, facility: Facility, name: str, definition: str,
@@ -233,9 +250,20 @@ def _read_table(text: str, layout: FileLayout, label: str, problems: list[str]) 
 
 @dataclass
 class ParsedRoster:
-    rows: list[dict]  # field -> parsed value, plus "_row" (the row number)
+    rows: list[dict]  # field -> parsed value, plus "_row" (the row number) and "_facility" (a code)
     present: set[str]  # the fields the file gives (an absent column never blanks stored data)
     ignored_columns: list[str]
+
+    def by_facility(self) -> dict[str, ParsedRoster]:
+        """A several-facility export split into one roster per facility code (in code order)."""
+        codes = sorted({row["_facility"] for row in self.rows})
+        return {code: self.only(code) for code in codes}
+
+    def only(self, code: str) -> ParsedRoster:
+        """The rows of one facility of a several-facility export (all rows of a one-facility file)."""
+        if not any("_facility" in row for row in self.rows):
+            return self
+        return ParsedRoster([r for r in self.rows if r.get("_facility") == code], self.present, self.ignored_columns)
 
 
 def _make_date_parser(mapping: Mapping, zone: ZoneInfo) -> Callable[[str], date]:
@@ -350,6 +378,20 @@ def parse_roster(data: bytes, mapping: Mapping, zone: ZoneInfo, people: bytes | 
 
     def column_of(name: str) -> str:
         return mapping.bookings.columns.get(name) or (mapping.people.columns.get(name) if mapping.people else None) or name
+
+    if mapping.facility_column:
+        present.discard(FACILITY_FIELD)
+        if mapping.facility_column not in table.columns and (table.columns or not mapping.bookings.header):
+            problems.append(f"row 1, column {mapping.facility_column}: this required column is missing.")
+        for row in rows:
+            value = row.pop(FACILITY_FIELD, None)
+            if value is None and mapping.facility_column not in table.columns:
+                continue
+            code = mapping.facilities.get((value or "").casefold())
+            if code is None:
+                problems.append(f"row {row['_row']}, column {mapping.facility_column}: {(value or '')[:60]!r} is "
+                                "not in the mapping's [facilities] table.")
+            row["_facility"] = code
 
     # Required values, and each booking once.
     seen: dict[str, int] = {}

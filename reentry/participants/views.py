@@ -274,7 +274,8 @@ def _run_import(meta: dict, bookings: bytes, people: bytes | None, dry_run: bool
     if facility is None:
         abort(404)
     mapping = roster.load_mapping(facility, meta.get("mapping") or None)
-    parsed = roster.parse_roster(bookings, mapping, facility_zone(facility), people=people)
+    # A several-facility export uploaded on one facility's page imports that facility's rows only.
+    parsed = roster.parse_roster(bookings, mapping, facility_zone(facility), people=people).only(facility.code)
     return roster.import_roster(current_user, facility, parsed, snapshot=meta["snapshot"], force=meta["force"],
                                 dry_run=dry_run, source=meta["filename"])
 
