@@ -2,9 +2,7 @@
 print services that turn them into builder input and audit every print."""
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import re
 import secrets
 from collections.abc import Callable, Iterable
@@ -31,7 +29,7 @@ from reentry.documents.models import (
 from reentry.documents.seed import (
     LAW_CONDITIONS, LAW_EXCLUSIONS, LAW_FIELDS, hotline_rows, law_rows, parse_law_codes,
 )
-from reentry.csvutil import FORMULA_STARTS
+from reentry.csvutil import FORMULA_STARTS, Problems, capped_rows
 from reentry.errors import DomainError
 from reentry.extensions import db
 from reentry.facilities.services import facility_today
@@ -48,9 +46,10 @@ STALE_AFTER = timedelta(days=365)
 class ImportRowsError(DomainError):
     """A file had bad rows; nothing was saved. `errors` lists them as 'row N, column X: ...'."""
 
-    def __init__(self, errors: list[str]):
+    def __init__(self, errors: Problems | list[str]):
         super().__init__(f"Nothing was imported: {len(errors)} problem(s) in the file.", field="file")
-        self.errors = errors
+        self.errors = list(errors.shown) if isinstance(errors, Problems) else errors
+        self.more = len(errors) - len(self.errors)  # counted, not listed
 
 
 def today() -> date:
@@ -380,21 +379,25 @@ def import_resources(actor, text: str) -> tuple[int, int]:
     A row with an `id` updates that entry; a row without one adds a new entry. Returns
     (added, updated); raises ImportRowsError listing every bad row.
     """
-    text = text.lstrip("\ufeff")
-    reader = csv.DictReader(io.StringIO(text))
-    header = [h.strip() for h in (reader.fieldnames or [])]
+    errors = Problems()
+    rows = capped_rows(text.lstrip("\ufeff"), errors)
+    _, first = next(rows, (1, []))
+    if errors:
+        raise ImportRowsError(errors)  # the header row is unreadable or too wide
+    header = [h.strip() for h in first]
     missing = [c for c in RESOURCE_FIELDS if c not in header and c not in
                ("address", "zip", "phone", "hours", "languages", "accepts_records",
                 "last_verified_on", "last_verified_by", "hours_es")]
     if missing:
         raise ImportRowsError([f"row 1, column {c}: this column is missing" for c in missing])
-    reader.fieldnames = header
-    errors: list[str] = []
     planned: list[tuple[Resource | None, dict]] = []
-    for number, row in enumerate(reader, start=2):
-        if None in row:
+    for number, cells in rows:
+        if not cells:
+            continue  # a blank line, as csv.DictReader skipped them
+        if len(cells) > len(header):
             errors.append(f"row {number}: more cells than the header has columns")
             continue
+        row = dict(zip(header, cells))
         values = {k: _unguard(row.get(k) or "") for k in RESOURCE_FIELDS}
         clean, problems = clean_resource(values)
         errors += [f"row {number}, column {field}: {message}" for field, message in problems]

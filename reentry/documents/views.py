@@ -264,6 +264,7 @@ def resource_import():
     """Add or update many entries from a CSV file, all or nothing."""
     form = ImportForm()
     errors: list[str] = []
+    more_errors = 0
     if form.validate_on_submit():
         raw = form.file.data.read()
         try:
@@ -276,13 +277,13 @@ def resource_import():
             except services.ImportRowsError as error:
                 db.session.rollback()
                 apply_domain_error(form, error)
-                errors = error.errors
+                errors, more_errors = error.errors, error.more
             else:
                 db.session.commit()
                 flash(_("Imported: %(added)d added, %(updated)d updated.", added=added, updated=updated),
                       "success")
                 return redirect(url_for("documents.resource_index"))
-    return render_template("documents/resource_import.html", form=form, errors=errors,
+    return render_template("documents/resource_import.html", form=form, errors=errors, more_errors=more_errors,
                            columns=services.RESOURCE_CSV_COLUMNS, types=RESOURCE_TYPES)
 
 

@@ -8,9 +8,7 @@ left the shelf years ago, before this system counted them.
 """
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
@@ -19,6 +17,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from reentry import audit
+from reentry.csvutil import Problems, capped_rows
 from reentry.extensions import db
 from reentry.facilities.models import Facility
 from reentry.naloxone.models import (
@@ -38,7 +37,7 @@ class ImportResult:
     rows: int = 0
     created: int = 0
     already_imported: int = 0
-    errors: list[str] = field(default_factory=list)
+    errors: Problems = field(default_factory=Problems)  # the first MAX_PROBLEMS, and a count
 
 
 def _decode(raw: bytes) -> str:
@@ -63,9 +62,11 @@ def import_distributions(actor, facility: Facility, raw: bytes, *, dry_run: bool
                          source: str = "") -> ImportResult:
     """Check every row, then (unless dry_run or any error) add the new ones as historical events."""
     result = ImportResult()
-    reader = csv.reader(io.StringIO(_decode(raw), newline=""))
-    header = next(reader, None)
-    if not header:
+    reader = capped_rows(_decode(raw), result.errors)
+    number, header = next(reader, (1, None))
+    if result.errors:
+        return result  # the header row could not be read, or is too wide
+    if not header or number != 1:
         result.errors.append("row 1, column (header): the file is empty; the first row must name the columns")
         return result
     names = [h.strip().lower() for h in header]
@@ -91,10 +92,11 @@ def import_distributions(actor, facility: Facility, raw: bytes, *, dry_run: bool
     seen: dict[tuple, int] = {}
     pending: list[tuple[str, dict]] = []
 
-    for number, cells in enumerate(reader, start=2):
+    for number, cells in reader:
         if not any(cell.strip() for cell in cells):
             continue
         result.rows += 1
+        problems_before = len(result.errors)
         if len(cells) > len(names):
             result.errors.append(f"row {number}, column (extra): {len(cells)} cells but {len(names)} columns")
             continue
@@ -154,7 +156,7 @@ def import_distributions(actor, facility: Facility, raw: bytes, *, dry_run: bool
             error("lot", "a declined kit has no lot")
         elif row["lot"] and product is not None:
             lot = lots.get((product.id, row["lot"]))
-        if result.errors and result.errors[-1].startswith(f"row {number},"):
+        if len(result.errors) > problems_before:
             continue
         values = tuple(row[c] for c in COLUMNS)
         key = tuple(v.lower() for v in values)

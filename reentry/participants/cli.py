@@ -49,6 +49,8 @@ def import_roster_command(file, facility_code, mapping_name, people_file, snapsh
         db.session.rollback()
         for problem in error.problems:
             click.echo(problem, err=True)
+        if error.more:
+            click.echo(f"and {error.more} more problem(s)", err=True)
         fail(error.message)
     except DomainError as error:
         db.session.rollback()

@@ -269,7 +269,7 @@ def import_roster():
     facilities = visible_facilities(current_user)
     form.facility.choices = select_choices([(f.id, f"{f.code}: {f.name}") for f in facilities])
     form.mapping.choices = select_choices(_mapping_choices(facilities))
-    problems, preview, confirm = [], None, None
+    problems, more_problems, preview, confirm = [], 0, None, None
     if form.validate_on_submit():
         upload = request.files.get(form.bookings.name)
         people_upload = request.files.get(form.people.name)
@@ -284,7 +284,7 @@ def import_roster():
             try:
                 preview = _run_import(meta, bookings, people, dry_run=True)
             except roster.RosterError as error:
-                problems = error.problems
+                problems, more_problems = error.problems, error.more
                 form.form_errors.append(error.message)
             except DomainError as error:
                 apply_domain_error(form, error)
@@ -294,8 +294,8 @@ def import_roster():
                 else:
                     confirm = RosterConfirmForm(upload=_save_upload(meta, bookings, people))
             db.session.rollback()
-    return render_template("participants/import.html", form=form, problems=problems[:500],
-                           more_problems=max(len(problems) - 500, 0), preview=preview, confirm=confirm)
+    return render_template("participants/import.html", form=form, problems=problems,
+                           more_problems=more_problems, preview=preview, confirm=confirm)
 
 
 @bp.route("/import/confirm", methods=["POST"])
