@@ -13,7 +13,7 @@ from flask import current_app
 from sqlalchemy import func, select
 
 from reentry import audit
-from reentry.database import utcnow
+from reentry.database import take_write_lock, utcnow
 from reentry.documents import builders
 from reentry.documents.builders import CertificateInput, HotlineEntry, LawSummary, ResourceEntry
 from reentry.documents.content import LANGUAGES, language, language_names, long_date, texts
@@ -390,7 +390,7 @@ def import_resources(actor, text: str) -> tuple[int, int]:
                 "last_verified_on", "last_verified_by", "hours_es")]
     if missing:
         raise ImportRowsError([f"row 1, column {c}: this column is missing" for c in missing])
-    planned: list[tuple[Resource | None, dict]] = []
+    checked: list[tuple[int, str, dict]] = []  # (row number, id cell, clean values)
     for number, cells in rows:
         if not cells:
             continue  # a blank line, as csv.DictReader skipped them
@@ -398,15 +398,20 @@ def import_resources(actor, text: str) -> tuple[int, int]:
             errors.append(f"row {number}: more cells than the header has columns")
             continue
         row = dict(zip(header, cells))
-        values = {k: _unguard(row.get(k) or "") for k in RESOURCE_FIELDS}
-        clean, problems = clean_resource(values)
+        clean, problems = clean_resource({k: _unguard(row.get(k) or "") for k in RESOURCE_FIELDS})
         errors += [f"row {number}, column {field}: {message}" for field, message in problems]
-        existing = None
-        raw_id = (row.get("id") or "").strip()
-        if raw_id:
-            existing = db.session.get(Resource, int(raw_id)) if raw_id.isdigit() and len(raw_id) < 10 else None
-            if existing is None:
-                errors.append(f"row {number}, column id: no entry with id {raw_id}")
+        checked.append((number, (row.get("id") or "").strip(), clean))
+    # The whole file is checked before the write lock is taken (issue 14 point 1); the entries it
+    # updates are read under the lock, so they are current when written.
+    if not errors:
+        take_write_lock(db.session)
+    wanted = {int(i) for _, i, _ in checked if i.isdigit() and len(i) < 10}
+    by_id = {r.id: r for r in db.session.scalars(select(Resource).where(Resource.id.in_(wanted)))} if wanted else {}
+    planned: list[tuple[Resource | None, dict]] = []
+    for number, raw_id, clean in checked:
+        existing = by_id.get(int(raw_id)) if raw_id.isdigit() and len(raw_id) < 10 else None
+        if raw_id and existing is None:
+            errors.append(f"row {number}, column id: no entry with id {raw_id}")
         planned.append((existing, clean))
     if not planned and not errors:
         errors.append("row 2: the file has no data rows")

@@ -19,6 +19,7 @@ from flask_login import current_user
 from reentry import audit
 from reentry.auth.access import can_see_facility, refuse_unseen, role_required, visible_facility_ids
 from reentry.csvutil import csv_response
+from reentry.database import reads_first
 from reentry.documents import services
 from reentry.documents.content import resource_type_labels
 from reentry.documents.forms import (
@@ -259,6 +260,7 @@ def resource_export():
 
 
 @bp.route("/resources/import", methods=["GET", "POST"])
+@reads_first  # the file is checked before the write lock is taken (services.import_resources)
 @role_required("admin")
 def resource_import():
     """Add or update many entries from a CSV file, all or nothing."""

@@ -18,6 +18,7 @@ from sqlalchemy import select
 
 from reentry import audit
 from reentry.csvutil import Problems, capped_rows
+from reentry.database import take_write_lock
 from reentry.extensions import db
 from reentry.facilities.models import Facility
 from reentry.naloxone.models import (
@@ -172,6 +173,8 @@ def import_distributions(actor, facility: Facility, raw: bytes, *, dry_run: bool
 
     if result.errors:
         return result
+    if not dry_run:  # checked without the lock; what is already imported is read under it
+        take_write_lock(db.session)
     known: set[str] = set()
     prints = [fp for fp, _ in pending]
     for start in range(0, len(prints), CHUNK):

@@ -28,23 +28,27 @@ def _read(path: str) -> bytes:
 def import_roster_command(file, facility_code, mapping_name, people_file, snapshot, dry_run, force):
     """Import a jail roster CSV: all rows or none (every problem is listed)."""
     from reentry.cli import fail
+    from reentry.database import reading, take_write_lock
     from reentry.facilities.services import facility_zone, get_facility_by_code
     from reentry.participants.roster import RosterError, import_roster, load_mapping, parse_roster
 
+    bookings, people = _read(file), _read(people_file) if people_file else None
     try:
-        facility = get_facility_by_code(facility_code)
-        mapping = load_mapping(facility, mapping_name, allow_path=True)
-        parsed = parse_roster(_read(file), mapping, facility_zone(facility),
-                              people=_read(people_file) if people_file else None)
-        if parsed.ignored_columns:
-            click.echo(f"ignored columns: {', '.join(parsed.ignored_columns)}")
-        result = import_roster(None, facility, parsed, snapshot=snapshot, force=force, dry_run=dry_run,
-                               source=click.format_filename(file),
-                               progress=lambda message: click.echo(message, err=True))
-        if dry_run:
-            db.session.rollback()
-        else:
-            db.session.commit()
+        with reading():  # the file is checked holding no lock (issue 14 point 1)
+            facility = get_facility_by_code(facility_code)
+            mapping = load_mapping(facility, mapping_name, allow_path=True)
+            parsed = parse_roster(bookings, mapping, facility_zone(facility), people=people)
+            if parsed.ignored_columns:
+                click.echo(f"ignored columns: {', '.join(parsed.ignored_columns)}")
+            if not dry_run:
+                take_write_lock(db.session)
+            result = import_roster(None, facility, parsed, snapshot=snapshot, force=force, dry_run=dry_run,
+                                   source=click.format_filename(file),
+                                   progress=lambda message: click.echo(message, err=True))
+            if dry_run:
+                db.session.rollback()
+            else:
+                db.session.commit()
     except RosterError as error:
         db.session.rollback()
         for problem in error.problems:

@@ -16,6 +16,7 @@ from flask_login import current_user
 from reentry import audit
 from reentry.auth.access import refuse_unseen, role_required
 from reentry.csvutil import csv_response
+from reentry.database import reads_first, take_write_lock
 from reentry.documents.forms import PrintPacketForm
 from reentry.errors import Conflict, DomainError, NotFound
 from reentry.extensions import db
@@ -252,16 +253,21 @@ def _mapping_choices(facilities) -> list:
 
 
 def _run_import(meta: dict, bookings: bytes, people: bytes | None, dry_run: bool):
+    """Check the file(s) completely holding no lock, then (unless a dry run) take SQLite's write
+    lock before reading what the import compares against (issue 14 point 1)."""
     facility = next((f for f in visible_facilities(current_user) if f.id == meta["facility_id"]), None)
     if facility is None:
         abort(404)
     mapping = roster.load_mapping(facility, meta.get("mapping") or None)
     parsed = roster.parse_roster(bookings, mapping, facility_zone(facility), people=people)
+    if not dry_run:
+        take_write_lock(db.session)
     return roster.import_roster(current_user, facility, parsed, snapshot=meta["snapshot"], force=meta["force"],
                                 dry_run=dry_run, source=meta["filename"])
 
 
 @bp.route("/import", methods=["GET", "POST"])
+@reads_first  # a preview writes nothing: it never takes the write lock
 @role_required(*WRITE_ROLES)
 def import_roster():
     """Upload a roster; it is checked completely and previewed before anything is written."""
@@ -299,6 +305,7 @@ def import_roster():
 
 
 @bp.route("/import/confirm", methods=["POST"])
+@reads_first  # the file is checked again before the write lock is taken (_run_import)
 @role_required(*WRITE_ROLES)
 def import_confirm():
     """Import a previewed upload (checked again: all rows or none)."""
