@@ -11,9 +11,13 @@ from __future__ import annotations
 
 import csv
 import io
+import tempfile
 from collections.abc import Iterable, Iterator
 
-from flask import Response, stream_with_context
+from flask import Response, request
+from werkzeug.wsgi import wrap_file
+
+from reentry.extensions import db
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 MAX_COLUMNS = 200  # no roster, kit or directory file needs more; a wider row is refused unread
@@ -123,28 +127,43 @@ def csv_text(header: list[str], rows: Iterable[Iterable], bom: bool = False) -> 
     return buffer.getvalue()
 
 
-def csv_response(filename: str, header: list[str], rows: Iterable[Iterable], bom: bool = True) -> Response:
-    """A streamed CSV download; rows may be a generator over a large query."""
+SPOOL_IN_MEMORY = 1024 * 1024  # a larger export is written to a temporary file
 
-    def generate():
+
+def csv_response(filename: str, header: list[str], rows: Iterable[Iterable], bom: bool = True) -> Response:
+    """A CSV download built before it is sent; rows may be a generator over a large query.
+
+    The whole file is written to a spooled temporary file (memory, then disk) and the transaction
+    ends before the first byte goes out, so a client that opens the download and never reads it
+    holds no database lock or connection, only a file (issue 14 point 1).
+    """
+    spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY)
+    try:
         buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\r\n")
         if bom:
-            yield "\ufeff"
+            buffer.write("\ufeff")
+        writer = csv.writer(buffer, lineterminator="\r\n")
         writer.writerow(header)
         for row in rows:
             writer.writerow([escape_cell(cell) for cell in row])
             if buffer.tell() > 64 * 1024:
-                yield buffer.getvalue()
+                spool.write(buffer.getvalue().encode("utf-8"))
                 buffer.seek(0)
                 buffer.truncate()
-        yield buffer.getvalue()
-
+        spool.write(buffer.getvalue().encode("utf-8"))
+        size = spool.tell()
+        spool.seek(0)
+        db.session.commit()  # the caller committed its audit row: this ends the read that followed
+    except BaseException:
+        spool.close()
+        raise
     return Response(
-        stream_with_context(generate()),
+        wrap_file(request.environ, spool),
         mimetype="text/csv",
+        direct_passthrough=True,
         headers={
             "Content-Disposition": f'attachment; filename="{filename}"',
+            "Content-Length": str(size),
             "Cache-Control": "no-store",
         },
     )
