@@ -14,6 +14,7 @@ import pytest
 from reentry.csvutil import MAX_COLUMNS, MAX_PROBLEMS, MAX_ROWS, Problems, capped_rows
 from reentry.documents import services as documents
 from reentry.participants.roster import Mapping, RosterError, parse_roster
+from tests.conftest import POSTGRES_URL
 
 ZONE = ZoneInfo("America/Chicago")
 WIDE_HEADER = ",".join(f"c{i}" for i in range(55_000))  # 374 kB, as in the attack
@@ -60,6 +61,7 @@ PARSE_TWO_MILLION_BAD_ROWS = """
 import json, resource, sys
 from zoneinfo import ZoneInfo
 from reentry.participants.roster import Mapping, RosterError, parse_roster
+from tests.conftest import POSTGRES_URL
 data = ("booking_id,last_name,first_name,date_of_birth\\n" + ",,,x\\n" * 2_000_000).encode()  # 10 MB
 try:
     parse_roster(data, Mapping(), ZoneInfo("America/Chicago"))
@@ -126,3 +128,26 @@ def test_resource_import_caps_problems_and_refuses_a_wide_header(app):
     with pytest.raises(documents.ImportRowsError) as caught:
         documents.import_resources(None, "name,type,state,county\n" + ",,,\n" * 1_000)
     assert len(caught.value.errors) == MAX_PROBLEMS and caught.value.more > 0
+
+
+@pytest.mark.skipif(bool(POSTGRES_URL), reason="SQLite's write lock")
+def test_a_roster_preview_never_waits_for_the_write_lock(app, client, login_as, make_facility):
+    """The preview only reads: it checks the whole file holding no lock, so an import running
+    elsewhere does not make it wait (and it makes no one else wait)."""
+    import sqlite3
+
+    facility_id = make_facility("JAIL-NOLOCK").id
+    login_as("admin")
+    holder = sqlite3.connect(app.config["SQLALCHEMY_DATABASE_URI"].removeprefix("sqlite:///"), isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        started = time.perf_counter()
+        response = client.post("/participants/import", data={
+            "facility": facility_id, "mapping": "",
+            "bookings": (io.BytesIO(b"booking_id,last_name,first_name,date_of_birth\nB1,Doe,Jo,1980-01-01\n"), "r.csv")},
+            content_type="multipart/form-data")
+        elapsed = time.perf_counter() - started
+    finally:
+        holder.close()
+    assert response.status_code == 200 and elapsed < 2.0  # before: 10 s busy timeout, then 503
+    assert "created 1" in response.get_data(as_text=True)
