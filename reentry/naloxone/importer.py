@@ -91,6 +91,7 @@ def import_distributions(actor, facility: Facility, raw: bytes, *, dry_run: bool
     zone = ZoneInfo(facility.timezone)
     today = datetime.now(zone).date()
     seen: dict[tuple, int] = {}
+    product_codes = ", ".join(sorted(products))  # joined once: a bad file repeats these messages
     pending: list[tuple[str, dict]] = []
 
     for number, cells in reader:
@@ -121,7 +122,7 @@ def import_distributions(actor, facility: Facility, raw: bytes, *, dry_run: bool
         product = products.get(row["product"].lower())
         if product is None:
             error("product", f"{row['product']!r} is not a catalog code "
-                             f"(one of {', '.join(sorted(products))})")
+                             f"(one of {product_codes})")
         kits = None
         try:
             kits = int(row["kits"])
