@@ -14,6 +14,7 @@ import csv
 import io
 import re
 import tomllib
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -23,7 +24,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import bindparam, insert, select, update
 
 from reentry import audit
-from reentry.csvutil import decode_upload
+from reentry.csvutil import Problems, capped_rows, decode_upload
 from reentry.database import utcnow
 from reentry.errors import DomainError
 from reentry.extensions import db
@@ -61,11 +62,13 @@ MAPPINGS_DIR = Path(__file__).resolve().parent.parent.parent / "docs" / "mapping
 
 
 class RosterError(DomainError):
-    """The file cannot be imported; `problems` lists every row and column at fault."""
+    """The file cannot be imported; `problems` lists the rows and columns at fault (the first
+    MAX_PROBLEMS, then "and N more problem(s)")."""
 
-    def __init__(self, problems: list[str]):
+    def __init__(self, problems: Problems | list[str]):
         super().__init__(f"{len(problems)} problem(s) in the file; nothing was imported.")
-        self.problems = problems
+        self.problems = list(problems.shown) if isinstance(problems, Problems) else problems
+        self.more = len(problems) - len(self.problems)  # counted, not listed
 
 
 # --- mappings ---------------------------------------------------------------------------------
@@ -216,31 +219,19 @@ class Table:
     ignored: list[str]
 
 
-def _read_table(text: str, layout: FileLayout, label: str, problems: list[str]) -> Table:
-    reader = csv.reader(io.StringIO(text, newline=""))
-    records: list[tuple[int, list[str]]] = []
-    number = 0
-    while True:
-        try:
-            cells = next(reader)
-        except StopIteration:
-            break
-        except csv.Error as error:
-            number += 1
-            problems.append(f"{label}row {number}: cannot be read ({error}).")
-            continue
-        number += 1
-        if any(c.strip() for c in cells):
-            records.append((number, cells))
+def _read_table(text: str, layout: FileLayout, label: str, problems: Problems) -> Table:
+    records = [(number, cells) for number, cells in capped_rows(text, problems, label)
+               if any(c.strip() for c in cells)]
     if layout.header:
         if not records or records[0][0] != 1:
-            problems.append(f"{label}row 1: the header row is missing or empty.")
+            if not problems:
+                problems.append(f"{label}row 1: the header row is missing or empty.")
             return Table(label, [], [], [])
         columns = [c.strip().lower() for c in records[0][1]]
         records = records[1:]
     else:
         columns = list(layout.names)
-    duplicates = sorted({c for c in columns if c and columns.count(c) > 1})
+    duplicates = sorted(name for name, count in Counter(columns).items() if name and count > 1)
     for name in duplicates:
         problems.append(f"{label}row 1, column {name}: the column appears more than once.")
     wanted = set(layout.columns.values())
@@ -268,6 +259,7 @@ class ParsedRoster:
 
 def _make_date_parser(mapping: Mapping, zone: ZoneInfo) -> Callable[[str], date]:
     cache: dict[str, date] = {}
+    refused: dict[str, str] = {}  # a file of bad rows repeats its bad values: strptime is slow
     formats = mapping.date_formats
     datetime_formats = mapping.datetime_formats
 
@@ -275,6 +267,8 @@ def _make_date_parser(mapping: Mapping, zone: ZoneInfo) -> Callable[[str], date]
         found = cache.get(text)
         if found is not None:
             return found
+        if text in refused:
+            raise ValueError(refused[text])
         value = None
         for fmt in formats:
             try:
@@ -295,9 +289,11 @@ def _make_date_parser(mapping: Mapping, zone: ZoneInfo) -> Callable[[str], date]
         if value is None:
             shown = ", ".join(f.replace("%Y", "YYYY").replace("%m", "MM").replace("%d", "DD")
                               for f in formats)
-            raise ValueError(f"{text[:40]!r} is not a date ({shown})")
+            refused[text] = f"{text[:40]!r} is not a date ({shown})"
+            raise ValueError(refused[text])
         if not 1900 <= value.year <= 2100:
-            raise ValueError(f"{text[:40]!r} is not a plausible date")
+            refused[text] = f"{text[:40]!r} is not a plausible date"
+            raise ValueError(refused[text])
         cache[text] = value
         return value
 
@@ -332,7 +328,7 @@ def _check_cell(name: str, text: str, parse_date, mapping: Mapping):
     return text
 
 
-def _rows(table: Table, layout: FileLayout, mapping: Mapping, parse_date, problems: list[str]) -> list[dict]:
+def _rows(table: Table, layout: FileLayout, mapping: Mapping, parse_date, problems: Problems) -> list[dict]:
     index = {c: i for i, c in enumerate(table.columns)}
     fields = [(f, col, index[col]) for f, col in layout.columns.items() if col in index]
     width = len(table.columns)
@@ -357,7 +353,7 @@ def parse_roster(data: bytes, mapping: Mapping, zone: ZoneInfo, people: bytes | 
     if (people is None) != (mapping.people is None):
         raise DomainError("This mapping needs a people file (--people)." if people is None
                           else f"Mapping {mapping.name!r} does not take a people file.")
-    problems: list[str] = []
+    problems = Problems()
     parse_date = _make_date_parser(mapping, zone)
     table = _read_table(decode_upload(data), mapping.bookings, "", problems)
     present = {f for f, col in mapping.bookings.columns.items() if col in table.columns}
@@ -586,7 +582,7 @@ def import_roster(actor, facility: Facility, parsed: ParsedRoster, *, snapshot: 
     # A snapshot compares with every open booking; a few rows need only the bookings they name.
     few = not snapshot and len(parsed.rows) <= _CHUNK
     existing = _existing(facility.id, parsed.rows if few else None)
-    problems: list[str] = []
+    problems = Problems()
     new_rows: list[dict] = []
     episode_updates: list[tuple[dict, dict]] = []  # (existing, new episode values)
     person_updates: dict[int, tuple[dict, dict]] = {}  # participant id -> (existing, new values)
