@@ -81,7 +81,9 @@ def test_two_million_bad_roster_rows_give_a_bounded_list_and_bounded_memory():
     assert error["problems"][0] == (f"row {MAX_ROWS + 1}: the file has more than {MAX_ROWS:,} rows; "
                                     "split it into smaller files. Nothing was read after that row.")
     assert error["problems"][1].startswith("row 2, column date_of_birth: 'x' is not a date")
-    assert error["max_rss_kb"] < 400 * 1024, f"peak {error['max_rss_kb'] // 1024} MB"  # was 1.8 GB
+    # Measured 165-185 MB on its own; 402 MB once on a loaded CI machine. The bound is against the
+    # 1.8 GB the uncapped problems list took.
+    assert error["max_rss_kb"] < 600 * 1024, f"peak {error['max_rss_kb'] // 1024} MB"
 
 
 def test_a_roster_full_of_bad_rows_lists_a_hundred_and_counts_the_rest(client, login_as, make_facility):
