@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
@@ -30,7 +30,7 @@ from reentry.forms import EmptyForm, apply_domain_error, select_choices
 from reentry.naloxone import forms as f
 from reentry.naloxone import services
 from reentry.naloxone.models import (
-    FundingSource, KitEvent, Lot, Product, ReversalReport, StorageLocation,
+    FundingSource, KitEvent, Lot, Product, ProductGtin, ReversalReport, StorageLocation,
 )
 from reentry.naloxone.worklist import build_worklist
 from reentry.participants.models import CustodyEpisode, Participant
@@ -472,7 +472,8 @@ def lot_receive(code: str):
                 form.lot_number.data, form.expiry_date.data, form.quantity.data,
                 db.session.get(FundingSource, int(form.funding_source.data)),
                 location=db.session.get(StorageLocation, int(form.location.data)) if form.location.data else None,
-                received_date=form.received_date.data, note=form.note.data or "")
+                received_date=form.received_date.data, note=form.note.data or "",
+                serials=(form.serials.data or "").splitlines())
         except DomainError as error:
             db.session.rollback()
             apply_domain_error(form, error)
@@ -481,6 +482,19 @@ def lot_receive(code: str):
             flash(_("Received %(n)s kits of lot %(lot)s.", n=form.quantity.data, lot=lot.lot_number), "success")
             return redirect(url_for("naloxone.lot_detail", lot_id=lot.id))
     return render_template("naloxone/lot_receive.html", form=form, facility=facility)
+
+
+@bp.route("/scan", methods=["POST"])
+@login_required
+def scan():
+    """Resolve one carton scan for a form's script: JSON with exactly the keys of
+    services.SCAN_KEYS (issue 17); nothing is written."""
+    form = f.ScanForm()
+    if not form.validate_on_submit():
+        problem = " ".join(error for errors in form.errors.values() for error in errors)
+        return jsonify(dict.fromkeys(services.SCAN_KEYS) | {"problem": problem}), 400
+    facility = _facility(form.facility.data) if form.facility.data else None
+    return jsonify(services.resolve_scan(form.code.data, facility).as_json())
 
 
 @bp.route("/lots/<int:lot_id>")
@@ -722,7 +736,43 @@ def product_edit(product_id: int | None = None):
             db.session.commit()
             flash(_("Product saved."), "success")
             return redirect(url_for("naloxone.products"))
-    return render_template("naloxone/product_form.html", form=form, product=product)
+    return render_template("naloxone/product_form.html", form=form, product=product,
+                           gtin_form=f.ProductGtinForm(prefix="gtin", formdata=None), button_form=EmptyForm(),
+                           gtins=services.product_gtins(product) if product else [])
+
+
+@bp.route("/products/<int:product_id>/gtins", methods=["POST"])
+@role_required("admin")
+def product_gtin_add(product_id: int):
+    """Add a carton GTIN to a product, so scans of that carton find it."""
+    product = db.session.get(Product, product_id) or abort(404)
+    form = f.ProductGtinForm(prefix="gtin")
+    if form.validate_on_submit():
+        try:
+            row = services.add_product_gtin(current_user, product, form.gtin.data)
+        except DomainError as error:
+            db.session.rollback()
+            flash(_("GTIN not added: %(reason)s", reason=error.message), "error")
+        else:
+            db.session.commit()
+            flash(_("GTIN %(gtin)s added to %(product)s.", gtin=row.gtin, product=product.name), "success")
+    else:
+        flash(_("GTIN not added: scan the carton or type its GTIN."), "error")
+    return redirect(url_for("naloxone.product_edit", product_id=product.id))
+
+
+@bp.route("/products/<int:product_id>/gtins/<int:gtin_id>/remove", methods=["POST"])
+@role_required("admin")
+def product_gtin_remove(product_id: int, gtin_id: int):
+    """Take a mistyped or no longer bought GTIN off a product."""
+    row = db.session.get(ProductGtin, gtin_id)
+    if row is None or row.product_id != product_id:
+        abort(404)
+    if EmptyForm().validate_on_submit():
+        services.remove_product_gtin(current_user, row)
+        db.session.commit()
+        flash(_("GTIN %(gtin)s removed.", gtin=row.gtin), "success")
+    return redirect(url_for("naloxone.product_edit", product_id=product_id))
 
 
 @bp.route("/products/<int:product_id>/retire", methods=["POST"])
