@@ -91,6 +91,18 @@ def _lot_choices(facility: Facility, blank: bool = True):
     return select_choices(pairs)
 
 
+def _scan(mode: str, scan_id: str, quantity: str, facility: Facility | None = None, lot: Lot | None = None) -> dict:
+    """What templates/naloxone/_scan_field.html needs: receive scans judge only the carton (a new
+    lot is not held yet), kit and lot pages judge it against the facility's stock."""
+    lots = {}
+    if mode == "kit":
+        lots = {f"{row.product.code}|{row.lot_number}": row.id for row, _ in services.distributable_lots(facility)}
+    return dict(scan_mode=mode, scan_id=scan_id, scan_quantity=quantity, scan_lots=lots,
+                scan_facility=facility.code if facility is not None and mode != "receive" else "",
+                scan_products={p.code: p.id for p in services.active_products()} if mode == "receive" else {},
+                scan_lot=lot.lot_number if lot else "")
+
+
 def _audit_participant_view(participant_id: int | None, facility_id: int, page: str, **details) -> None:
     """A page that shows a participant's record writes a "participant.view" audit row."""
     if participant_id is not None:
@@ -196,7 +208,8 @@ def kit_create(code: str):
             db.session.commit()
             flash(_("Kit record saved.") if created else _("This kit was already recorded."), "success")
             return _after_kit(event)
-    return render_template("naloxone/kit_form.html", form=form, facility=facility, episode=episode)
+    return render_template("naloxone/kit_form.html", form=form, facility=facility, episode=episode,
+                           **_scan("kit", "scan", "kits", facility))
 
 
 @bp.route("/<code>/kits/bulk", methods=["GET", "POST"])
@@ -481,7 +494,8 @@ def lot_receive(code: str):
             db.session.commit()
             flash(_("Received %(n)s kits of lot %(lot)s.", n=form.quantity.data, lot=lot.lot_number), "success")
             return redirect(url_for("naloxone.lot_detail", lot_id=lot.id))
-    return render_template("naloxone/lot_receive.html", form=form, facility=facility)
+    return render_template("naloxone/lot_receive.html", form=form, facility=facility,
+                           **_scan("receive", "scan", "quantity", facility))
 
 
 @bp.route("/scan", methods=["POST"])
@@ -506,7 +520,8 @@ def lot_detail(lot_id: int):
                            movements=services.lot_movements(lot), waste_form=f.WasteForm(prefix="waste"),
                            adjust_form=f.AdjustForm(prefix="adjust"), transfer_form=_transfer_form(lot),
                            recall_form=f.RecallForm(prefix="recall"), **_lift_context(lot.facility_id),
-                           list_names=may_see_names(current_user, "bulk"))
+                           list_names=may_see_names(current_user, "bulk"), scan_facility=lot.facility.code,
+                           scan_lot=lot.lot_number)
 
 
 def _lift_context(facility_id: int) -> dict:
