@@ -521,7 +521,7 @@ def lot_detail(lot_id: int):
                            adjust_form=f.AdjustForm(prefix="adjust"), transfer_form=_transfer_form(lot),
                            recall_form=f.RecallForm(prefix="recall"), **_lift_context(lot.facility_id),
                            list_names=may_see_names(current_user, "bulk"), scan_facility=lot.facility.code,
-                           scan_lot=lot.lot_number)
+                           scan_lot=lot.lot_number, scan_product=lot.product.code)
 
 
 def _lift_context(facility_id: int) -> dict:

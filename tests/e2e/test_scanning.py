@@ -15,9 +15,10 @@ from reentry.naloxone.scanning import gtin_from_ndc
 NARCAN_GTIN = gtin_from_ndc("69547-627-02")
 
 
-def _wedge(page, label: str, *parts: str) -> None:
-    """Type a scan as a wedge scanner does: keystrokes, Ctrl+] for each FNC1 (GS), then Enter."""
-    field = page.get_by_label(label)
+def _wedge(page, label, *parts: str) -> None:
+    """Type a scan as a wedge scanner does: keystrokes, Ctrl+] for each FNC1 (GS), then Enter.
+    `label` names the scan field, or is its locator."""
+    field = page.get_by_label(label) if isinstance(label, str) else label
     field.click()
     for n, part in enumerate(parts):
         if n:
@@ -121,3 +122,19 @@ def test_camera_decoder_reads_a_generated_barcode_into_the_form(page, a11y, sign
     expect(page.get_by_label("Lot number")).to_have_value("CAM-1")
     expect(page.get_by_label("Expiry date")).to_have_value("2030-01-31")
     a11y(page, "after a camera scan")
+
+
+def test_scans_count_the_waste_of_the_lots_own_cartons(page, a11y, sign_in, live_app):
+    lot_id, lot_number, expiry, gtin = _demo_lot(live_app, "G1")
+    sign_in(page, "staff@demo.test")
+    page.goto(f"/naloxone/lots/{lot_id}")
+    a11y(page)
+    status = page.locator("#waste-scan-status")
+    for serial in ("W1", "W2"):
+        _wedge(page, page.locator("#waste-scan"), f"]d201{gtin}17{expiry:%y%m%d}10{lot_number}", f"21{serial}")
+    expect(status).to_contain_text("so far: 2")
+    expect(page.locator("#waste-quantity")).to_have_value("2")
+    _wedge(page, page.locator("#waste-scan"), f"]d201{gtin}17{expiry:%y%m%d}10OTHER-LOT")
+    expect(status).to_contain_text(re.compile("not the lot on this page|No such lot here"))
+    expect(page.locator("#waste-quantity")).to_have_value("2")
+    a11y(page, "after scans")

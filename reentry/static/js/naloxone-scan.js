@@ -112,7 +112,7 @@
       setValue(field("lot"), String(lotId));
       this.tell(say(data.msgFilled, { what: what, n: this.count }), false);
     } else {
-      if (answer.lot !== data.lot) { this.tell(say(data.msgOtherLot, { lot: answer.lot || "—" }), true); return; }
+      if (answer.lot !== data.lot || (data.product && answer.product !== data.product)) { this.tell(say(data.msgOtherLot, { lot: answer.lot || "—" }), true); return; }
       if (!this.countOne(key, answer.serial)) { return; }
       this.tell(say(data.msgFilled, { what: what, n: this.count }), false);
     }
