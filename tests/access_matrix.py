@@ -109,6 +109,11 @@ MATRIX: dict[str, tuple[str, str, dict]] = {
     "naloxone.products": ("GET", "/naloxone/products", signed_in()),
     "naloxone.product_edit": ("GET", "/naloxone/products/{product_id}/edit", only("admin")),
     "naloxone.product_retire": ("POST", "/naloxone/products/{product_id}/retire", only("admin", status=302)),
+    "naloxone.product_gtin_add": ("POST", "/naloxone/products/{product_id}/gtins", only("admin", status=302)),
+    "naloxone.product_gtin_remove": ("POST", "/naloxone/products/{product_id}/gtins/{gtin_id}/remove",
+                                     only("admin", status=302)),
+    # No code sent: the JSON names the field. Auditors send no POSTs at all.
+    "naloxone.scan": ("POST", "/naloxone/scan", signed_in(400) | {"auditor": 403}),
     "naloxone.funding": ("GET", "/naloxone/funding", signed_in()),
     "naloxone.funding_retire": ("POST", "/naloxone/funding/{source_id}/retire", only("admin", status=302)),
     "naloxone.worklist": ("GET", "/naloxone/{facility}/worklist", signed_in() | {"other_staff": 404}),

@@ -97,6 +97,8 @@ def naloxone_records(facility, names: set) -> dict:
     product = naloxone.get_product_by_code("narcan-4mg")
     source = db.session.scalar(select(FundingSource).order_by(FundingSource.id))
     values = {"product_id": product.id, "source_id": source.id}
+    if "gtin_id" in names:
+        values["gtin_id"] = naloxone.add_product_gtin(None, product, "9520000000011").id
     lot = naloxone.receive_lot(None, facility, product, "MATRIX-1", today() + timedelta(days=400), 5, source)
     values["lot_id"] = lot.id
     if "event_id" in names or "report_id" in names:

@@ -9,7 +9,8 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from reentry.extensions import db
-from reentry.naloxone.models import FundingSource, Product
+from reentry.naloxone.models import FundingSource, Product, ProductGtin
+from reentry.naloxone.scanning import gtin_check_digit, gtin_from_ndc
 
 SEED_PRODUCTS = [
     # code, name, strength, route, devices per kit, OTC, NDC, min C, max C, storage note,
@@ -41,6 +42,26 @@ SEED_FUNDING_SOURCES = [
 
 
 
+
+def _demo_gtin(item: str) -> str:
+    """A synthetic GTIN-14 under GS1 prefix 952, which GS1 keeps for examples: valid check digit,
+    never on a real carton."""
+    payload = "0952" + item.rjust(9, "0")
+    return payload + gtin_check_digit(payload)
+
+
+# One carton GTIN per product, so the demo can be tried with a scanner. Where DOMAIN.md gives an
+# NDC, the GTIN is the one a US drug's carton carries for it (indicator 0, "03", NDC, check digit),
+# derived here, not read off a label; RiVive and the vial have no NDC here, so theirs are synthetic.
+DEMO_GTINS = {
+    "narcan-4mg": gtin_from_ndc("69547-627-02"),
+    "naloxone-4mg-generic": gtin_from_ndc("0480-3478-68"),
+    "rivive-3mg": _demo_gtin("1703"),
+    "kloxxado-8mg": gtin_from_ndc("59467-679-01"),
+    "zimhi-5mg": gtin_from_ndc("84571-140-02"),
+    "naloxone-0.4mg-vial": _demo_gtin("1704"),
+}
+
 PRODUCT_COLUMNS = ("code", "name", "strength", "route", "devices_per_kit", "is_otc", "ndc", "storage_min_c",
                    "storage_max_c", "storage_note", "shelf_life_months", "instructions_key")
 
@@ -61,5 +82,12 @@ def seed_catalog() -> list[str]:
     have = set(db.session.scalars(select(FundingSource.code)))
     added += [f"funding source {row['code']}" for row in funding if row["code"] not in have]
     db.session.add_all(FundingSource(**row) for row in funding if row["code"] not in have)
+    db.session.flush()
+    have = set(db.session.scalars(select(ProductGtin.gtin)))
+    for code, gtin in DEMO_GTINS.items():
+        product = db.session.scalar(select(Product).where(Product.code == code))
+        if product is not None and gtin not in have:
+            db.session.add(ProductGtin(product_id=product.id, gtin=gtin))
+            added.append(f"GTIN {gtin}")
     db.session.flush()
     return added

@@ -118,6 +118,8 @@ class ReceiveLotForm(FlaskForm):
     location = SelectField(_l("Storage location"))
     received_date = DateField(_l("Date received"), validators=[Optional()])
     note = StringField(_l("Note"), validators=[Length(max=500)])
+    # Filled by the scan field's script: the scanned cartons' serial numbers, one a line.
+    serials = HiddenField()
     submit = SubmitField(_l("Receive lot"))
 
 
@@ -174,6 +176,19 @@ class StockMinimumForm(FlaskForm):
                                   validators=[InputRequired(), NumberRange(min=1, max=365)],
                                   description=_l("At the rate kits were given in the last 90 days."))
     submit = SubmitField(_l("Save minimum"))
+
+
+class ScanForm(FlaskForm):
+    """One scan, resolved by POST /naloxone/scan (issue 17); `facility` is a facility code."""
+
+    code = StringField(_l("Scan"), validators=[DataRequired(), Length(max=500)])
+    facility = StringField(validators=[Optional(), Length(max=32)])
+
+
+class ProductGtinForm(FlaskForm):
+    gtin = StringField(_l("Carton GTIN"), validators=[DataRequired(), Length(max=500)],
+                       description=_l("Scan the carton or type the GTIN-14, UPC or EAN under its barcode."))
+    submit = SubmitField(_l("Add GTIN"))
 
 
 class ProductForm(FlaskForm):

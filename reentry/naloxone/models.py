@@ -77,6 +77,43 @@ class Product(db.Model):
         return f"<Product {self.code}>"
 
 
+class ProductGtin(db.Model):
+    """A GTIN printed on a product's cartons (a product can have several: pack sizes, makers,
+    GTIN-14 and its UPC). Stored as GTIN-14, so a UPC scan and a DataMatrix scan of one carton
+    find the same row."""
+
+    __tablename__ = "naloxone_product_gtins"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("naloxone_products.id"), index=True)
+    gtin: Mapped[str] = mapped_column(String(14), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    product: Mapped[Product] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<ProductGtin {self.gtin} product={self.product_id}>"
+
+
+class CartonSerial(db.Model):
+    """A carton's serial number (GS1 AI 21), stored when a receipt scanned it: one carton is
+    received once, so a second scan of it is refused rather than counted twice."""
+
+    __tablename__ = "naloxone_carton_serials"
+    __table_args__ = (UniqueConstraint("product_id", "lot_number", "serial"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("naloxone_products.id"))
+    lot_number: Mapped[str] = mapped_column(String(64))
+    serial: Mapped[str] = mapped_column(String(20))
+    lot_id: Mapped[int] = mapped_column(ForeignKey("naloxone_lots.id"), index=True)
+    movement_id: Mapped[int] = mapped_column(ForeignKey("naloxone_stock_movements.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"<CartonSerial {self.serial} lot={self.lot_id}>"
+
+
 class FundingSource(db.Model):
     """Who paid for a lot; funders count only what their naloxone did."""
 

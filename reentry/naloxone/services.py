@@ -9,9 +9,10 @@ kit at the same moment cannot both succeed.
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
+from flask_babel import gettext as _
 from sqlalchemy import and_, case, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -27,8 +28,9 @@ from reentry.naloxone.models import (
     LOCATION_KINDS, LOCATION_TYPES, NALOXONE_SOURCES, OUTCOMES, RECIPIENT_TYPES, REPEAT_REASONS,
     REPORTER_TYPES, REVERSAL_OUTCOMES, ROUTES, SUPPLY_TYPES, WASTE_REASONS, YES_NO_UNKNOWN,
     FundingSource, KitEvent, Lot, Product, ReversalReport, StockMinimum, StockMovement,
-    StorageCheck, StorageLocation,
+    CartonSerial, ProductGtin, StorageCheck, StorageLocation,
 )
+from reentry.naloxone.scanning import Scan, parse_scan
 from reentry.participants.models import CustodyEpisode, Participant
 
 PRODUCT_FIELDS = ("code", "name", "strength", "route", "devices_per_kit", "is_otc", "ndc",
@@ -351,9 +353,14 @@ def find_lot(facility: Facility, product: Product, lot_number: str) -> Lot | Non
 
 def receive_lot(actor, facility: Facility, product: Product, lot_number: str, expiry_date: date,
                 quantity: int, funding_source: FundingSource, location: StorageLocation | None = None,
-                received_date: date | None = None, note: str = "") -> Lot:
-    """Receive kits of a lot into a facility (a new lot, or more of one already held)."""
+                received_date: date | None = None, note: str = "", serials=()) -> Lot:
+    """Receive kits of a lot into a facility (a new lot, or more of one already held); `serials`
+    are the scanned cartons' serial numbers, each received once."""
     lot_number = lot_number.strip()
+    serials = [serial.strip() for serial in serials if serial and serial.strip()]
+    if len(serials) > quantity:
+        raise DomainError(f"{len(serials)} cartons were scanned but the quantity is {quantity}; "
+                          "correct the quantity.", field="quantity")
     if not lot_number or len(lot_number) > 64:
         raise DomainError("Lot number is required (up to 64 characters).", field="lot_number")
     if quantity is None or quantity < 1:
@@ -378,11 +385,126 @@ def receive_lot(actor, facility: Facility, product: Product, lot_number: str, ex
             f"funding {lot.funding_source.name}; check the box label.", field="expiry_date")
     movement = _move(actor, lot, "receive", quantity, note=note)
     db.session.flush()
-    audit.record(actor, "lot.receive", "naloxone_lots", lot.id, facility_id=facility.id,
-                 changes={"product": product.code, "lot_number": lot_number, "quantity": quantity,
-                          "expiry_date": expiry_date, "funding_source": funding_source.code,
-                          "movement_id": movement.id})
+    _record_serials(product, lot, movement, serials)
+    changes = {"product": product.code, "lot_number": lot_number, "quantity": quantity,
+               "expiry_date": expiry_date, "funding_source": funding_source.code, "movement_id": movement.id}
+    if serials:
+        changes["serials"] = serials
+    audit.record(actor, "lot.receive", "naloxone_lots", lot.id, facility_id=facility.id, changes=changes)
     return lot
+
+
+def _record_serials(product: Product, lot: Lot, movement: StockMovement, serials: list[str]) -> None:
+    """Store each scanned carton's serial; one already stored (or scanned twice now) is refused."""
+    seen: set[str] = set()
+    for serial in serials:
+        if len(serial) > 20:
+            raise DomainError(f"Serial {serial[:24]}… is longer than GS1's 20 characters; scan it again.",
+                              field="serials")
+        if serial in seen or db.session.scalar(select(CartonSerial.id).where(
+                CartonSerial.product_id == product.id, CartonSerial.lot_number == lot.lot_number,
+                CartonSerial.serial == serial)) is not None:
+            raise DomainError(f"This carton was already scanned: serial {serial} of lot {lot.lot_number} "
+                           "has been received before. Set it aside and check the delivery.", field="serials")
+        seen.add(serial)
+        db.session.add(CartonSerial(product_id=product.id, lot_number=lot.lot_number, serial=serial,
+                                    lot_id=lot.id, movement_id=movement.id))
+    db.session.flush()
+
+
+# --- GTINs and scans (issue 17) ---------------------------------------------------------------
+
+def product_gtins(product: Product) -> list[ProductGtin]:
+    return list(db.session.scalars(select(ProductGtin).where(ProductGtin.product_id == product.id)
+                                   .order_by(ProductGtin.gtin)))
+
+
+def add_product_gtin(actor, product: Product, code: str) -> ProductGtin:
+    """Add a carton GTIN (GTIN-8/12/13/14, or a whole scan of the carton) to a catalog product."""
+    scan = parse_scan(code)
+    if scan.gtin is None:
+        raise DomainError(f"GTIN: {scan.problem}", field="gtin")
+    owner = db.session.scalar(select(ProductGtin).where(ProductGtin.gtin == scan.gtin))
+    if owner is not None:
+        raise DomainError(f"GTIN {scan.gtin} already belongs to {owner.product.name}.", field="gtin")
+    row = ProductGtin(product_id=product.id, gtin=scan.gtin)
+    db.session.add(row)
+    db.session.flush()
+    audit.record(actor, "product.gtin_add", "naloxone_products", product.id, changes={"gtin": [None, scan.gtin]})
+    return row
+
+
+def remove_product_gtin(actor, row: ProductGtin) -> None:
+    """Take a GTIN off a product (a typo, a pack no longer bought); past receipts keep their lots."""
+    audit.record(actor, "product.gtin_remove", "naloxone_products", row.product_id,
+                 changes={"gtin": [row.gtin, None]})
+    db.session.delete(row)
+    db.session.flush()
+
+
+def product_for_scan(scan: Scan) -> Product | None:
+    """The catalog product a scan names: by its GTIN, else by the NDC inside the GTIN."""
+    if scan.gtin is None:
+        return None
+    product = db.session.scalar(select(Product).join(ProductGtin).where(ProductGtin.gtin == scan.gtin))
+    if product is None and scan.ndc:
+        candidates = [p for p in db.session.scalars(select(Product).where(Product.ndc.is_not(None)))
+                      if p.ndc.replace("-", "") == scan.ndc]
+        product = candidates[0] if len(candidates) == 1 else None
+    return product
+
+
+@dataclass(frozen=True)
+class ScanAnswer:
+    """A scan resolved against the catalog and, when a facility is given, its stock."""
+
+    scan: Scan
+    product: Product | None
+    lot: Lot | None
+    problem: str | None
+
+    def as_json(self) -> dict:
+        values = self.scan.as_dict()
+        values["product"] = self.product.code if self.product else None
+        values["problem"] = self.problem
+        return {key: values[key] for key in SCAN_KEYS}
+
+
+SCAN_KEYS = ("gtin", "ndc", "product", "lot", "expiry", "serial", "problem")
+
+
+def resolve_scan(code: str, facility: Facility | None = None) -> ScanAnswer:
+    """What a scan is and whether a kit can come from it: `problem` says why not (unreadable, bad
+    check digit, unknown product, expired, recalled, no such lot at the facility, empty lot)."""
+    scan = parse_scan(code)
+    if scan.problem:
+        return ScanAnswer(scan, None, None, scan.problem)
+    product = product_for_scan(scan)
+    if product is None:
+        return ScanAnswer(scan, None, None, _(
+            "Unknown product: GTIN %(gtin)s is not in the catalog. An administrator can add it to the "
+            "product on the catalog page.", gtin=scan.gtin))
+    today = facility_today(facility) if facility else utcnow().date()
+    lot = None
+    if facility is not None and scan.lot:
+        lot = find_lot(facility, product, scan.lot)
+    expiry = lot.expiry_date if lot else scan.expiry
+    if not product.is_active:
+        problem = _("%(product)s is retired from the catalog.", product=product.name)
+    elif expiry is not None and expiry < today:
+        problem = _("Expired on %(date)s: do not give or receive this carton.", date=expiry.isoformat())
+    elif lot is not None and lot.is_recalled:
+        problem = _("Lot %(lot)s is recalled: set the carton aside.", lot=lot.lot_number)
+    elif facility is not None and scan.lot and lot is None:
+        problem = _("No such lot here: lot %(lot)s of %(product)s is not held at %(facility)s.",
+                    lot=scan.lot, product=product.name, facility=facility.name)
+    elif lot is not None and lot_stock(lot.id) <= 0:
+        problem = _("Lot %(lot)s is empty here: its stock on hand is 0.", lot=lot.lot_number)
+    else:
+        problem = None
+    if lot is not None and scan.expiry is None:
+        scan = replace(scan, expiry=lot.expiry_date)
+    return ScanAnswer(scan, product, lot, problem)
 
 
 def waste_stock(actor, lot: Lot, quantity: int, reason: str, note: str = "") -> StockMovement:

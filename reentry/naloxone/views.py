@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
@@ -30,7 +30,7 @@ from reentry.forms import EmptyForm, apply_domain_error, select_choices
 from reentry.naloxone import forms as f
 from reentry.naloxone import services
 from reentry.naloxone.models import (
-    FundingSource, KitEvent, Lot, Product, ReversalReport, StorageLocation,
+    FundingSource, KitEvent, Lot, Product, ProductGtin, ReversalReport, StorageLocation,
 )
 from reentry.naloxone.worklist import build_worklist
 from reentry.participants.models import CustodyEpisode, Participant
@@ -89,6 +89,18 @@ def _lot_choices(facility: Facility, blank: bool = True):
                                 product=lot.product.name, lot=lot.lot_number,
                                 expiry=lot.expiry_date.isoformat(), n=on_hand)))
     return select_choices(pairs)
+
+
+def _scan(mode: str, scan_id: str, quantity: str, facility: Facility | None = None, lot: Lot | None = None) -> dict:
+    """What templates/naloxone/_scan_field.html needs: receive scans judge only the carton (a new
+    lot is not held yet), kit and lot pages judge it against the facility's stock."""
+    lots = {}
+    if mode == "kit":
+        lots = {f"{row.product.code}|{row.lot_number}": row.id for row, _ in services.distributable_lots(facility)}
+    return dict(scan_mode=mode, scan_id=scan_id, scan_quantity=quantity, scan_lots=lots,
+                scan_facility=facility.code if facility is not None and mode != "receive" else "",
+                scan_products={p.code: p.id for p in services.active_products()} if mode == "receive" else {},
+                scan_lot=lot.lot_number if lot else "")
 
 
 def _audit_participant_view(participant_id: int | None, facility_id: int, page: str, **details) -> None:
@@ -196,7 +208,8 @@ def kit_create(code: str):
             db.session.commit()
             flash(_("Kit record saved.") if created else _("This kit was already recorded."), "success")
             return _after_kit(event)
-    return render_template("naloxone/kit_form.html", form=form, facility=facility, episode=episode)
+    return render_template("naloxone/kit_form.html", form=form, facility=facility, episode=episode,
+                           **_scan("kit", "scan", "kits", facility))
 
 
 @bp.route("/<code>/kits/bulk", methods=["GET", "POST"])
@@ -472,7 +485,8 @@ def lot_receive(code: str):
                 form.lot_number.data, form.expiry_date.data, form.quantity.data,
                 db.session.get(FundingSource, int(form.funding_source.data)),
                 location=db.session.get(StorageLocation, int(form.location.data)) if form.location.data else None,
-                received_date=form.received_date.data, note=form.note.data or "")
+                received_date=form.received_date.data, note=form.note.data or "",
+                serials=(form.serials.data or "").splitlines())
         except DomainError as error:
             db.session.rollback()
             apply_domain_error(form, error)
@@ -480,7 +494,21 @@ def lot_receive(code: str):
             db.session.commit()
             flash(_("Received %(n)s kits of lot %(lot)s.", n=form.quantity.data, lot=lot.lot_number), "success")
             return redirect(url_for("naloxone.lot_detail", lot_id=lot.id))
-    return render_template("naloxone/lot_receive.html", form=form, facility=facility)
+    return render_template("naloxone/lot_receive.html", form=form, facility=facility,
+                           **_scan("receive", "scan", "quantity", facility))
+
+
+@bp.route("/scan", methods=["POST"])
+@login_required
+def scan():
+    """Resolve one carton scan for a form's script: JSON with exactly the keys of
+    services.SCAN_KEYS (issue 17); nothing is written."""
+    form = f.ScanForm()
+    if not form.validate_on_submit():
+        problem = " ".join(error for errors in form.errors.values() for error in errors)
+        return jsonify(dict.fromkeys(services.SCAN_KEYS) | {"problem": problem}), 400
+    facility = _facility(form.facility.data) if form.facility.data else None
+    return jsonify(services.resolve_scan(form.code.data, facility).as_json())
 
 
 @bp.route("/lots/<int:lot_id>")
@@ -492,7 +520,8 @@ def lot_detail(lot_id: int):
                            movements=services.lot_movements(lot), waste_form=f.WasteForm(prefix="waste"),
                            adjust_form=f.AdjustForm(prefix="adjust"), transfer_form=_transfer_form(lot),
                            recall_form=f.RecallForm(prefix="recall"), **_lift_context(lot.facility_id),
-                           list_names=may_see_names(current_user, "bulk"))
+                           list_names=may_see_names(current_user, "bulk"), scan_facility=lot.facility.code,
+                           scan_lot=lot.lot_number, scan_product=lot.product.code)
 
 
 def _lift_context(facility_id: int) -> dict:
@@ -722,7 +751,43 @@ def product_edit(product_id: int | None = None):
             db.session.commit()
             flash(_("Product saved."), "success")
             return redirect(url_for("naloxone.products"))
-    return render_template("naloxone/product_form.html", form=form, product=product)
+    return render_template("naloxone/product_form.html", form=form, product=product,
+                           gtin_form=f.ProductGtinForm(prefix="gtin", formdata=None), button_form=EmptyForm(),
+                           gtins=services.product_gtins(product) if product else [])
+
+
+@bp.route("/products/<int:product_id>/gtins", methods=["POST"])
+@role_required("admin")
+def product_gtin_add(product_id: int):
+    """Add a carton GTIN to a product, so scans of that carton find it."""
+    product = db.session.get(Product, product_id) or abort(404)
+    form = f.ProductGtinForm(prefix="gtin")
+    if form.validate_on_submit():
+        try:
+            row = services.add_product_gtin(current_user, product, form.gtin.data)
+        except DomainError as error:
+            db.session.rollback()
+            flash(_("GTIN not added: %(reason)s", reason=error.message), "error")
+        else:
+            db.session.commit()
+            flash(_("GTIN %(gtin)s added to %(product)s.", gtin=row.gtin, product=product.name), "success")
+    else:
+        flash(_("GTIN not added: scan the carton or type its GTIN."), "error")
+    return redirect(url_for("naloxone.product_edit", product_id=product.id))
+
+
+@bp.route("/products/<int:product_id>/gtins/<int:gtin_id>/remove", methods=["POST"])
+@role_required("admin")
+def product_gtin_remove(product_id: int, gtin_id: int):
+    """Take a mistyped or no longer bought GTIN off a product."""
+    row = db.session.get(ProductGtin, gtin_id)
+    if row is None or row.product_id != product_id:
+        abort(404)
+    if EmptyForm().validate_on_submit():
+        services.remove_product_gtin(current_user, row)
+        db.session.commit()
+        flash(_("GTIN %(gtin)s removed.", gtin=row.gtin), "success")
+    return redirect(url_for("naloxone.product_edit", product_id=product_id))
 
 
 @bp.route("/products/<int:product_id>/retire", methods=["POST"])
