@@ -250,9 +250,13 @@ def import_deaths(actor, parsed: ParsedDeaths, source: str, *, dry_run: bool = F
 
 # --- who sees what ----------------------------------------------------------------------------
 
+# Who may open death-record pages at all; staff never (issue 15: the most sensitive table).
+DEATH_RECORD_ROLES = ("admin", "auditor", "manager")
+
+
 def may_see_death_records(user) -> bool:
     """Admins, auditors and managers may open death-record pages at all; staff never."""
-    return user is not None and user.role in ("admin", "auditor", "manager")
+    return user is not None and user.role in DEATH_RECORD_ROLES
 
 
 def visible_death_records(user) -> Select:
