@@ -57,3 +57,34 @@ def import_deaths_command(file, mapping_name, source, dry_run):
         db.session.rollback()
         fail(error.message)
     click.echo(("dry run, nothing written: " if dry_run else "") + result.summary)
+
+
+@click.command("link-deaths")
+@click.option("--source", default=None, help="Only the death records of this source (default: all).")
+@click.option("--export", "export_file", type=click.Path(dir_okay=False, writable=True), default=None,
+              help="Write every candidate pair to this CSV instead of linking "
+                   "(case_number,participant_id,jms_person_id,match_probability,status).")
+@with_appcontext
+def link_deaths_command(source, export_file):
+    """Link death records to released participants with Splink (reviewed pairs are kept)."""
+    from reentry import audit
+    from reentry.cli import fail
+    from reentry.csvutil import csv_text
+    from reentry.outcomes.linkage import EXPORT_COLUMNS, export_rows, link_deaths
+
+    try:
+        if export_file:
+            rows = export_rows(source)
+            with open(export_file, "w", encoding="utf-8", newline="") as handle:
+                handle.write(csv_text(EXPORT_COLUMNS, rows))
+            audit.record(None, "death_links.export", "death_links", None,
+                         changes={"source": source or "", "rows": len(rows), "file": export_file[:200]})
+            db.session.commit()
+            click.echo(f"wrote {len(rows)} pairs to {export_file}")
+            return
+        result = link_deaths(None, source)
+        db.session.commit()
+    except DomainError as error:
+        db.session.rollback()
+        fail(error.message)
+    click.echo(result.summary)
