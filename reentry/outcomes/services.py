@@ -291,3 +291,75 @@ def list_death_records(user, limit: int = 100) -> list[DeathRecord]:
     audit.record(user, "death_records.list", "death_records", None,
                  changes={"ids": [r.id for r in records]})
     return records
+
+
+# --- the review queue -------------------------------------------------------------------------
+
+REVIEW_ROLES = ("admin", "manager")
+COMPARED = (("last_name", "last_name"), ("first_name", "first_name"), ("date_of_birth", "date_of_birth"),
+            ("sex", "gender"), ("zip", "destination_zip"))
+
+
+@dataclass
+class ReviewItem:
+    link: DeathLink
+    death: DeathRecord
+    person: object  # the Participant
+    fields: list[tuple[str, object, object, bool]]  # (field, death value, person value, agree)
+
+
+def _reviewable(user) -> Select:
+    stmt = select(DeathLink).where(DeathLink.status == "review").order_by(DeathLink.match_probability.desc(),
+                                                                        DeathLink.id)
+    if user is None or user.role not in REVIEW_ROLES:
+        return stmt.where(False)
+    if user.role == "manager":
+        stmt = stmt.where(DeathLink.facility_id.in_(user.facility_ids or {-1}))
+    return stmt
+
+
+def _agree(field: str, death_value, person_value) -> bool:
+    from reentry.outcomes.linkage import _name
+
+    if field in ("last_name", "first_name"):
+        return _name(death_value or "") == _name(person_value or "")
+    if field == "sex":
+        return (death_value or "")[:1].upper() == (person_value or "")[:1].upper()
+    if field == "zip":
+        return (death_value or "")[:5] == (person_value or "")[:5]
+    return death_value == person_value
+
+
+def review_queue(user, limit: int = 50) -> list[ReviewItem]:
+    """The pairs waiting for review that this user may decide (a manager: their facilities'),
+    each with the fields side by side; the view is audited."""
+    from reentry.participants.models import Participant
+
+    items = []
+    for link in db.session.scalars(_reviewable(user).limit(limit)):
+        person = db.session.get(Participant, link.participant_id)
+        death = link.death_record
+        fields = [(ours, getattr(death, ours), getattr(person, theirs),
+                   _agree(ours, getattr(death, ours), getattr(person, theirs))) for ours, theirs in COMPARED]
+        items.append(ReviewItem(link, death, person, fields))
+    audit.record(user, "death_links.review_list", "death_links", None,
+                 changes={"ids": [item.link.id for item in items]})
+    return items
+
+
+def review_link(actor, link_id: int, decision: str, reason: str) -> DeathLink:
+    """Accept or reject one pair waiting for review; a later run never changes the decision."""
+    if decision not in ("accepted", "rejected"):
+        raise DomainError("Choose accept or reject.")
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError("Reason: say what you checked.", field="reason")
+    link = db.session.scalar(_reviewable(actor).where(DeathLink.id == link_id))
+    if link is None:
+        raise DomainError("This pair is not waiting for your review (someone may have decided it).")
+    link.status, link.review_reason = decision, reason[:1000]
+    link.reviewed_by_id, link.reviewed_at = actor.id, utcnow()
+    db.session.flush()
+    audit.record(actor, "death_link.review", "death_links", link.id, facility_id=link.facility_id,
+                 changes={"status": ["review", decision], "reason": reason[:1000]})
+    return link
