@@ -149,3 +149,28 @@ def test_export_lists_every_candidate_pair_with_its_status(world, runner, tmp_pa
     assert {row[4] for row in rows} <= {"linked", "review", "accepted", "rejected"}
     first = next(row for row in rows if row[0] == "T6")  # the same person, only a few fields differ
     assert first[2].startswith("JMS") and first[4] == "linked" and float(first[3]) >= 0.95
+
+
+def test_a_death_matching_two_people_goes_to_review_not_counted(world, runner, make_facility):
+    # The same person registered twice (another facility's record of them): the death scores
+    # above the high threshold against both, so neither is counted until someone decides.
+    twin_of = db.session.scalars(select(Participant).order_by(Participant.id).offset(300).limit(1)).one()
+    other = make_facility("JAIL-T")
+    copy = Participant(first_name=twin_of.first_name, last_name=twin_of.last_name, date_of_birth=twin_of.date_of_birth,
+                       gender=twin_of.gender, destination_zip=twin_of.destination_zip, search_name="x")
+    db.session.add(copy)
+    db.session.flush()
+    released = db.session.scalars(select(CustodyEpisode).where(CustodyEpisode.participant_id == twin_of.id)).one()
+    db.session.add(CustodyEpisode(participant_id=copy.id, facility_id=other.id, booking_id="TWIN",
+                                  custody_start=released.custody_start, release_date=released.release_date))
+    record = DeathRecord(source="ME", case_number="TWO", first_name=twin_of.first_name, last_name=twin_of.last_name,
+                         date_of_birth=twin_of.date_of_birth, sex=twin_of.gender, zip=twin_of.destination_zip,
+                         date_of_death=released.release_date + timedelta(days=10), is_overdose=True, is_opioid=True)
+    db.session.add(record)
+    db.session.commit()
+    result = runner.invoke(args=["link-deaths"])
+    assert result.exit_code == 0, result.output
+    db.session.expire_all()
+    both = {pid: link for (death, pid), link in _links().items() if death == record.id}
+    assert set(both) == {twin_of.id, copy.id}
+    assert all(link.status == "review" and "two people" in link.flag for link in both.values())
