@@ -79,7 +79,8 @@ def score_pairs(deaths: list[dict], people: list[dict], low: float) -> list[tupl
     api = DuckDBAPI()
     left = api.register(deaths, dataset_display_name="deaths")
     right = api.register(people, dataset_display_name="participants")
-    linker = Linker([left, right], linkage_settings())
+    # log_level=None: Splink leaves logging to the app (else it prints its training log to the terminal).
+    linker = Linker([left, right], linkage_settings(), log_level=None)
     linker.training.estimate_probability_two_random_records_match(
         [block_on("first_name", "last_name", "date_of_birth")], recall=0.8)
     linker.training.estimate_u_using_random_sampling(max_pairs=1_000_000)
