@@ -3,21 +3,46 @@
 SQLite is the embedded default, so each connection gets the settings that make it safe for a
 small multi-user web app (see ../shared/RELIABILITY.md section 3): busy_timeout first, then WAL,
 foreign keys and synchronous=NORMAL. pysqlite's own transaction handling is switched off so that
-every transaction starts with BEGIN IMMEDIATE: the write lock is taken up front, and a read that
-later writes (an audited page view, a stock check then a decrement) never fails with
-SQLITE_BUSY half-way. Readers are not blocked by this under WAL.
+the app chooses how each transaction begins (issue 14 point 1):
+
+- A write (POST, PUT, PATCH, DELETE requests, CLI commands, background jobs) starts with BEGIN
+  IMMEDIATE: the write lock is taken up front, so a stock check then a decrement never fails with
+  SQLITE_BUSY half-way, and two of them never both pass the check.
+- A read (GET, HEAD, OPTIONS, or a view marked `@reads_first`) starts with a plain, deferred BEGIN
+  and holds no lock under WAL, so a slow report or a stalled download never makes other people
+  wait. If it then writes (a page view's audit row), the read snapshot is ended and the write
+  runs in a new BEGIN IMMEDIATE transaction, waiting its turn for the lock like any writer,
+  instead of failing with SQLITE_BUSY because someone wrote since it read. What such a request
+  read before that point comes from the earlier snapshot, as under PostgreSQL's READ COMMITTED:
+  page views write only append-only rows, which no earlier read decides.
+- `take_write_lock()` does that switch on purpose: an upload view (`@reads_first`) or command
+  (`with reading():`) checks its file without the lock, then takes it before the reads that its
+  writes depend on.
+
+PostgreSQL is untouched by all of this (its MVCC needs none of it).
 """
 from __future__ import annotations
 
 import os
+import re
 import sqlite3
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, datetime
 
+from flask import current_app, g, has_request_context, request
 from sqlalchemy import DateTime, event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
 from sqlalchemy.types import TypeDecorator
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+_DEFERRED = "reentry_sqlite_deferred"  # connection info key: the open transaction holds no write lock
+_chosen: ContextVar[bool | None] = ContextVar("reentry_sqlite_write_lock", default=None)  # outside requests
+_WRITE_SQL = re.compile(r"\s*(INSERT|UPDATE|DELETE|REPLACE|CREATE|DROP|ALTER)\b", re.IGNORECASE)
 
 
 def sqlite_busy_timeout_ms() -> int:
@@ -112,7 +137,79 @@ def _configure_sqlite(dbapi_connection, connection_record):
     cursor.close()
 
 
+def reads_first(view: Callable) -> Callable:
+    """Mark a view that reads (and checks an upload) before it writes, if it writes at all: its
+    SQLite transaction starts deferred even for a POST. A view that then writes something that
+    depends on what it read calls `take_write_lock()` before those reads."""
+    view.reentry_reads_first = True
+    return view
+
+
+@contextmanager
+def reading() -> Iterator[None]:
+    """For a command: transactions begun inside start deferred (a file is checked without the
+    lock) until `take_write_lock()`."""
+    token = _chosen.set(False)
+    try:
+        yield
+    finally:
+        _chosen.reset(token)
+
+
+def _wants_write_lock() -> bool:
+    if _chosen.get() is not None:
+        return _chosen.get()
+    if not has_request_context():
+        return True  # CLI commands and jobs write, or are short
+    chosen = g.get("_sqlite_write_lock")
+    if chosen is not None:
+        return chosen
+    if request.method in READ_METHODS:
+        return False
+    view = current_app.view_functions.get(request.endpoint or "")
+    return not getattr(view, "reentry_reads_first", False)
+
+
 @event.listens_for(Engine, "begin")
-def _begin_immediate(conn):
-    if conn.dialect.name == "sqlite":
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+def _begin(conn: Connection):
+    if conn.dialect.name != "sqlite":
+        return
+    immediate = _wants_write_lock()
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+    conn.info[_DEFERRED] = not immediate
+
+
+def _upgrade(conn: Connection, cursor) -> None:
+    """End a deferred (read) transaction and start a BEGIN IMMEDIATE one in its place."""
+    conn.info[_DEFERRED] = False
+    try:
+        cursor.execute("COMMIT")  # nothing was written: this only lets go of the read snapshot
+        cursor.execute("BEGIN IMMEDIATE")  # waits up to busy_timeout, like any writer
+    except sqlite3.OperationalError as error:
+        # As a failed statement would: the app answers 503 (errors.database_unavailable).
+        raise OperationalError("BEGIN IMMEDIATE", None, error) from None
+
+
+@event.listens_for(Engine, "before_cursor_execute")
+def _lock_before_first_write(conn, cursor, statement, parameters, context, executemany):
+    if not conn.info.get(_DEFERRED) or conn.dialect.name != "sqlite":
+        return
+    writes = context.isinsert or context.isupdate or context.isdelete or bool(_WRITE_SQL.match(statement))
+    if writes and not conn.in_nested_transaction():  # COMMIT would end a savepoint: write deferred
+        _upgrade(conn, cursor)
+
+
+def take_write_lock(session: Session) -> None:
+    """From here on the request writes: its SQLite transaction holds the write lock (a deferred
+    one is ended and replaced), so what it reads next is current and stays so until commit."""
+    if _chosen.get() is not None:
+        _chosen.set(True)  # inside reading(): until it ends
+    elif has_request_context():
+        g._sqlite_write_lock = True
+    conn = session.connection()
+    if conn.info.get(_DEFERRED) and conn.dialect.name == "sqlite":
+        cursor = conn.connection.dbapi_connection.cursor()
+        try:
+            _upgrade(conn, cursor)
+        finally:
+            cursor.close()

@@ -7,14 +7,14 @@ Used by the jail roster import (participants/roster.py) and the death-record imp
 """
 from __future__ import annotations
 
-import csv
-import io
 import re
+from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+from reentry.csvutil import Problems, capped_rows
 from reentry.errors import DomainError
 
 DEFAULT_DATE_FORMATS = ("%Y-%m-%d", "%m/%d/%Y")
@@ -22,11 +22,13 @@ CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u202a-\u202e\u2066-\u2069
 
 
 class FileProblems(DomainError):
-    """The file cannot be imported; `problems` lists every row and column at fault."""
+    """The file cannot be imported; `problems` lists the rows and columns at fault (the first
+    MAX_PROBLEMS; `more` counts the rest)."""
 
-    def __init__(self, problems: list[str]):
+    def __init__(self, problems: Problems | list[str]):
         super().__init__(f"{len(problems)} problem(s) in the file; nothing was imported.")
-        self.problems = problems
+        self.problems = list(problems.shown) if isinstance(problems, Problems) else problems
+        self.more = len(problems) - len(self.problems)  # counted, not listed
 
 
 @dataclass
@@ -76,33 +78,21 @@ class Table:
     ignored: list[str]
 
 
-def read_table(text: str, layout: FileLayout, label: str, problems: list[str]) -> Table:
-    """The rows of a CSV text with their spreadsheet row numbers; problems of the file's shape
-    (unreadable rows, a missing header, a column twice) are added to `problems`."""
-    reader = csv.reader(io.StringIO(text, newline=""))
-    records: list[tuple[int, list[str]]] = []
-    number = 0
-    while True:
-        try:
-            cells = next(reader)
-        except StopIteration:
-            break
-        except csv.Error as error:
-            number += 1
-            problems.append(f"{label}row {number}: cannot be read ({error}).")
-            continue
-        number += 1
-        if any(c.strip() for c in cells):
-            records.append((number, cells))
+def read_table(text: str, layout: FileLayout, label: str, problems: Problems) -> Table:
+    """The rows of a CSV text with their spreadsheet row numbers (within csvutil's caps); problems
+    of the file's shape (unreadable rows, a missing header, a column twice) go to `problems`."""
+    records = [(number, cells) for number, cells in capped_rows(text, problems, label)
+               if any(c.strip() for c in cells)]
     if layout.header:
         if not records or records[0][0] != 1:
-            problems.append(f"{label}row 1: the header row is missing or empty.")
+            if not problems:
+                problems.append(f"{label}row 1: the header row is missing or empty.")
             return Table(label, [], [], [])
         columns = [c.strip().lower() for c in records[0][1]]
         records = records[1:]
     else:
         columns = list(layout.names)
-    duplicates = sorted({c for c in columns if c and columns.count(c) > 1})
+    duplicates = sorted(name for name, count in Counter(columns).items() if name and count > 1)
     for name in duplicates:
         problems.append(f"{label}row 1, column {name}: the column appears more than once.")
     wanted = set(layout.columns.values())
@@ -115,11 +105,14 @@ def make_date_parser(date_formats: tuple[str, ...], datetime_formats: tuple[str,
     """A cached parser of dates in these formats (ValueError with a message naming them); a
     date-time with a UTC offset becomes the calendar date in `zone`."""
     cache: dict[str, date] = {}
+    refused: dict[str, str] = {}  # a file of bad rows repeats its bad values: strptime is slow
 
     def parse(text: str) -> date:
         found = cache.get(text)
         if found is not None:
             return found
+        if text in refused:
+            raise ValueError(refused[text])
         value = None
         for fmt in date_formats:
             try:
@@ -139,9 +132,11 @@ def make_date_parser(date_formats: tuple[str, ...], datetime_formats: tuple[str,
         if value is None:
             shown = ", ".join(f.replace("%Y", "YYYY").replace("%m", "MM").replace("%d", "DD")
                               for f in date_formats)
-            raise ValueError(f"{text[:40]!r} is not a date ({shown})")
+            refused[text] = f"{text[:40]!r} is not a date ({shown})"
+            raise ValueError(refused[text])
         if not 1900 <= value.year <= 2100:
-            raise ValueError(f"{text[:40]!r} is not a plausible date")
+            refused[text] = f"{text[:40]!r} is not a plausible date"
+            raise ValueError(refused[text])
         cache[text] = value
         return value
 
@@ -157,7 +152,7 @@ def check_text(text: str, limit: int | None) -> None:
 
 
 def read_rows(table: Table, layout: FileLayout, check: Callable[[str, str], object],
-              problems: list[str]) -> list[dict]:
+              problems: Problems) -> list[dict]:
     """Each record as {field: check(field, cell text)} plus "_row"; a cell `check` refuses
     (ValueError) becomes "row N, column NAME: message" in `problems`."""
     index = {c: i for i, c in enumerate(table.columns)}
@@ -180,7 +175,7 @@ def read_rows(table: Table, layout: FileLayout, check: Callable[[str, str], obje
 
 
 def check_required_and_unique(rows: list[dict], required: Iterable[str], key: str, noun: str,
-                              column_of: Callable[[str], str], problems: list[str]) -> None:
+                              column_of: Callable[[str], str], problems: Problems) -> None:
     """Every required field a row has holds a value, and each `key` value is on one row only
     ("row 7, column case_no: case 123 is also on row 3")."""
     required = tuple(required)

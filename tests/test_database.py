@@ -110,3 +110,90 @@ def test_a_new_sqlite_file_and_its_wal_are_readable_by_the_owner_only(tmp_path):
             db.engine.dispose()
     finally:
         os.umask(old)
+def _hold_write_lock(app):
+    """A second connection that holds SQLite's write lock until closed (an import mid-write)."""
+    import sqlite3
+
+    holder = sqlite3.connect(app.config["SQLALCHEMY_DATABASE_URI"].removeprefix("sqlite:///"),
+                             isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    return holder
+
+
+@sqlite_only
+def test_a_read_request_does_not_wait_for_the_write_lock(app, client):
+    """Issue 14 point 1: GETs ran in BEGIN IMMEDIATE, so one long write made every page 503."""
+    import time
+
+    holder = _hold_write_lock(app)
+    try:
+        started = time.perf_counter()
+        response = client.get("/healthz")
+        elapsed = time.perf_counter() - started
+    finally:
+        holder.close()
+    assert response.status_code == 200
+    assert elapsed < 1.0  # before: busy_timeout (10 s), then 503
+
+
+@sqlite_only
+def test_a_read_that_then_writes_does_not_fail_when_someone_wrote_in_between(app, make_user):
+    """A deferred transaction whose snapshot is stale would fail its first write at once with
+    SQLITE_BUSY; the write runs in a new BEGIN IMMEDIATE transaction instead."""
+    uid = make_user("admin").id
+    db.session.commit()
+    with app.test_request_context("/participants/", method="GET"):
+        with db.engine.connect() as reader, db.engine.connect() as writer:
+            reader.execute(sa.text("SELECT count(*) FROM auth_sessions")).scalar()  # snapshot taken
+            with writer.begin():  # a POST elsewhere commits after that
+                writer.execute(sa.text("INSERT INTO auth_sessions (user_id, token_hash, created_at) "
+                                       "VALUES (:u, :t, :c)"), {"u": uid, "t": "a" * 64, "c": datetime(2026, 1, 1)})
+            reader.execute(sa.text("INSERT INTO auth_sessions (user_id, token_hash, created_at) "
+                                   "VALUES (:u, :t, :c)"), {"u": uid, "t": "b" * 64, "c": datetime(2026, 1, 1)})
+            reader.commit()
+    assert db.session.scalar(sa.select(sa.func.count(AuthSession.id))) == 2
+
+
+@sqlite_only
+@pytest.mark.parametrize("method, endpoint_reads_first, locks", [
+    ("GET", False, False), ("HEAD", False, False), ("POST", False, True), ("DELETE", False, True),
+    ("POST", True, False)])
+def test_which_transactions_take_the_write_lock_up_front(app, method, endpoint_reads_first, locks):
+    import sqlite3
+
+    from reentry.database import reads_first, take_write_lock
+
+    @reads_first
+    def upload():
+        return ""
+
+    app.view_functions["test.upload"] = upload
+    with app.test_request_context("/", method=method) as ctx:
+        ctx.request.url_rule = None
+        if endpoint_reads_first:
+            ctx.request.url_rule = type("Rule", (), {"endpoint": "test.upload"})()
+        db.session.execute(sa.text("SELECT 1"))
+        other = sqlite3.connect(app.config["SQLALCHEMY_DATABASE_URI"].removeprefix("sqlite:///"),
+                                isolation_level=None, timeout=0)
+        try:
+            def lock_is_free() -> bool:
+                try:
+                    other.execute("BEGIN IMMEDIATE")
+                except sqlite3.OperationalError:
+                    return False
+                other.execute("ROLLBACK")
+                return True
+
+            assert lock_is_free() is not locks
+            take_write_lock(db.session)  # an upload view, once its file is checked
+            assert not lock_is_free()
+        finally:
+            other.close()
+            db.session.rollback()
+
+
+def test_cli_and_jobs_take_the_write_lock(app):
+    """Outside a request (commands, jobs) nothing changes: BEGIN IMMEDIATE as before."""
+    from reentry.database import _wants_write_lock
+
+    assert _wants_write_lock() is True

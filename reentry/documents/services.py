@@ -2,9 +2,7 @@
 print services that turn them into builder input and audit every print."""
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import re
 import secrets
 from collections.abc import Callable, Iterable
@@ -15,7 +13,7 @@ from flask import current_app
 from sqlalchemy import func, select
 
 from reentry import audit
-from reentry.database import utcnow
+from reentry.database import take_write_lock, utcnow
 from reentry.documents import builders
 from reentry.documents.builders import CertificateInput, HotlineEntry, LawSummary, ResourceEntry
 from reentry.documents.content import LANGUAGES, language, language_names, long_date, texts
@@ -31,7 +29,7 @@ from reentry.documents.models import (
 from reentry.documents.seed import (
     LAW_CONDITIONS, LAW_EXCLUSIONS, LAW_FIELDS, hotline_rows, law_rows, parse_law_codes,
 )
-from reentry.csvutil import FORMULA_STARTS
+from reentry.csvutil import FORMULA_STARTS, Problems, capped_rows
 from reentry.errors import DomainError
 from reentry.extensions import db
 from reentry.facilities.services import facility_today
@@ -48,9 +46,10 @@ STALE_AFTER = timedelta(days=365)
 class ImportRowsError(DomainError):
     """A file had bad rows; nothing was saved. `errors` lists them as 'row N, column X: ...'."""
 
-    def __init__(self, errors: list[str]):
+    def __init__(self, errors: Problems | list[str]):
         super().__init__(f"Nothing was imported: {len(errors)} problem(s) in the file.", field="file")
-        self.errors = errors
+        self.errors = list(errors.shown) if isinstance(errors, Problems) else errors
+        self.more = len(errors) - len(self.errors)  # counted, not listed
 
 
 def today() -> date:
@@ -384,30 +383,39 @@ def import_resources(actor, text: str) -> tuple[int, int]:
     A row with an `id` updates that entry; a row without one adds a new entry. Returns
     (added, updated); raises ImportRowsError listing every bad row.
     """
-    text = text.lstrip("\ufeff")
-    reader = csv.DictReader(io.StringIO(text))
-    header = [h.strip() for h in (reader.fieldnames or [])]
+    errors = Problems()
+    rows = capped_rows(text.lstrip("\ufeff"), errors)
+    _, first = next(rows, (1, []))
+    if errors:
+        raise ImportRowsError(errors)  # the header row is unreadable or too wide
+    header = [h.strip() for h in first]
     missing = [c for c in RESOURCE_FIELDS if c not in header and c not in
                ("address", "zip", "phone", "hours", "languages", "accepts_records",
                 "last_verified_on", "last_verified_by", "hours_es")]
     if missing:
         raise ImportRowsError([f"row 1, column {c}: this column is missing" for c in missing])
-    reader.fieldnames = header
-    errors: list[str] = []
-    planned: list[tuple[Resource | None, dict]] = []
-    for number, row in enumerate(reader, start=2):
-        if None in row:
+    checked: list[tuple[int, str, dict]] = []  # (row number, id cell, clean values)
+    for number, cells in rows:
+        if not cells:
+            continue  # a blank line, as csv.DictReader skipped them
+        if len(cells) > len(header):
             errors.append(f"row {number}: more cells than the header has columns")
             continue
-        values = {k: _unguard(row.get(k) or "") for k in RESOURCE_FIELDS}
-        clean, problems = clean_resource(values)
+        row = dict(zip(header, cells))
+        clean, problems = clean_resource({k: _unguard(row.get(k) or "") for k in RESOURCE_FIELDS})
         errors += [f"row {number}, column {field}: {message}" for field, message in problems]
-        existing = None
-        raw_id = (row.get("id") or "").strip()
-        if raw_id:
-            existing = db.session.get(Resource, int(raw_id)) if raw_id.isdigit() and len(raw_id) < 10 else None
-            if existing is None:
-                errors.append(f"row {number}, column id: no entry with id {raw_id}")
+        checked.append((number, (row.get("id") or "").strip(), clean))
+    # The whole file is checked before the write lock is taken (issue 14 point 1); the entries it
+    # updates are read under the lock, so they are current when written.
+    if not errors:
+        take_write_lock(db.session)
+    wanted = {int(i) for _, i, _ in checked if i.isdigit() and len(i) < 10}
+    by_id = {r.id: r for r in db.session.scalars(select(Resource).where(Resource.id.in_(wanted)))} if wanted else {}
+    planned: list[tuple[Resource | None, dict]] = []
+    for number, raw_id, clean in checked:
+        existing = by_id.get(int(raw_id)) if raw_id.isdigit() and len(raw_id) < 10 else None
+        if raw_id and existing is None:
+            errors.append(f"row {number}, column id: no entry with id {raw_id}")
         planned.append((existing, clean))
     if not planned and not errors:
         errors.append("row 2: the file has no data rows")

@@ -19,6 +19,7 @@ from flask_login import current_user
 from reentry import audit
 from reentry.auth.access import can_see_facility, refuse_unseen, role_required, shows_names, visible_facility_ids
 from reentry.csvutil import csv_response, decode_upload
+from reentry.database import reads_first
 from reentry.documents import governance, services
 from reentry.documents.content import resource_type_labels
 from reentry.documents.forms import (
@@ -265,11 +266,13 @@ def resource_export():
 
 
 @bp.route("/resources/import", methods=["GET", "POST"])
+@reads_first  # the file is checked before the write lock is taken (services.import_resources)
 @role_required("admin")
 def resource_import():
     """Add or update many entries from a CSV file, all or nothing."""
     form = ImportForm()
     errors: list[str] = []
+    more_errors = 0
     if form.validate_on_submit():
         raw = form.file.data.read()
         try:
@@ -282,13 +285,13 @@ def resource_import():
             except services.ImportRowsError as error:
                 db.session.rollback()
                 apply_domain_error(form, error)
-                errors = error.errors
+                errors, more_errors = error.errors, error.more
             else:
                 db.session.commit()
                 flash(_("Imported: %(added)d added, %(updated)d updated.", added=added, updated=updated),
                       "success")
                 return redirect(url_for("documents.resource_index"))
-    return render_template("documents/resource_import.html", form=form, errors=errors,
+    return render_template("documents/resource_import.html", form=form, errors=errors, more_errors=more_errors,
                            columns=services.RESOURCE_CSV_COLUMNS, types=RESOURCE_TYPES)
 
 

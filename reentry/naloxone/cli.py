@@ -7,6 +7,7 @@ import click
 from flask.cli import with_appcontext
 
 from reentry.cli import fail
+from reentry.database import reading
 from reentry.errors import DomainError
 from reentry.extensions import db
 
@@ -21,11 +22,13 @@ def import_distributions_command(file, facility_code, dry_run):
     from reentry.facilities.services import get_facility_by_code
     from reentry.naloxone.importer import import_distributions
 
-    try:
-        facility = get_facility_by_code(facility_code)
-    except DomainError as error:
-        fail(error.message)
-    result = import_distributions(None, facility, Path(file).read_bytes(), dry_run=dry_run, source=Path(file).name)
+    raw = Path(file).read_bytes()
+    with reading():  # the file is checked holding no lock (issue 14 point 1)
+        try:
+            facility = get_facility_by_code(facility_code)
+        except DomainError as error:
+            fail(error.message)
+        result = import_distributions(None, facility, raw, dry_run=dry_run, source=Path(file).name)
     if result.errors:
         db.session.rollback()
         for line in result.errors:

@@ -8,9 +8,7 @@ left the shelf years ago, before this system counted them.
 """
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
@@ -19,7 +17,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from reentry import audit
-from reentry.csvutil import decode_upload
+from reentry.csvutil import Problems, capped_rows, decode_upload
+from reentry.database import take_write_lock
 from reentry.errors import DomainError
 from reentry.extensions import db
 from reentry.facilities.models import Facility
@@ -40,7 +39,7 @@ class ImportResult:
     rows: int = 0
     created: int = 0
     already_imported: int = 0
-    errors: list[str] = field(default_factory=list)
+    errors: Problems = field(default_factory=Problems)  # the first MAX_PROBLEMS, and a count
 
 
 def _fingerprint(facility: Facility, values: tuple, occurrence: int) -> str:
@@ -63,9 +62,11 @@ def import_distributions(actor, facility: Facility, raw: bytes, *, dry_run: bool
     except DomainError as error:
         result.errors.append(error.message)
         return result
-    reader = csv.reader(io.StringIO(text, newline=""))
-    header = next(reader, None)
-    if not header:
+    reader = capped_rows(text, result.errors)
+    number, header = next(reader, (1, None))
+    if result.errors:
+        return result  # the header row could not be read, or is too wide
+    if not header or number != 1:
         result.errors.append("row 1, column (header): the file is empty; the first row must name the columns")
         return result
     names = [h.strip().lower() for h in header]
@@ -89,12 +90,14 @@ def import_distributions(actor, facility: Facility, raw: bytes, *, dry_run: bool
     zone = ZoneInfo(facility.timezone)
     today = datetime.now(zone).date()
     seen: dict[tuple, int] = {}
+    product_codes = ", ".join(sorted(products))  # joined once: a bad file repeats these messages
     pending: list[tuple[str, dict]] = []
 
-    for number, cells in enumerate(reader, start=2):
+    for number, cells in reader:
         if not any(cell.strip() for cell in cells):
             continue
         result.rows += 1
+        problems_before = len(result.errors)
         if len(cells) > len(names):
             result.errors.append(f"row {number}, column (extra): {len(cells)} cells but {len(names)} columns")
             continue
@@ -118,7 +121,7 @@ def import_distributions(actor, facility: Facility, raw: bytes, *, dry_run: bool
         product = products.get(row["product"].lower())
         if product is None:
             error("product", f"{row['product']!r} is not a catalog code "
-                             f"(one of {', '.join(sorted(products))})")
+                             f"(one of {product_codes})")
         kits = None
         try:
             kits = int(row["kits"])
@@ -154,7 +157,7 @@ def import_distributions(actor, facility: Facility, raw: bytes, *, dry_run: bool
             error("lot", "a declined kit has no lot")
         elif row["lot"] and product is not None:
             lot = lots.get((product.id, row["lot"]))
-        if result.errors and result.errors[-1].startswith(f"row {number},"):
+        if len(result.errors) > problems_before:
             continue
         values = tuple(row[c] for c in COLUMNS)
         key = tuple(v.lower() for v in values)
@@ -170,6 +173,8 @@ def import_distributions(actor, facility: Facility, raw: bytes, *, dry_run: bool
 
     if result.errors:
         return result
+    if not dry_run:  # checked without the lock; what is already imported is read under it
+        take_write_lock(db.session)
     known: set[str] = set()
     prints = [fp for fp, _ in pending]
     for start in range(0, len(prints), CHUNK):

@@ -52,6 +52,8 @@ def import_deaths_command(file, mapping_name, source, dry_run):
         db.session.rollback()
         for problem in error.problems:
             click.echo(problem, err=True)
+        if error.more:
+            click.echo(f"and {error.more} more problem(s)", err=True)
         fail(error.message)
     except DomainError as error:
         db.session.rollback()

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Select, bindparam, exists, insert, select, update
 
 from reentry import audit
-from reentry.csvutil import decode_upload
+from reentry.csvutil import Problems, decode_upload
 from reentry.database import utcnow
 from reentry.errors import DomainError
 from reentry.extensions import db
@@ -133,7 +133,7 @@ def _check_cell(name: str, text: str, parse_date, mapping: DeathMapping):
 def parse_deaths(data: bytes, mapping: DeathMapping, zone: ZoneInfo, today: date | None = None) -> ParsedDeaths:
     """Check a death file completely; DeathFileError lists every problem, else the rows ready to
     store (codes normalised, each death classified)."""
-    problems: list[str] = []
+    problems = Problems()
     parse_date = make_date_parser(mapping.date_formats, mapping.datetime_formats, zone)
     layout = mapping.layout
     table = read_table(decode_upload(data), layout, "", problems)

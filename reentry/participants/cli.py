@@ -31,36 +31,42 @@ def _read(path: str) -> bytes:
 def import_roster_command(file, facility_code, mapping_name, people_file, snapshot, dry_run, force):
     """Import a jail roster CSV: all rows or none (every problem is listed)."""
     from reentry.cli import fail
+    from reentry.database import reading, take_write_lock
     from reentry.facilities.services import facility_zone, get_facility_by_code
     from reentry.participants.roster import RosterError, import_roster, load_mapping, parse_roster
 
+    bookings, people = _read(file), _read(people_file) if people_file else None
     try:
-        facility = get_facility_by_code(facility_code) if facility_code else None
-        mapping = load_mapping(facility, mapping_name, allow_path=True)
-        if facility is None and not mapping.facility_column:
-            fail("--facility is required (the mapping has no facility column).")
-        targets = _targets(mapping, facility, get_facility_by_code)
-        # Dates are read in the first facility's zone; the facilities of one county export share it.
-        parsed = parse_roster(_read(file), mapping, facility_zone(targets[0]),
-                              people=_read(people_file) if people_file else None)
-        if parsed.ignored_columns:
-            click.echo(f"ignored columns: {', '.join(parsed.ignored_columns)}")
-        results = []
-        for target in targets:
-            part = parsed.only(target.code)
-            if not part.rows and mapping.facility_column and not snapshot:
-                continue
-            results.append((target, import_roster(
-                None, target, part, snapshot=snapshot, force=force, dry_run=dry_run,
-                source=click.format_filename(file), progress=lambda message: click.echo(message, err=True))))
-        if dry_run:
-            db.session.rollback()
-        elif not any(result.refusal for _, result in results):
-            db.session.commit()  # every facility of the file, or none
+        with reading():  # the file is checked holding no lock (issue 14 point 1)
+            facility = get_facility_by_code(facility_code) if facility_code else None
+            mapping = load_mapping(facility, mapping_name, allow_path=True)
+            if facility is None and not mapping.facility_column:
+                fail("--facility is required (the mapping has no facility column).")
+            targets = _targets(mapping, facility, get_facility_by_code)
+            # Dates are read in the first facility's zone; the facilities of one county export share it.
+            parsed = parse_roster(bookings, mapping, facility_zone(targets[0]), people=people)
+            if parsed.ignored_columns:
+                click.echo(f"ignored columns: {', '.join(parsed.ignored_columns)}")
+            if not dry_run:
+                take_write_lock(db.session)
+            results = []
+            for target in targets:
+                part = parsed.only(target.code)
+                if not part.rows and mapping.facility_column and not snapshot:
+                    continue
+                results.append((target, import_roster(
+                    None, target, part, snapshot=snapshot, force=force, dry_run=dry_run,
+                    source=click.format_filename(file), progress=lambda message: click.echo(message, err=True))))
+            if dry_run or any(result.refusal for _, result in results):
+                db.session.rollback()
+            else:
+                db.session.commit()  # every facility of the file, or none
     except RosterError as error:
         db.session.rollback()
         for problem in error.problems:
             click.echo(problem, err=True)
+        if error.more:
+            click.echo(f"and {error.more} more problem(s)", err=True)
         fail(error.message)
     except DomainError as error:
         db.session.rollback()
@@ -73,7 +79,6 @@ def import_roster_command(file, facility_code, mapping_name, people_file, snapsh
             click.echo(f"{prefix}{target.code}: {result.summary}")
     refusals = [f"{target.code}: {result.refusal}" for target, result in results if result.refusal]
     if refusals:
-        db.session.rollback()
         fail(" ".join(refusals))
 
 

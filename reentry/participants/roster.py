@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import bindparam, insert, select, update
 
 from reentry import audit
-from reentry.csvutil import decode_upload
+from reentry.csvutil import Problems, decode_upload
 from reentry.database import utcnow
 from reentry.errors import DomainError
 from reentry.extensions import db
@@ -59,7 +59,8 @@ MAPPINGS_DIR = Path(__file__).resolve().parent.parent.parent / "docs" / "mapping
 
 
 class RosterError(FileProblems):
-    """The roster cannot be imported; `problems` lists every row and column at fault."""
+    """The roster cannot be imported; `problems` lists the rows and columns at fault (the first
+    MAX_PROBLEMS, then "and N more problem(s)")."""
 
 
 # --- mappings ---------------------------------------------------------------------------------
@@ -220,7 +221,7 @@ def _check_cell(name: str, text: str, parse_date, mapping: Mapping):
     return text
 
 
-def _rows(table: Table, layout: FileLayout, mapping: Mapping, parse_date, problems: list[str]) -> list[dict]:
+def _rows(table: Table, layout: FileLayout, mapping: Mapping, parse_date, problems: Problems) -> list[dict]:
     return read_rows(table, layout, lambda name, text: _check_cell(name, text, parse_date, mapping), problems)
 
 
@@ -229,7 +230,7 @@ def parse_roster(data: bytes, mapping: Mapping, zone: ZoneInfo, people: bytes | 
     if (people is None) != (mapping.people is None):
         raise DomainError("This mapping needs a people file (--people)." if people is None
                           else f"Mapping {mapping.name!r} does not take a people file.")
-    problems: list[str] = []
+    problems = Problems()
     parse_date = _make_date_parser(mapping, zone)
     table = read_table(decode_upload(data), mapping.bookings, "", problems)
     present = {f for f, col in mapping.bookings.columns.items() if col in table.columns}
@@ -449,7 +450,7 @@ def import_roster(actor, facility: Facility, parsed: ParsedRoster, *, snapshot: 
     # A snapshot compares with every open booking; a few rows need only the bookings they name.
     few = not snapshot and len(parsed.rows) <= _CHUNK
     existing = _existing(facility.id, parsed.rows if few else None)
-    problems: list[str] = []
+    problems = Problems()
     new_rows: list[dict] = []
     episode_updates: list[tuple[dict, dict]] = []  # (existing, new episode values)
     person_updates: dict[int, tuple[dict, dict]] = {}  # participant id -> (existing, new values)

@@ -16,6 +16,7 @@ from flask_login import current_user
 from reentry import audit
 from reentry.auth.access import refuse_unseen, role_required, shows_names, visible_facility_ids
 from reentry.csvutil import csv_response
+from reentry.database import reads_first, take_write_lock
 from reentry.documents.forms import PrintPacketForm
 from reentry.documents.governance import unapproved_version
 from reentry.errors import Conflict, DomainError, NotFound
@@ -270,17 +271,22 @@ def _mapping_choices(facilities) -> list:
 
 
 def _run_import(meta: dict, bookings: bytes, people: bytes | None, dry_run: bool):
+    """Check the file(s) completely holding no lock, then (unless a dry run) take SQLite's write
+    lock before reading what the import compares against (issue 14 point 1)."""
     facility = next((f for f in visible_facilities(current_user) if f.id == meta["facility_id"]), None)
     if facility is None:
         abort(404)
     mapping = roster.load_mapping(facility, meta.get("mapping") or None)
     # A several-facility export uploaded on one facility's page imports that facility's rows only.
     parsed = roster.parse_roster(bookings, mapping, facility_zone(facility), people=people).only(facility.code)
+    if not dry_run:
+        take_write_lock(db.session)
     return roster.import_roster(current_user, facility, parsed, snapshot=meta["snapshot"], force=meta["force"],
                                 dry_run=dry_run, source=meta["filename"])
 
 
 @bp.route("/import", methods=["GET", "POST"])
+@reads_first  # a preview writes nothing: it never takes the write lock
 @role_required(*WRITE_ROLES)
 def import_roster():
     """Upload a roster; it is checked completely and previewed before anything is written."""
@@ -288,7 +294,7 @@ def import_roster():
     facilities = visible_facilities(current_user)
     form.facility.choices = select_choices([(f.id, f"{f.code}: {f.name}") for f in facilities])
     form.mapping.choices = select_choices(_mapping_choices(facilities))
-    problems, preview, confirm = [], None, None
+    problems, more_problems, preview, confirm = [], 0, None, None
     if form.validate_on_submit():
         upload = request.files.get(form.bookings.name)
         people_upload = request.files.get(form.people.name)
@@ -303,7 +309,7 @@ def import_roster():
             try:
                 preview = _run_import(meta, bookings, people, dry_run=True)
             except roster.RosterError as error:
-                problems = error.problems
+                problems, more_problems = error.problems, error.more
                 form.form_errors.append(error.message)
             except DomainError as error:
                 apply_domain_error(form, error)
@@ -313,11 +319,12 @@ def import_roster():
                 else:
                     confirm = RosterConfirmForm(upload=_save_upload(meta, bookings, people))
             db.session.rollback()
-    return render_template("participants/import.html", form=form, problems=problems[:500],
-                           more_problems=max(len(problems) - 500, 0), preview=preview, confirm=confirm)
+    return render_template("participants/import.html", form=form, problems=problems,
+                           more_problems=more_problems, preview=preview, confirm=confirm)
 
 
 @bp.route("/import/confirm", methods=["POST"])
+@reads_first  # the file is checked again before the write lock is taken (_run_import)
 @role_required(*WRITE_ROLES)
 def import_confirm():
     """Import a previewed upload (checked again: all rows or none)."""

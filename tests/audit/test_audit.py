@@ -10,6 +10,7 @@ from reentry import audit
 from reentry.audit.models import AuditEvent
 from reentry.extensions import db
 from reentry.facilities.services import create_facility
+from tests.conftest import POSTGRES_URL
 
 
 def test_the_audit_row_shares_the_changes_transaction(app):
@@ -59,3 +60,32 @@ def test_typed_text_lands_in_the_csv_as_text_not_a_formula(app, client, login_as
     rows = list(csv.reader(io.StringIO(body.lstrip("\ufeff"))))
     assert not any(cell.startswith(("=", "+", "-", "@")) for row in rows for cell in row)
     assert "=…@evil.test" in rows[1][7]  # kept (masked), inside the JSON of the changes column
+
+
+@pytest.mark.skipif(bool(POSTGRES_URL), reason="SQLite locks and WAL checkpoints")
+def test_a_stalled_export_holds_no_transaction(app, client, login_as):
+    """Issue 14 point 1: the CSV streamed from an open query, so a client that opened
+    /audit/export.csv and stopped reading held the transaction (and, then, the write lock)."""
+    import sqlite3
+
+
+    for n in range(1_500):  # well over one 64 kB chunk of CSV
+        audit.record(None, "facility.update", "facilities", n, changes={"note": "x" * 40})
+    db.session.commit()
+    login_as("auditor")
+    response = client.get("/audit/export.csv", buffered=False)
+    body = iter(response.response)
+    first = next(body)  # the client reads a little, then stalls
+    other = sqlite3.connect(app.config["SQLALCHEMY_DATABASE_URI"].removeprefix("sqlite:///"),
+                            isolation_level=None, timeout=0)
+    try:
+        other.execute("BEGIN IMMEDIATE")  # a writer gets the lock at once
+        other.execute("ROLLBACK")
+        busy, _, _ = other.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+        assert busy == 0  # and no reader pins an old snapshot
+    finally:
+        other.close()
+    text = (first + b"".join(body)).decode("utf-8")
+    response.close()
+    rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
+    assert len(rows) >= 1 + 1_500 and int(response.headers["Content-Length"]) == len(text.encode())

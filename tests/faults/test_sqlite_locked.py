@@ -1,6 +1,6 @@
-"""Another process holds SQLite's write lock: requests answer 503 with the friendly page after the
-busy timeout, /healthz says the database is unavailable, nothing is half-written, and the app
-recovers by itself when the lock is released."""
+"""Another process holds SQLite's write lock: writes answer 503 with the friendly page after the
+busy timeout, nothing is half-written, and the app recovers by itself when the lock is released.
+Reads need no lock under WAL (issue 14 point 1): /healthz and pages that only read stay up."""
 import sqlite3
 import time
 from contextlib import closing
@@ -38,15 +38,14 @@ def test_locked_database_gives_503_then_recovers(sqlite_file, tmp_path):
         with closing(sqlite3.connect(database, isolation_level=None)) as locker:
             locker.execute("BEGIN EXCLUSIVE")
             health = staff.get("/healthz")
-            assert health.status == 503 and '"database":"unavailable"' in health.body.replace(" ", "")
+            assert health.status == 200 and health.seconds < 0.5  # before issue 14: 503
+            assert staff.get("/facilities/").status == 200  # a page that only reads
             started = time.perf_counter()
             saved = staff.give_kit(seeded.code, fields)
             waited = time.perf_counter() - started
             assert saved.status == 503
             assert "Nothing was saved" in saved.body and "Traceback" not in saved.body
             assert waited < 10  # the short busy timeout, not the 10 s default, per attempt
-            page = staff.get(f"/naloxone/{seeded.code}/kits")
-            assert page.status == 503 and "Nothing was saved" in page.body
             locker.execute("ROLLBACK")
 
         deadline = time.time() + 20

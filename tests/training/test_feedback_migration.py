@@ -27,9 +27,19 @@ def test_existing_feedback_gets_random_ids_and_only_its_week(tmp_path):
             migrate_to_head(POSTGRES_URL)
 
 
+def _revision_before(revision: str) -> str:
+    """The revision 0019 follows in the chain (merges re-chain migrations, so it is looked up)."""
+    from alembic.script import ScriptDirectory
+    from flask import current_app
+
+    config = current_app.extensions["migrate"].migrate.get_config()
+    return ScriptDirectory.from_config(config).get_revision(revision).down_revision
+
+
 def _check_the_migration(app):
     with app.app_context():
-        upgrade(revision="0015")
+        before = _revision_before("0019")
+        upgrade(revision=before)
         from reentry.facilities.services import create_facility
         from reentry.training.services import import_curriculum
 
@@ -55,7 +65,7 @@ def _check_the_migration(app):
         assert weeks == {"comment 0": "2026-11-02", "comment 1": "2026-11-02", "comment 2": "2026-11-02",
                          "comment 3": "2026-11-09"}
         assert POSTGRES_URL or "WITHOUT ROWID" in ddl.upper()  # no hidden insertion order either
-        downgrade(revision="0015")
+        downgrade(revision=before)
         with db.engine.connect() as conn:
             back = conn.execute(sa.text("SELECT id, given_on FROM kiosk_feedback ORDER BY id")).all()
         assert [r.id for r in back] == [1, 2, 3, 4]
