@@ -66,9 +66,11 @@ def register_blueprints(app: Flask) -> None:
     from reentry.api import admin as api_admin
     from reentry.api import views as api_views
     from reentry.feeds import views as feed_views
+    from reentry.outcomes import views as outcome_views
 
     for module in (web, auth_views, user_views, facility_views, audit_views, participant_views,
-                   training_views, naloxone_views, document_views, report_views, api_views, api_admin, feed_views):
+                   training_views, naloxone_views, document_views, report_views, api_views, api_admin, feed_views,
+                   outcome_views):
         app.register_blueprint(module.bp)
 
 

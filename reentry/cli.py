@@ -135,13 +135,14 @@ from reentry.documents.cli import content_group, packets_command  # noqa: E402
 from reentry.feeds.cli import feeds_group  # noqa: E402
 from reentry.naloxone.cli import import_distributions_command  # noqa: E402
 from reentry.participants.cli import import_roster_command  # noqa: E402
+from reentry.outcomes.cli import import_deaths_command, link_deaths_command  # noqa: E402
 from reentry.reports.cli import (  # noqa: E402
     data_dictionary_command, export_deidentified_command, report_command, rollups_group, synth_command,
 )
 from reentry.training.cli import curriculum_group  # noqa: E402
 
 COMMANDS = [create_user_command, create_facility_command, demo_command, backup_command, restore_command,
-            import_roster_command, curriculum_group, import_distributions_command, packets_command,
+            import_roster_command, import_deaths_command, link_deaths_command, curriculum_group, import_distributions_command, packets_command,
             report_command, export_deidentified_command, data_dictionary_command,
             synth_command, rollups_group, api_keys_group, feeds_group, audit_group, content_group]
 

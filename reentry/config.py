@@ -67,6 +67,10 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "REENTRY_KIOSK_IDLE_SECONDS": int(env.get("REENTRY_KIOSK_IDLE_SECONDS", "300")),
         "REENTRY_TRAINING_COMPLETION_RULE": env.get(
             "REENTRY_TRAINING_COMPLETION_RULE", "full_attendance,post_test,teach_back"),
+        # Death linkage (docs/outcomes.md): a pair at or above HIGH links; from LOW up to HIGH it
+        # goes to the review queue; below LOW it is dropped. Splink match probabilities, 0 to 1.
+        "REENTRY_LINK_THRESHOLD_HIGH": float(env.get("REENTRY_LINK_THRESHOLD_HIGH", "0.95")),
+        "REENTRY_LINK_THRESHOLD_LOW": float(env.get("REENTRY_LINK_THRESHOLD_LOW", "0.50")),
     }
     if overrides:
         config.update(overrides)

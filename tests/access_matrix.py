@@ -60,6 +60,11 @@ MATRIX: dict[str, tuple[str, str, dict]] = {
     "users.reset_mfa": ("POST", "/admin/users/{user_id}/two-step/reset", only("admin", status=302)),
     "api_keys.index": ("GET", "/admin/api-keys/", only("admin")),
     "feeds.index": ("GET", "/admin/feeds/", only("admin")),
+    # death records (issue 15): never staff; a manager sees only records linked to their facilities
+    "outcomes.index": ("GET", "/outcomes/deaths/", only("manager", "admin", "auditor")),
+    "outcomes.detail": ("GET", "/outcomes/deaths/999999", only("manager", "admin", "auditor", status=404)),
+    "outcomes.review": ("GET", "/outcomes/review/", only("manager", "admin")),
+    "outcomes.decide": ("POST", "/outcomes/review/999999", only("manager", "admin", status=302)),
     "feeds.disable": ("POST", "/admin/feeds/999999/disable", only("admin", status=404)),
     "api_keys.revoke": ("POST", "/admin/api-keys/999999/revoke", only("admin", status=404)),
     # The API takes only keys: a signed-in browser is as anonymous there (401, no redirect).

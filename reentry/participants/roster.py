@@ -10,11 +10,8 @@ The caller commits once; an interrupted import leaves the database as it was.
 """
 from __future__ import annotations
 
-import csv
-import io
 import re
 import tomllib
-from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -24,13 +21,15 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import bindparam, insert, select, update
 
 from reentry import audit
-from reentry.csvutil import Problems, capped_rows, decode_upload
+from reentry.csvutil import Problems, decode_upload
 from reentry.database import utcnow
 from reentry.errors import DomainError
 from reentry.extensions import db
 from reentry.facilities.models import Facility
 from reentry.participants.models import CustodyEpisode, Participant, RosterMapping
 from reentry.participants.services import ZIP_CODE, search_name_for
+from reentry.tabular import (DEFAULT_DATE_FORMATS, FileLayout, FileProblems, Table, check_required_and_unique,
+                             check_text, date_formats_of, make_date_parser, parse_layout, read_rows, read_table)
 
 REQUIRED_FIELDS = ("booking_id", "last_name", "first_name", "date_of_birth")
 OPTIONAL_FIELDS = (
@@ -54,31 +53,17 @@ EPISODE_FIELDS = {"booking_date": "custody_start", "expected_release_date": "exp
                   "release_type": "release_type", "person_id": "person_ref"}
 LANGUAGES = {"en": "en", "eng": "en", "english": "en", "es": "es", "spa": "es", "spanish": "es",
              "espanol": "es", "español": "es"}
-DEFAULT_DATE_FORMATS = ("%Y-%m-%d", "%m/%d/%Y")
 SNAPSHOT_GUARD = 0.20  # a snapshot may release at most this share of open episodes without --force
 INFERRED_RELEASE = "released, inferred from the roster"
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u202a-\u202e\u2066-\u2069]")
 MAPPINGS_DIR = Path(__file__).resolve().parent.parent.parent / "docs" / "mappings"
 
 
-class RosterError(DomainError):
-    """The file cannot be imported; `problems` lists the rows and columns at fault (the first
+class RosterError(FileProblems):
+    """The roster cannot be imported; `problems` lists the rows and columns at fault (the first
     MAX_PROBLEMS, then "and N more problem(s)")."""
-
-    def __init__(self, problems: Problems | list[str]):
-        super().__init__(f"{len(problems)} problem(s) in the file; nothing was imported.")
-        self.problems = list(problems.shown) if isinstance(problems, Problems) else problems
-        self.more = len(problems) - len(self.problems)  # counted, not listed
 
 
 # --- mappings ---------------------------------------------------------------------------------
-
-@dataclass
-class FileLayout:
-    header: bool = True
-    names: list[str] = field(default_factory=list)  # column names for a file with no header row
-    columns: dict[str, str] = field(default_factory=dict)  # our field -> source column (lower case)
-
 
 @dataclass
 class Mapping:
@@ -99,25 +84,7 @@ class Mapping:
 
 
 def _layout(table: dict, where: str) -> FileLayout:
-    columns = table.get("columns", {})
-    if not isinstance(columns, dict) or not columns:
-        raise DomainError(f"mapping: [{where}columns] must list which source column feeds each field.")
-    unknown = sorted(set(columns) - set(FIELDS) - ({FACILITY_FIELD} if not where else set()))
-    if unknown:
-        raise DomainError(f"mapping: unknown field(s) in [{where}columns]: {', '.join(unknown)}. "
-                          f"Known fields: {', '.join(FIELDS)}.")
-    header = table.get("header", True)
-    names = [str(n).strip().lower() for n in table.get("names", [])]
-    if not isinstance(header, bool):
-        raise DomainError(f"mapping: {where}header must be true or false.")
-    if not header and not names:
-        raise DomainError(f"mapping: a file without a header needs {where}names = [...] listing its columns.")
-    cols = {k: str(v).strip().lower() for k, v in columns.items()}
-    if names:
-        missing = sorted(v for v in cols.values() if v not in names)
-        if missing:
-            raise DomainError(f"mapping: column(s) {', '.join(missing)} are not in {where}names.")
-    return FileLayout(header=header, names=names, columns=cols)
+    return parse_layout(table, where, FIELDS, () if where else (FACILITY_FIELD,))
 
 
 def parse_mapping(text: str, name: str = "mapping") -> Mapping:
@@ -135,10 +102,7 @@ def parse_mapping(text: str, name: str = "mapping") -> Mapping:
                 raise DomainError("mapping: [people] needs key = the column with the person id.")
             if "person_id" not in mapping.bookings.columns:
                 raise DomainError("mapping: with [people], [columns] must name the person_id column.")
-        formats = data.get("date_formats")
-        if formats is not None:
-            mapping.date_formats = tuple(str(f) for f in formats)
-        mapping.datetime_formats = tuple(str(f) for f in data.get("datetime_formats", ()))
+        mapping.date_formats, mapping.datetime_formats = date_formats_of(data)
         values = data.get("values", {})
         if not isinstance(values, dict) or any(not isinstance(v, dict) for v in values.values()):
             raise DomainError("mapping: [values.FIELD] tables map source values to ours.")
@@ -212,34 +176,6 @@ def save_mapping(actor, facility: Facility, name: str, definition: str,
 # --- reading and checking ---------------------------------------------------------------------
 
 @dataclass
-class Table:
-    label: str  # "" for the bookings file, "people file " for the other
-    columns: list[str]  # lower-case column names
-    records: list[tuple[int, list[str]]]  # (spreadsheet row number, cells)
-    ignored: list[str]
-
-
-def _read_table(text: str, layout: FileLayout, label: str, problems: Problems) -> Table:
-    records = [(number, cells) for number, cells in capped_rows(text, problems, label)
-               if any(c.strip() for c in cells)]
-    if layout.header:
-        if not records or records[0][0] != 1:
-            if not problems:
-                problems.append(f"{label}row 1: the header row is missing or empty.")
-            return Table(label, [], [], [])
-        columns = [c.strip().lower() for c in records[0][1]]
-        records = records[1:]
-    else:
-        columns = list(layout.names)
-    duplicates = sorted(name for name, count in Counter(columns).items() if name and count > 1)
-    for name in duplicates:
-        problems.append(f"{label}row 1, column {name}: the column appears more than once.")
-    wanted = set(layout.columns.values())
-    ignored = [c for c in columns if c not in wanted]
-    return Table(label, columns, records, ignored)
-
-
-@dataclass
 class ParsedRoster:
     rows: list[dict]  # field -> parsed value, plus "_row" (the row number) and "_facility" (a code)
     present: set[str]  # the fields the file gives (an absent column never blanks stored data)
@@ -258,46 +194,7 @@ class ParsedRoster:
 
 
 def _make_date_parser(mapping: Mapping, zone: ZoneInfo) -> Callable[[str], date]:
-    cache: dict[str, date] = {}
-    refused: dict[str, str] = {}  # a file of bad rows repeats its bad values: strptime is slow
-    formats = mapping.date_formats
-    datetime_formats = mapping.datetime_formats
-
-    def parse(text: str) -> date:
-        found = cache.get(text)
-        if found is not None:
-            return found
-        if text in refused:
-            raise ValueError(refused[text])
-        value = None
-        for fmt in formats:
-            try:
-                value = date.fromisoformat(text) if fmt == "%Y-%m-%d" and len(text) == 10 else \
-                    datetime.strptime(text, fmt).date()
-                break
-            except ValueError:
-                continue
-        if value is None:
-            for fmt in datetime_formats:
-                try:
-                    moment = datetime.strptime(text, fmt)
-                except ValueError:
-                    continue
-                # A time with a UTC offset is turned into the facility's own calendar date.
-                value = moment.astimezone(zone).date() if moment.tzinfo else moment.date()
-                break
-        if value is None:
-            shown = ", ".join(f.replace("%Y", "YYYY").replace("%m", "MM").replace("%d", "DD")
-                              for f in formats)
-            refused[text] = f"{text[:40]!r} is not a date ({shown})"
-            raise ValueError(refused[text])
-        if not 1900 <= value.year <= 2100:
-            refused[text] = f"{text[:40]!r} is not a plausible date"
-            raise ValueError(refused[text])
-        cache[text] = value
-        return value
-
-    return parse
+    return make_date_parser(mapping.date_formats, mapping.datetime_formats, zone)
 
 
 def _check_cell(name: str, text: str, parse_date, mapping: Mapping):
@@ -305,11 +202,7 @@ def _check_cell(name: str, text: str, parse_date, mapping: Mapping):
     value_map = mapping.values.get(name)
     if value_map:
         text = value_map.get(text.casefold(), text)
-    if _CONTROL.search(text):
-        raise ValueError("contains a control character")
-    limit = MAX_LENGTH.get(name)
-    if limit and len(text) > limit:
-        raise ValueError(f"longer than {limit} characters")
+    check_text(text, MAX_LENGTH.get(name))
     if not text:
         return None if name in DATE_FIELDS else ""
     if name in DATE_FIELDS:
@@ -329,23 +222,7 @@ def _check_cell(name: str, text: str, parse_date, mapping: Mapping):
 
 
 def _rows(table: Table, layout: FileLayout, mapping: Mapping, parse_date, problems: Problems) -> list[dict]:
-    index = {c: i for i, c in enumerate(table.columns)}
-    fields = [(f, col, index[col]) for f, col in layout.columns.items() if col in index]
-    width = len(table.columns)
-    rows = []
-    for number, cells in table.records:
-        if len(cells) > width and any(c.strip() for c in cells[width:]):
-            problems.append(f"{table.label}row {number}: {len(cells)} cells but only {width} columns.")
-            continue
-        row = {"_row": number}
-        for name, column, position in fields:
-            text = cells[position].strip() if position < len(cells) else ""
-            try:
-                row[name] = _check_cell(name, text, parse_date, mapping)
-            except ValueError as error:
-                problems.append(f"{table.label}row {number}, column {column}: {error}.")
-        rows.append(row)
-    return rows
+    return read_rows(table, layout, lambda name, text: _check_cell(name, text, parse_date, mapping), problems)
 
 
 def parse_roster(data: bytes, mapping: Mapping, zone: ZoneInfo, people: bytes | None = None) -> ParsedRoster:
@@ -355,7 +232,7 @@ def parse_roster(data: bytes, mapping: Mapping, zone: ZoneInfo, people: bytes | 
                           else f"Mapping {mapping.name!r} does not take a people file.")
     problems = Problems()
     parse_date = _make_date_parser(mapping, zone)
-    table = _read_table(decode_upload(data), mapping.bookings, "", problems)
+    table = read_table(decode_upload(data), mapping.bookings, "", problems)
     present = {f for f, col in mapping.bookings.columns.items() if col in table.columns}
     if table.columns or not mapping.bookings.header:
         for name in REQUIRED_FIELDS if people is None else ("booking_id", "person_id"):
@@ -390,19 +267,10 @@ def parse_roster(data: bytes, mapping: Mapping, zone: ZoneInfo, people: bytes | 
             row["_facility"] = code
 
     # Required values, and each booking once.
-    seen: dict[str, int] = {}
+    check_required_and_unique(rows, [f for f in REQUIRED_FIELDS if f in present], "booking_id", "booking",
+                              column_of, problems)
     local_today = datetime.now(zone).date()
     for row in rows:
-        for name in REQUIRED_FIELDS:
-            if name in present and row.get(name) in ("", None) and name in row:
-                problems.append(f"row {row['_row']}, column {column_of(name)}: a value is required.")
-        booking = row.get("booking_id")
-        if booking:
-            if booking in seen:
-                problems.append(f"row {row['_row']}, column {column_of('booking_id')}: "
-                                f"booking {booking} is also on row {seen[booking]}.")
-            else:
-                seen[booking] = row["_row"]
         born = row.get("date_of_birth")
         if born and born > local_today:
             problems.append(f"row {row['_row']}, column {column_of('date_of_birth')}: "
@@ -460,7 +328,7 @@ def _join_people(rows, text, mapping: Mapping, parse_date, problems):
     """Add each person's details from the people file to their bookings (joined on person_id)."""
     layout = FileLayout(header=mapping.people.header, names=mapping.people.names,
                         columns={**mapping.people.columns, "_key": mapping.people_key})
-    table = _read_table(text, layout, "people file ", problems)
+    table = read_table(text, layout, "people file ", problems)
     if mapping.people_key not in table.columns:
         problems.append(f"people file row 1, column {mapping.people_key}: the person id column is missing.")
         return rows, set()

@@ -1,0 +1,92 @@
+"""`reentry import-deaths`: a medical examiner's or vital records' death file from the command line."""
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+import click
+from flask.cli import with_appcontext
+from sqlalchemy import select
+
+from reentry.errors import DomainError
+from reentry.extensions import db
+from reentry.outcomes import models  # noqa: F401  (the tables are known to every app, for migrations)
+
+
+def _zone() -> ZoneInfo:
+    """Date-times with an offset are read in the program's time zone: its first facility's."""
+    from reentry.facilities.models import Facility
+
+    name = db.session.scalar(select(Facility.timezone).order_by(Facility.id).limit(1))
+    return ZoneInfo(name or "UTC")
+
+
+@click.command("import-deaths")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--mapping", "mapping_name", default=None,
+              help="A bundled death-file mapping (docs/mappings/deaths) or a TOML file (default: the "
+                   "standard columns).")
+@click.option("--source", default=None,
+              help="Where the file comes from, e.g. 'Franklin County ME'; records are matched on "
+                   "(source, case number). Default: the mapping's source, else 'deaths'.")
+@click.option("--dry-run", is_flag=True, help="Check and count, write nothing.")
+@with_appcontext
+def import_deaths_command(file, mapping_name, source, dry_run):
+    """Import a death-record CSV: all rows or none (every problem is listed)."""
+    from reentry.cli import fail
+    from reentry.outcomes.services import (DEFAULT_SOURCE, DeathFileError, import_deaths, load_death_mapping,
+                                           parse_deaths)
+
+    try:
+        mapping = load_death_mapping(mapping_name)
+        with open(file, "rb") as handle:
+            parsed = parse_deaths(handle.read(), mapping, _zone())
+        if parsed.ignored_columns:
+            click.echo(f"ignored columns: {', '.join(parsed.ignored_columns)}")
+        result = import_deaths(None, parsed, source or mapping.source or DEFAULT_SOURCE, dry_run=dry_run,
+                               file_name=click.format_filename(file))
+        if dry_run:
+            db.session.rollback()
+        else:
+            db.session.commit()
+    except DeathFileError as error:
+        db.session.rollback()
+        for problem in error.problems:
+            click.echo(problem, err=True)
+        if error.more:
+            click.echo(f"and {error.more} more problem(s)", err=True)
+        fail(error.message)
+    except DomainError as error:
+        db.session.rollback()
+        fail(error.message)
+    click.echo(("dry run, nothing written: " if dry_run else "") + result.summary)
+
+
+@click.command("link-deaths")
+@click.option("--source", default=None, help="Only the death records of this source (default: all).")
+@click.option("--export", "export_file", type=click.Path(dir_okay=False, writable=True), default=None,
+              help="Write every candidate pair to this CSV instead of linking "
+                   "(case_number,participant_id,jms_person_id,match_probability,status).")
+@with_appcontext
+def link_deaths_command(source, export_file):
+    """Link death records to released participants with Splink (reviewed pairs are kept)."""
+    from reentry import audit
+    from reentry.cli import fail
+    from reentry.csvutil import csv_text
+    from reentry.outcomes.linkage import EXPORT_COLUMNS, export_rows, link_deaths
+
+    try:
+        if export_file:
+            rows = export_rows(source)
+            with open(export_file, "w", encoding="utf-8", newline="") as handle:
+                handle.write(csv_text(EXPORT_COLUMNS, rows))
+            audit.record(None, "death_links.export", "death_links", None,
+                         changes={"source": source or "", "rows": len(rows), "file": export_file[:200]})
+            db.session.commit()
+            click.echo(f"wrote {len(rows)} pairs to {export_file}")
+            return
+        result = link_deaths(None, source)
+        db.session.commit()
+    except DomainError as error:
+        db.session.rollback()
+        fail(error.message)
+    click.echo(result.summary)

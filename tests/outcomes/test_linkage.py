@@ -1,0 +1,176 @@
+"""`reentry link-deaths` with Splink on synthetic people and deaths whose true matches are known."""
+from __future__ import annotations
+
+import random
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from reentry.extensions import db
+from reentry.outcomes.models import DeathLink, DeathRecord
+from reentry.participants.models import CustodyEpisode, Participant
+
+pytest.importorskip("splink")
+
+FIRST = ["james", "maria", "robert", "linda", "michael", "patricia", "william", "jennifer", "david", "elizabeth",
+         "richard", "barbara", "joseph", "susan", "thomas", "jessica", "charles", "sarah", "daniel", "karen",
+         "matthew", "nancy", "anthony", "lisa", "mark", "betty", "donald", "sandra", "steven", "ashley"]
+LAST = ["smith", "johnson", "williams", "brown", "jones", "garcia", "miller", "davis", "rodriguez", "martinez",
+        "hernandez", "lopez", "gonzalez", "wilson", "anderson", "thomas", "taylor", "moore", "jackson", "martin",
+        "lee", "perez", "thompson", "white", "harris", "sanchez", "clark", "ramirez", "lewis", "robinson",
+        "walker", "young", "allen", "king", "wright", "scott", "torres", "nguyen", "hill", "flores"]
+NICK = {"william": "bill", "robert": "bob", "elizabeth": "liz", "richard": "rick", "michael": "mike"}
+
+
+def _typo(text: str, rng: random.Random) -> str:
+    i = rng.randrange(1, len(text) - 1)
+    return text[:i] + text[i + 1] + text[i] + text[i + 2:]  # two letters swapped
+
+
+@pytest.fixture
+def world(app, make_facility):
+    """400 released people; 60 deaths of 60 of them (with typos, swapped day and month, double
+    surnames, swapped first/last), 40 deaths of people never released, a namesake with another
+    birthday, and a death before its release. Returns (truth {death id: participant id}, ids)."""
+    rng = random.Random(15)
+    jail = make_facility("JAIL-L")
+    today = date(2026, 6, 1)
+    people = []
+    seen = set()
+    while len(people) < 400:
+        first, last = rng.choice(FIRST), rng.choice(LAST)
+        born = date(1960, 1, 1) + timedelta(days=rng.randrange(15_000))
+        if (first, last, born) in seen:
+            continue
+        seen.add((first, last, born))
+        people.append(Participant(first_name=first.title(), last_name=last.title(), date_of_birth=born,
+                                  gender=rng.choice(["M", "F"]), destination_zip=f"432{rng.randrange(10, 99)}",
+                                  search_name=f"{last} {first}"))
+    db.session.add_all(people)
+    db.session.flush()
+    for n, person in enumerate(people):
+        db.session.add(CustodyEpisode(participant_id=person.id, facility_id=jail.id, booking_id=f"L{n}",
+                                      person_ref=f"JMS{n}", custody_start=today - timedelta(days=400),
+                                      release_date=today - timedelta(days=300)))
+    truth: dict[int, int] = {}
+    special = {}
+
+    def death(case, first, last, born, sex, zip_code, died=today - timedelta(days=280)):
+        record = DeathRecord(source="ME", case_number=case, first_name=first, last_name=last,
+                             date_of_birth=born, sex=sex, zip=zip_code, date_of_death=died,
+                             underlying_cause="X42", multiple_causes="T40.4", is_overdose=True, is_opioid=True)
+        db.session.add(record)
+        db.session.flush()
+        return record
+
+    for n, person in enumerate(people[:60]):
+        first, last, born = person.first_name, person.last_name, person.date_of_birth
+        kind = n % 6
+        if kind == 1:
+            last = _typo(last, rng)
+        elif kind == 2 and born.day <= 12 and born.day != born.month:
+            born = date(born.year, born.day, born.month)  # day and month swapped
+        elif kind == 3:
+            last = f"{last}-{rng.choice(LAST).title()}"  # a double surname on the death record
+        elif kind == 4:
+            first, last = last, first  # first and last swapped
+        elif kind == 5:
+            first = NICK.get(first.lower(), first).title() if first.lower() in NICK else _typo(first, rng)
+        # Some moved after release (another ZIP); a few records disagree on sex, as real files do.
+        zip_code = person.destination_zip if n % 4 else "45000"
+        sex = person.gender if n % 13 else ("F" if person.gender == "M" else "M")
+        record = death(f"T{n}", first, last, born, sex, zip_code)
+        truth[record.id] = person.id
+    for n in range(40):  # deaths of people the program never released
+        death(f"N{n}", rng.choice(FIRST).title(), rng.choice(LAST).title(),
+              date(1950, 1, 1) + timedelta(days=rng.randrange(20_000)), rng.choice(["M", "F"]), "44100")
+    namesake = people[100]
+    special["namesake"] = death("SAME", namesake.first_name, namesake.last_name,
+                                namesake.date_of_birth.replace(year=namesake.date_of_birth.year - 23),
+                                namesake.gender, "44100").id
+    early = people[200]
+    special["early"] = death("EARLY", early.first_name, early.last_name, early.date_of_birth, early.gender,
+                             early.destination_zip, died=today - timedelta(days=350))  # still in custody
+    special["early_person"] = early.id
+    special["early"] = special["early"].id
+    db.session.commit()
+    return truth, special
+
+
+def _links() -> dict[tuple[int, int], DeathLink]:
+    return {(link.death_record_id, link.participant_id): link for link in db.session.scalars(select(DeathLink))}
+
+
+def test_splink_links_the_true_matches(world, runner, capsys):
+    truth, special = world
+    result = runner.invoke(args=["link-deaths"])
+    assert result.exit_code == 0, result.output
+    db.session.expire_all()
+    linked = {key for key, link in _links().items() if link.status == "linked"}
+    true_pairs = set(truth.items())
+    precision = len(linked & true_pairs) / max(len(linked), 1)
+    recall = len(linked & true_pairs) / len(true_pairs)
+    with capsys.disabled():
+        print(f"\nlink-deaths: {result.output.strip()}; precision {precision:.3f}, recall {recall:.3f} "
+              f"({len(linked)} linked, {len(true_pairs)} true)")
+    assert precision >= 0.98 and recall >= 0.90
+    # The namesake with another birthday is never linked; the death before release goes to review.
+    assert not any(death == special["namesake"] and link.status == "linked" for (death, _), link in _links().items())
+    early = _links().get((special["early"], special["early_person"]))
+    assert early is not None and early.status == "review" and "before the release" in early.flag
+    assert result.output.strip().startswith("linked ")
+
+
+def test_a_reviewed_decision_survives_a_rerun(world, runner):
+    truth, _ = world
+    runner.invoke(args=["link-deaths"])
+    db.session.expire_all()
+    death, person = next(iter(truth.items()))
+    link = _links()[(death, person)]
+    link.status, link.review_reason = "rejected", "the examiner says another person"
+    db.session.commit()
+    result = runner.invoke(args=["link-deaths"])
+    assert result.exit_code == 0, result.output
+    db.session.expire_all()
+    assert _links()[(death, person)].status == "rejected"
+
+
+def test_export_lists_every_candidate_pair_with_its_status(world, runner, tmp_path):
+    truth, _ = world
+    runner.invoke(args=["link-deaths"])
+    out = tmp_path / "pairs.csv"
+    result = runner.invoke(args=["link-deaths", "--export", str(out)])
+    assert result.exit_code == 0, result.output
+    lines = out.read_text(encoding="utf-8").splitlines()
+    assert lines[0] == "case_number,participant_id,jms_person_id,match_probability,status"
+    rows = [line.split(",") for line in lines[1:]]
+    assert len(rows) == len(_links())
+    assert {row[4] for row in rows} <= {"linked", "review", "accepted", "rejected"}
+    first = next(row for row in rows if row[0] == "T6")  # the same person, only a few fields differ
+    assert first[2].startswith("JMS") and first[4] == "linked" and float(first[3]) >= 0.95
+
+
+def test_a_death_matching_two_people_goes_to_review_not_counted(world, runner, make_facility):
+    # The same person registered twice (another facility's record of them): the death scores
+    # above the high threshold against both, so neither is counted until someone decides.
+    twin_of = db.session.scalars(select(Participant).order_by(Participant.id).offset(300).limit(1)).one()
+    other = make_facility("JAIL-T")
+    copy = Participant(first_name=twin_of.first_name, last_name=twin_of.last_name, date_of_birth=twin_of.date_of_birth,
+                       gender=twin_of.gender, destination_zip=twin_of.destination_zip, search_name="x")
+    db.session.add(copy)
+    db.session.flush()
+    released = db.session.scalars(select(CustodyEpisode).where(CustodyEpisode.participant_id == twin_of.id)).one()
+    db.session.add(CustodyEpisode(participant_id=copy.id, facility_id=other.id, booking_id="TWIN",
+                                  custody_start=released.custody_start, release_date=released.release_date))
+    record = DeathRecord(source="ME", case_number="TWO", first_name=twin_of.first_name, last_name=twin_of.last_name,
+                         date_of_birth=twin_of.date_of_birth, sex=twin_of.gender, zip=twin_of.destination_zip,
+                         date_of_death=released.release_date + timedelta(days=10), is_overdose=True, is_opioid=True)
+    db.session.add(record)
+    db.session.commit()
+    result = runner.invoke(args=["link-deaths"])
+    assert result.exit_code == 0, result.output
+    db.session.expire_all()
+    both = {pid: link for (death, pid), link in _links().items() if death == record.id}
+    assert set(both) == {twin_of.id, copy.id}
+    assert all(link.status == "review" and "two people" in link.flag for link in both.values())
