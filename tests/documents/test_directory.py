@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import io
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -156,14 +156,17 @@ def test_law_table_is_seeded_from_the_shipped_csv(seeded):
 
 
 # Checked a month ago: current. Rows over 12 months old print the generic text instead.
-RECENT = today() - timedelta(days=30)
+def recent():
+    """A month before the (possibly frozen) today: worked out in each test, never at import, where
+    the clock is not frozen yet."""
+    return today() - timedelta(days=30)
 
 
 def _law(**overrides) -> GoodSamaritanLaw:
     values = dict(state_code="ZZ", state_name="Testland", has_gsl="yes", effective_date="2016-09-13",
                   protects_arrest="unknown", protects_charge="unknown", protects_prosecution="unknown",
                   covers_possession="unknown", covers_paraphernalia="unknown",
-                  protects_probation_parole="unknown", source="A source", as_of=RECENT,
+                  protects_probation_parole="unknown", source="A source", as_of=recent(),
                   is_verified=True)
     values.update(overrides)
     return GoodSamaritanLaw(**values)
@@ -178,7 +181,7 @@ def test_summary_prints_only_what_is_known(lang):
     assert t["law_arrest_yes"] in lines and t["law_possession_yes"] in lines
     for key in ("law_charge_yes", "law_prosecution_yes", "law_paraphernalia_yes", "law_parole_yes"):
         assert t[key] not in lines  # unknown fields print nothing
-    assert str(RECENT.year) in summary.as_of_line and t["law_not_advice"].rstrip(".") in summary.as_of_line
+    assert str(recent().year) in summary.as_of_line and t["law_not_advice"].rstrip(".") in summary.as_of_line
     everything = (lines + summary.as_of_line).lower()
     assert "unknown" not in everything and "desconoc" not in everything
 
@@ -187,7 +190,7 @@ def test_summary_prints_only_what_is_known(lang):
 def test_summary_of_a_state_without_a_law_an_unverified_row_and_no_row(lang):
     t = texts(lang)
     none = services.law_summary(_law(has_gsl="no"), lang)
-    assert t["law_none"].format(state="Testland") in none.lines and str(RECENT.year) in none.as_of_line
+    assert t["law_none"].format(state="Testland") in none.lines and str(recent().year) in none.as_of_line
     unverified = services.law_summary(_law(protects_arrest="yes", is_verified=False), lang)
     assert t["law_arrest_yes"] not in unverified.lines
     assert t["law_not_checked"].format(state="Testland") in unverified.lines
@@ -212,7 +215,7 @@ def test_summary_reads_back_in_the_packet(seeded):
         if state == "OH":
             assert "It can protect you from arrest for having drugs." in text
             # The row's own date: laws_checked_recently() dates it from the frozen clock, while the
-            # module's RECENT was fixed at import (the frozen-instant runs tell them apart).
+            # test module was once dated at import (the frozen-instant runs tell them apart).
             assert f"As of {services.long_date(services.law_for_state('OH').as_of, 'en')}." in text
         else:  # KS unverified, NM stale: no protection printed
             assert "It can protect you" not in text
@@ -226,14 +229,14 @@ def test_admin_edits_a_law_with_source_and_as_of(client, login_as, seeded):
     form = {"has_gsl": "yes", "effective_date": "2021-09-01", "protects_arrest": "no",
             "protects_charge": "no", "protects_prosecution": "unknown", "covers_possession": "yes",
             "covers_paraphernalia": "yes", "protects_probation_parole": "unknown", "notes": "n",
-            "source": "", "as_of": "2026-11-01", "is_verified": "y"}
+            "source": "", "as_of": recent().isoformat(), "is_verified": "y"}
     response = client.post("/laws/TX/edit", data=form)
     assert response.status_code == 200 and "Source" in response.get_data(as_text=True)
     response = client.post("/laws/TX/edit", data={**form, "source": "Tex. Health & Safety Code 481.169"})
     assert response.status_code == 302
     db.session.expire_all()
     texas = services.law_for_state("TX")
-    assert texas.is_verified and texas.as_of == date(2026, 11, 1)
+    assert texas.is_verified and texas.as_of == recent()
     assert "It may not stop an arrest for having drugs." in services.law_summary(texas, "en").lines
     assert client.get("/laws/").status_code == 200
 
