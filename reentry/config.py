@@ -54,6 +54,7 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "REENTRY_LOGIN_LIMIT": "5 per 15 minutes",
         # API calls per key (a JMS sending a whole roster booking by booking stays under it).
         "REENTRY_API_LIMIT": env.get("REENTRY_API_LIMIT", "6000 per minute"),
+        "REENTRY_API_BAD_KEY_LIMIT": env.get("REENTRY_API_BAD_KEY_LIMIT", "30 per minute"),
         "REENTRY_TRUSTED_PROXIES": int(env.get("REENTRY_TRUSTED_PROXIES", "0")),
         "REENTRY_LOG_FORMAT": env.get("REENTRY_LOG_FORMAT", "json" if environment == "production" else "text"),
         # Roles that must use two-step sign-in (facilities can require it of everyone too).

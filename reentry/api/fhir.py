@@ -53,8 +53,10 @@ def medication_dispense(event) -> dict:
         resource["whenHandedOver"] = _iso(event.picked_up_recorded_at)
     participant = event.participant
     if participant is not None and not event.is_anonymous:
+        name = {"family": participant.last_name or None, "given": [participant.first_name] if participant.first_name else None}
         patient = {"resourceType": "Patient", "id": "patient",
-                   "name": [{"family": participant.last_name, "given": [participant.first_name]}]}
+                   "name": [{k: v for k, v in name.items() if v}] if any(name.values()) else None}
+        patient = {k: v for k, v in patient.items() if v is not None}  # FHIR refuses empty strings
         if event.episode is not None:
             patient["identifier"] = [{"system": BOOKING_SYSTEM + facility.code, "value": event.episode.booking_id}]
         contained.append(patient)

@@ -38,6 +38,10 @@ def _rate_key() -> str:
 
 
 limiter.limit(lambda: current_app.config["REENTRY_API_LIMIT"], key_func=_rate_key)(bp)
+# A new made-up key on every call would escape the per-key count: wrong keys also count per
+# address, and an address over the limit is refused for the rest of the window.
+limiter.limit(lambda: current_app.config["REENTRY_API_BAD_KEY_LIMIT"], key_func=lambda: "api-bad:" + (request.remote_addr or "-"),
+              deduct_when=lambda response: response.status_code == 401)(bp)
 
 
 @bp.before_request

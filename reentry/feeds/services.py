@@ -214,12 +214,19 @@ def _run_file(feed_id: int, path: Path, partner: Path | None, now: datetime) -> 
                            f"already applied ({feed.last_snapshot_at:%Y-%m-%d %H:%M:%S} UTC); files arrived "
                            "out of order, and an old snapshot would undo newer releases")
         mapping = load_mapping(feed.facility, feed.mapping or None, allow_path=True)
-        parsed = parse_roster(data, mapping, facility_zone(feed.facility), people=people).only(feed.facility.code)
-        result = import_roster(None, feed.facility, parsed, snapshot=feed.is_snapshot,
-                               source=f"feed {feed.id}: {name}")
-        if result.refusal:
-            raise _Refused(result.refusal)
-        rows, message = len(parsed.rows), result.summary
+        parsed = parse_roster(data, mapping, facility_zone(feed.facility), people=people)
+        summaries = []
+        # A county export holds every facility its mapping names: one feed imports them all, in
+        # this one transaction (the file then moves, so no other feed would see it).
+        for target in _facilities_of(feed, mapping):
+            part = parsed.only(target.code)
+            if mapping.facility_column and not part.rows:
+                continue  # a facility absent from the file is never emptied by a snapshot
+            result = import_roster(None, target, part, snapshot=feed.is_snapshot, source=f"feed {feed.id}: {name}")
+            if result.refusal:
+                raise _Refused(f"{target.code}: {result.refusal}" if mapping.facility_column else result.refusal)
+            summaries.append(f"{target.code}: {result.summary}" if mapping.facility_column else result.summary)
+        rows, message = len(parsed.rows), "; ".join(summaries) or "no rows for this feed's facilities"
     except RosterError as error:
         status, message = "failed", "\n".join([error.message, *error.problems[:MAX_LOG_LINES]])
         if len(error.problems) > MAX_LOG_LINES:
@@ -228,6 +235,8 @@ def _run_file(feed_id: int, path: Path, partner: Path | None, now: datetime) -> 
         status, message = "refused", str(error)
     except DomainError as error:
         status, message = ("refused" if error.field == "force" else "failed"), error.message
+    except Exception as error:  # noqa: BLE001 - one bad file must never block the next one
+        status, message = "failed", f"could not be imported ({type(error).__name__}: {str(error)[:300]})"
     if status != "imported":
         db.session.rollback()
         feed = db.session.get(RosterFeed, feed_id)
@@ -239,6 +248,18 @@ def _run_file(feed_id: int, path: Path, partner: Path | None, now: datetime) -> 
 
 class _Refused(Exception):
     pass
+
+
+def _facilities_of(feed: RosterFeed, mapping) -> list[Facility]:
+    """The feed's facility, or every facility its several-facility mapping names."""
+    if not mapping.facility_column:
+        return [feed.facility]
+    codes = sorted(set(mapping.facilities.values()))
+    found = list(db.session.scalars(select(Facility).where(Facility.code.in_(codes)).order_by(Facility.code)))
+    missing = sorted(set(codes) - {f.code for f in found})
+    if missing:
+        raise DomainError(f"the mapping names facilities that do not exist here: {', '.join(missing)}")
+    return found
 
 
 def _record(feed: RosterFeed, name, digest, status, rows, message, file_time, now) -> None:

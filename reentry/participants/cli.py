@@ -52,7 +52,10 @@ def import_roster_command(file, facility_code, mapping_name, people_file, snapsh
             results = []
             for target in targets:
                 part = parsed.only(target.code)
-                if not part.rows and mapping.facility_column and not snapshot:
+                if not part.rows and mapping.facility_column:
+                    # A facility absent from a county export is left alone, snapshot or not:
+                    # a cut-off export must not release a whole facility (with --force neither).
+                    click.echo(f"{target.code}: no rows in the file; nothing changed")
                     continue
                 results.append((target, import_roster(
                     None, target, part, snapshot=snapshot, force=force, dry_run=dry_run,

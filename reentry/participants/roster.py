@@ -18,7 +18,7 @@ from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import bindparam, insert, select, text, update
 
 from reentry import audit
 from reentry.csvutil import Problems, decode_upload
@@ -294,8 +294,8 @@ API_MAPPING = Mapping(name="api", date_formats=("%Y-%m-%d",))
 
 def parse_booking_record(values: dict, zone: ZoneInfo, *, partial: bool = False) -> ParsedRoster:
     """One booking given as named fields (the API's JSON), checked by the same rules as a roster
-    row, so a booking is the same whether it came in a file or from the JMS. `partial` checks only
-    the fields given (recording a release), else the required ones must be there."""
+    row, so a booking is the same whether it came in a file or from the JMS. `partial` (a booking
+    that exists) lets required fields be left out, else they must be there; sent, never empty."""
     problems: list[tuple[str, str]] = []
     parse_date = _make_date_parser(API_MAPPING, zone)
     row: dict = {"_row": 1}
@@ -313,8 +313,11 @@ def parse_booking_record(values: dict, zone: ZoneInfo, *, partial: bool = False)
         except ValueError as error:
             problems.append((name, str(error)))
     present = {name for name in values if name in FIELDS}
-    for name in (("booking_id",) if partial else REQUIRED_FIELDS):
-        if name in row and row[name] in ("", None) or name not in values:
+    for name in REQUIRED_FIELDS:
+        # A required field may be left out of an update (it stays as it is), never sent empty:
+        # a roster row cannot blank a name or a date of birth either.
+        missing = name not in values and (not partial or name == "booking_id")
+        if missing or (name in row and row[name] in ("", None)):
             problems.append((name, "a value is required"))
     born = row.get("date_of_birth")
     if born and born > datetime.now(zone).date():
@@ -435,6 +438,18 @@ def _episode_values(row: dict, present: set[str]) -> dict:
             for name, column in EPISODE_FIELDS.items() if name in present}
 
 
+ROSTER_LOCK = 4242  # the first key of the advisory lock roster writers of one facility share
+
+
+def _take_turns(facility_id: int) -> None:
+    """Writers of one facility's roster (two API PUTs of one new booking, a feed and an upload)
+    would each read a booking as new and the second would fail on the unique key. On PostgreSQL
+    they take turns on an advisory lock held until commit; on SQLite the write lock does it."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(text("SELECT pg_advisory_xact_lock(:namespace, :facility)"),
+                           {"namespace": ROSTER_LOCK, "facility": facility_id})
+
+
 def import_roster(actor, facility: Facility, parsed: ParsedRoster, *, snapshot: bool = False,
                   force: bool = False, dry_run: bool = False, source: str = "",
                   today: date | None = None, progress: Callable[[str], None] | None = None) -> ImportResult:
@@ -445,6 +460,7 @@ def import_roster(actor, facility: Facility, parsed: ParsedRoster, *, snapshot: 
     birth; people known only at other facilities are never matched (docs/roster-import.md).
     """
     today = today or datetime.now(ZoneInfo(facility.timezone)).date()
+    _take_turns(facility.id)
     result = ImportResult(ignored_columns=parsed.ignored_columns, dry_run=dry_run,
                           released=0 if snapshot else None)
     # A snapshot compares with every open booking; a few rows need only the bookings they name.

@@ -122,3 +122,43 @@ def test_reports_come_as_json_for_the_keys_facilities_only(api, make_key, jail, 
     assert api("GET", f"/reports/nosuch?from={start}&to={end}", key).status_code == 404
     missing = api("GET", "/reports/distribution?from=2026-01-01", key)
     assert missing.status_code == 422 and missing.get_json()["errors"][0]["field"] == "to"
+
+
+def test_an_update_may_leave_out_required_fields_but_never_blank_them(api, make_key, jail):
+    key = make_key(jail)
+    path = f"/facilities/{jail.code}/bookings/BK500"
+    assert api("PUT", path, key, json=BOOKING).status_code == 201
+    for body, field in (({"last_name": None}, "last_name"), ({"date_of_birth": ""}, "date_of_birth"),
+                        ({"first_name": "  "}, "first_name")):
+        refused = api("PUT", path, key, json=body)
+        assert refused.status_code == 422 and refused.get_json()["errors"][0]["field"] == field
+    person = db.session.scalar(select(Participant))
+    assert (person.last_name, str(person.date_of_birth)) == ("Testperson", "1990-02-03")
+
+
+def test_two_puts_of_one_new_booking_at_once_make_one_booking(app, make_key, jail):
+    """A JMS that retries after a timeout sends the same new booking twice at once; on PostgreSQL
+    the second used to fail on the unique key (a 500)."""
+    import threading
+
+    key, code = make_key(jail), jail.code
+    db.session.commit()  # this thread holds no transaction (outside a request it would lock SQLite)
+    barrier, statuses = threading.Barrier(2), []
+
+    def put():
+        with app.app_context():
+            client = app.test_client()
+            barrier.wait()
+            response = client.put(f"/api/v1/facilities/{code}/bookings/BK600", json=BOOKING,
+                                  headers={"Authorization": f"Bearer {key}"})
+            statuses.append(response.status_code)
+            db.session.remove()
+
+    threads = [threading.Thread(target=put) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(statuses) == [200, 201]  # created, then unchanged
+    assert db.session.scalar(select(func.count()).select_from(CustodyEpisode)
+                             .where(CustodyEpisode.booking_id == "BK600")) == 1

@@ -56,3 +56,23 @@ def test_handed_and_property_kits_are_valid_medication_dispenses(api, make_key, 
     assert api("GET", "/fhir/MedicationDispense", key, query_string={"facility": prison.code}).status_code == 404
     missing = api("GET", "/fhir/MedicationDispense", key)
     assert missing.status_code == 422 and missing.get_json()["errors"][0]["field"] == "facility"
+
+
+def test_a_person_with_one_name_is_still_a_valid_patient(api, make_key, jail):
+    from reentry.participants.models import Participant
+
+    writer = make_key(jail, name="w1")
+    api("PUT", f"/facilities/{jail.code}/bookings/BK9", writer, json=BOOKING)
+    seed_catalog()
+    funding = db.session.scalar(select(FundingSource).where(FundingSource.code == "state-program"))
+    lot = naloxone.receive_lot(None, jail, naloxone.get_product_by_code("narcan-4mg"), "LOT-ONE",
+                               today() + timedelta(days=300), 2, funding)
+    db.session.commit()
+    _give(jail, "BK9", "handed", "44444444-4444-4444-8444-444444444444", lot)
+    db.session.scalar(select(Participant)).first_name = ""  # one name only, as some records have
+    db.session.commit()
+    response = api("GET", "/fhir/MedicationDispense", writer, query_string={"facility": jail.code})
+    assert response.status_code == 200
+    patient = next(c for c in Bundle.model_validate(response.get_json()).entry[0].resource.contained
+                   if c.get_resource_type() == "Patient")
+    assert patient.name[0].family == "Testperson" and not patient.name[0].given

@@ -122,3 +122,9 @@ def test_the_admin_page_creates_a_key_shown_once_and_revokes_it(client, api, log
 def test_staff_and_managers_cannot_open_the_key_page(client, login_as):
     login_as("manager")
     assert client.get("/admin/api-keys/").status_code == 403
+
+
+def test_made_up_keys_are_limited_per_address(app, api, make_key, jail):
+    app.config["REENTRY_API_BAD_KEY_LIMIT"] = "3 per minute"
+    codes = [api("GET", f"/facilities/{jail.code}/kit-events", f"rk_made-up-{n}").status_code for n in range(4)]
+    assert codes == [401, 401, 401, 429]

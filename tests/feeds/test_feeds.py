@@ -178,3 +178,45 @@ def test_the_admin_page_adds_and_disables_a_feed(client, login_as, make_facility
     assert client.post(f"/admin/feeds/{feed.id}/disable").status_code == 302
     db.session.refresh(feed)
     assert not feed.is_enabled
+
+
+def test_one_feed_imports_every_facility_of_a_county_export(runner, make_facility, folder):
+    """A county export in a folder: the feed imports each facility's rows in one transaction
+    (the file then moves to processed/, so a feed per facility would drop the others' rows)."""
+    from pathlib import Path
+
+    example = Path(__file__).resolve().parents[2] / "docs" / "examples" / "cfa-county"
+    for code in ("COUNTY-MAIN", "COUNTY-NORTH", "COUNTY-WORK"):
+        make_facility(code, timezone="America/Chicago")
+    result = runner.invoke(args=["feeds", "add", "COUNTY-MAIN", "--folder", str(folder), "--pattern", "book-*.csv",
+                                 "--people-pattern", "people-*.csv", "--mapping", str(example / "mapping.toml")])
+    assert result.exit_code == 0, result.output
+    _drop(folder, "book-1.csv", (example / "bookings.csv").read_text())
+    _drop(folder, "people-1.csv", (example / "people.csv").read_text())
+    output = runner.invoke(args=["feeds", "run"]).output
+    assert "COUNTY-MAIN: created 2" in output and "COUNTY-NORTH: created 1" in output
+    assert "COUNTY-WORK: created 2" in output
+    assert db.session.scalar(select(func.count()).select_from(CustodyEpisode)) == 5
+
+
+def test_an_unexpected_error_fails_the_file_and_the_next_file_still_goes_in(runner, make_facility, folder,
+                                                                             monkeypatch):
+    jail = make_facility("FEED-CRASH")
+    runner.invoke(args=["feeds", "add", jail.code, "--folder", str(folder), "--pattern", "r-*.csv"])
+    _drop(folder, "r-1.csv", _roster("B1"), age_seconds=100)
+    _drop(folder, "r-2.csv", _roster("B2"), age_seconds=50)
+    from reentry.participants import roster
+
+    real = roster.parse_roster
+    calls = iter(range(100))
+
+    def flaky(*args, **kwargs):
+        if next(calls) == 0:
+            raise OSError("disk read error")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(roster, "parse_roster", flaky)
+    output = runner.invoke(args=["feeds", "run"]).output
+    assert "r-1.csv: failed: could not be imported (OSError: disk read error)" in output
+    assert "r-2.csv: imported" in output
+    assert (folder / "failed" / "r-1.csv.log").exists() and _open(jail) == {"B2"}

@@ -82,3 +82,15 @@ def test_the_facility_column_and_table_go_together():
         parse_mapping('[columns]\nbooking_id = "b"\nfacility = "f"\n')
     with pytest.raises(Exception, match="go together"):
         parse_mapping('[columns]\nbooking_id = "b"\n[facilities]\n"A" = "X"\n')
+
+
+def test_a_facility_absent_from_a_snapshot_is_left_alone_even_with_force(runner, county, tmp_path):
+    assert _run(runner).exit_code == 0
+    only_main = tmp_path / "bookings.csv"
+    only_main.write_text("".join(line + "\n" for line in (EXAMPLE / "bookings.csv").read_text().splitlines()
+                                 if "Main Jail" in line))
+    result = _run(runner, "--snapshot", "--force", bookings=only_main)
+    assert result.exit_code == 0, result.output
+    assert "COUNTY-NORTH: no rows in the file; nothing changed" in result.output
+    north = db.session.scalar(select(CustodyEpisode).where(CustodyEpisode.booking_id == "61003"))
+    assert north.release_date is None
