@@ -25,6 +25,17 @@ def fail(message: str) -> None:
     raise click.ClickException(message)
 
 
+def fail_with_problems(error) -> None:
+    """Stop for a refused file: every listed problem on stderr, the count of the rest, then the
+    summary line (importers' errors carry `problems` and `more`)."""
+    db.session.rollback()
+    for problem in error.problems:
+        click.echo(problem, err=True)
+    if error.more:
+        click.echo(f"and {error.more} more problem(s)", err=True)
+    fail(error.message)
+
+
 def _read_password(password_stdin: bool, email: str) -> str:
     if password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")

@@ -32,7 +32,7 @@ def _zone() -> ZoneInfo:
 @with_appcontext
 def import_deaths_command(file, mapping_name, source, dry_run):
     """Import a death-record CSV: all rows or none (every problem is listed)."""
-    from reentry.cli import fail
+    from reentry.cli import fail, fail_with_problems
     from reentry.outcomes.services import (DEFAULT_SOURCE, DeathFileError, import_deaths, load_death_mapping,
                                            parse_deaths)
 
@@ -49,12 +49,7 @@ def import_deaths_command(file, mapping_name, source, dry_run):
         else:
             db.session.commit()
     except DeathFileError as error:
-        db.session.rollback()
-        for problem in error.problems:
-            click.echo(problem, err=True)
-        if error.more:
-            click.echo(f"and {error.more} more problem(s)", err=True)
-        fail(error.message)
+        fail_with_problems(error)
     except DomainError as error:
         db.session.rollback()
         fail(error.message)

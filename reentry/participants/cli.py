@@ -30,7 +30,7 @@ def _read(path: str) -> bytes:
 @with_appcontext
 def import_roster_command(file, facility_code, mapping_name, people_file, snapshot, dry_run, force):
     """Import a jail roster CSV: all rows or none (every problem is listed)."""
-    from reentry.cli import fail
+    from reentry.cli import fail, fail_with_problems
     from reentry.database import reading, take_write_lock
     from reentry.facilities.services import facility_zone, get_facility_by_code
     from reentry.participants.roster import RosterError, import_roster, load_mapping, parse_roster
@@ -65,12 +65,7 @@ def import_roster_command(file, facility_code, mapping_name, people_file, snapsh
             else:
                 db.session.commit()  # every facility of the file, or none
     except RosterError as error:
-        db.session.rollback()
-        for problem in error.problems:
-            click.echo(problem, err=True)
-        if error.more:
-            click.echo(f"and {error.more} more problem(s)", err=True)
-        fail(error.message)
+        fail_with_problems(error)
     except DomainError as error:
         db.session.rollback()
         fail(error.message)
