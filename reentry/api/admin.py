@@ -4,7 +4,6 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 
 from reentry.api import services
 from reentry.api.forms import ApiKeyForm
@@ -13,8 +12,7 @@ from reentry.auth.access import role_required
 from reentry.database import utcnow
 from reentry.errors import DomainError
 from reentry.extensions import db
-from reentry.facilities.models import Facility
-from reentry.forms import EmptyForm, apply_domain_error, select_choices
+from reentry.forms import EmptyForm, all_facility_choices, apply_domain_error
 
 bp = Blueprint("api_keys", __name__, url_prefix="/admin/api-keys")
 
@@ -23,8 +21,7 @@ bp = Blueprint("api_keys", __name__, url_prefix="/admin/api-keys")
 @role_required("admin")
 def index():
     form = ApiKeyForm()
-    form.facilities.choices = select_choices(
-        (f.code, f"{f.code}: {f.name}") for f in db.session.scalars(select(Facility).order_by(Facility.code)))
+    form.facilities.choices = all_facility_choices()
     secret = None
     if form.validate_on_submit():
         try:

@@ -4,15 +4,13 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 
 from reentry.auth.access import role_required
 from reentry.errors import DomainError
 from reentry.extensions import db
-from reentry.facilities.models import Facility
 from reentry.feeds import services
 from reentry.feeds.forms import FeedForm
-from reentry.forms import EmptyForm, apply_domain_error, select_choices
+from reentry.forms import EmptyForm, all_facility_choices, apply_domain_error
 
 bp = Blueprint("feeds", __name__, url_prefix="/admin/feeds")
 
@@ -21,8 +19,7 @@ bp = Blueprint("feeds", __name__, url_prefix="/admin/feeds")
 @role_required("admin")
 def index():
     form = FeedForm()
-    form.facility.choices = select_choices(
-        (f.code, f"{f.code}: {f.name}") for f in db.session.scalars(select(Facility).order_by(Facility.code)))
+    form.facility.choices = all_facility_choices()
     if form.validate_on_submit():
         try:
             feed = services.add_feed(current_user, form.facility.data, form.folder.data.strip(), form.pattern.data.strip(),

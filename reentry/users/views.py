@@ -11,17 +11,10 @@ from reentry.auth.access import role_required
 from reentry.auth.models import User
 from reentry.errors import DomainError
 from reentry.extensions import db
-from reentry.facilities.models import Facility
-from reentry.forms import EmptyForm, apply_domain_error, select_choices
+from reentry.forms import EmptyForm, all_facility_choices, apply_domain_error
 from reentry.users.forms import ResetPasswordForm, UserCreateForm, UserEditForm
 
 bp = Blueprint("users", __name__, url_prefix="/admin/users")
-
-
-def _facility_choices():
-    return select_choices(
-        (f.code, f"{f.code}: {f.name}") for f in db.session.scalars(select(Facility).order_by(Facility.code))
-    )
 
 
 def _get_user(user_id: int) -> User:
@@ -41,7 +34,7 @@ def index():
 def create():
     """Create an account with a temporary password."""
     form = UserCreateForm()
-    form.facilities.choices = _facility_choices()
+    form.facilities.choices = all_facility_choices()
     if form.validate_on_submit():
         try:
             user = services.create_user(
@@ -69,7 +62,7 @@ def edit(user_id: int):
     """Change an account's role, facilities, name or language."""
     user = _get_user(user_id)
     form = UserEditForm(obj=user)
-    form.facilities.choices = _facility_choices()
+    form.facilities.choices = all_facility_choices()
     if not form.is_submitted():
         form.facilities.data = [f.code for f in user.facilities]
     if form.validate_on_submit():
@@ -137,7 +130,7 @@ def reset_password(user_id: int):
             flash(_("Temporary password set for %(email)s.", email=user.email), "success")
             return redirect(url_for("users.edit", user_id=user.id))
     form = UserEditForm(obj=user)
-    form.facilities.choices = _facility_choices()
+    form.facilities.choices = all_facility_choices()
     form.facilities.data = [f.code for f in user.facilities]
     return render_template(
         "users/edit.html", user=user, form=form, reset_form=reset_form, button_form=EmptyForm()
