@@ -200,8 +200,9 @@ class ProductForm(FlaskForm):
     is_otc = BooleanField(_l("Over the counter"))
     ndc = StringField(_l("NDC"), validators=[Optional(), Length(max=20)])
     is_ndc_verified = BooleanField(_l("NDC checked against the current label"))
-    storage_min_c = IntegerField(_l("Store at no less than (°C)"), validators=[Optional()])
-    storage_max_c = IntegerField(_l("Store at no more than (°C)"), validators=[Optional()])
+    # Bounded like every number field: an unbounded integer overflows the database column (a 500).
+    storage_min_c = IntegerField(_l("Store at no less than (°C)"), validators=[Optional(), NumberRange(min=-40, max=60)])
+    storage_max_c = IntegerField(_l("Store at no more than (°C)"), validators=[Optional(), NumberRange(min=-40, max=60)])
     storage_note = TextAreaField(_l("Storage note"), validators=[Length(max=1000)])
     shelf_life_months = IntegerField(_l("Shelf life (months)"), validators=[Optional(), NumberRange(min=1, max=120)])
     instructions_key = StringField(_l("Instructions key"), validators=[DataRequired(), Length(max=64)],

@@ -5,7 +5,7 @@ from datetime import date
 
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from reentry.audit.models import AuditEvent
 from reentry.errors import DomainError
@@ -99,3 +99,15 @@ def test_staff_cannot_edit_the_catalog(app, client, login_as):
     assert client.get("/naloxone/products").status_code == 200
     assert client.post(f"/naloxone/products/{product.id}/retire").status_code == 403
     assert client.post("/naloxone/funding", data={"code": "x", "name": "X", "kind": "other"}).status_code == 403
+
+
+def test_a_huge_storage_temperature_is_refused_with_its_field_named(app, client, login_as):
+    login_as("admin")
+    before = db.session.scalar(select(func.count(Product.id)))
+    response = client.post("/naloxone/products/new", data={
+        "code": "huge", "name": "Huge", "strength": "4 mg", "route": "nasal", "devices_per_kit": "2",
+        "storage_min_c": "2", "storage_max_c": str(2 ** 63), "instructions_key": "nasal-4mg"})
+    assert response.status_code == 200  # the form again, not a database error
+    page = response.get_data(as_text=True)
+    assert "Store at no more than" in page and "Number must be between -40 and 60" in page
+    assert db.session.scalar(select(func.count(Product.id))) == before
