@@ -401,11 +401,15 @@ def _record_serials(product: Product, lot: Lot, movement: StockMovement, serials
         if len(serial) > 20:
             raise DomainError(f"Serial {serial[:24]}… is longer than GS1's 20 characters; scan it again.",
                               field="serials")
-        if serial in seen or db.session.scalar(select(CartonSerial.id).where(
-                CartonSerial.product_id == product.id, CartonSerial.lot_number == lot.lot_number,
-                CartonSerial.serial == serial)) is not None:
+        if serial in seen:
             raise DomainError(f"This carton was already scanned: serial {serial} of lot {lot.lot_number} "
-                           "has been received before. Set it aside and check the delivery.", field="serials")
+                              "is in this delivery twice. Set it aside and check the delivery.", field="serials")
+        # Checked again here although the receive form's scan refused it: someone may have received
+        # the carton between that scan and this submit.
+        earlier = carton_received_before(product, lot.lot_number, serial)
+        if earlier is not None:
+            raise DomainError(received_before_problem(earlier) + " " + _("Set it aside and check the delivery."),
+                              field="serials")
         seen.add(serial)
         db.session.add(CartonSerial(product_id=product.id, lot_number=lot.lot_number, serial=serial,
                                     lot_id=lot.id, movement_id=movement.id))
@@ -508,6 +512,13 @@ def carton_received_before(product: Product, lot_number: str, serial: str) -> Ca
         CartonSerial.serial == serial))
 
 
+def received_before_problem(earlier: CartonSerial) -> str:
+    """"Already received on DATE": the day where that carton arrived, not the server's day."""
+    day = local_date(db.session.get(Lot, earlier.lot_id).facility, earlier.created_at)
+    return _("This carton (serial %(serial)s) was already received on %(date)s.", serial=earlier.serial,
+             date=day.isoformat())
+
+
 def resolve_scan(code: str, facility: Facility | None = None, *, purpose: str = "",
                  may_add_gtin: bool = False) -> ScanAnswer:
     """What a scan is and whether a kit can come from it: `problem` says why not (unreadable, bad
@@ -530,9 +541,7 @@ def resolve_scan(code: str, facility: Facility | None = None, *, purpose: str = 
     if not product.is_active:
         problem = _("%(product)s is retired from the catalog.", product=product.name)
     elif earlier is not None:
-        # The date where that carton arrived: the receipt was that facility's day, not the server's.
-        problem = _("This carton (serial %(serial)s) was already received on %(date)s.", serial=scan.serial,
-                    date=local_date(db.session.get(Lot, earlier.lot_id).facility, earlier.created_at).isoformat())
+        problem = received_before_problem(earlier)
     elif expiry is not None and expiry < today:
         problem = _("Expired on %(date)s: do not give or receive this carton.", date=expiry.isoformat())
     elif lot is not None and lot.is_recalled:

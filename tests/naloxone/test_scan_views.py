@@ -87,7 +87,11 @@ def test_receive_form_stores_scanned_serials_and_refuses_a_repeat(client, login_
     first = client.post(f"/naloxone/{facility.code}/lots/receive", data=form)
     assert first.status_code == 302, re.findall(r'field-error">([^<]+)', first.get_data(as_text=True))
     again = client.post(f"/naloxone/{facility.code}/lots/receive", data=form | {"serials": "S2", "quantity": 1})
-    assert again.status_code == 200 and "This carton was already scanned: serial S2" in again.get_data(as_text=True)
+    received_on = services.facility_today(facility).isoformat()
+    assert again.status_code == 200
+    assert f"This carton (serial S2) was already received on {received_on}." in again.get_data(as_text=True)
+    twice = client.post(f"/naloxone/{facility.code}/lots/receive", data=form | {"serials": "S3\nS3"})
+    assert twice.status_code == 200 and "This carton was already scanned: serial S3" in twice.get_data(as_text=True)
     assert sorted(db.session.scalars(select(CartonSerial.serial))) == ["S1", "S2"]
 
 
