@@ -477,7 +477,6 @@ class ScanAnswer:
 SCAN_KEYS = ("gtin", "ndc", "product", "lot", "expiry", "serial", "problem")
 
 
-SCAN_PURPOSES = ("", "receive")
 # At most this many administrators are named to someone who cannot add a GTIN themselves.
 NAMED_ADMINS = 3
 
