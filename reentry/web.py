@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from flask import Blueprint, Flask, abort, current_app, redirect, request, url_for
 from flask_babel import get_locale
@@ -64,6 +64,18 @@ def query_int(name: str, default: int | None = None, maximum: int = MAX_ID) -> i
     if not -maximum <= value <= maximum:
         abort(400)
     return value
+
+
+def is_safe_next(target: str | None) -> bool:
+    """Only paths on this site: no scheme, no host, no protocol-relative or backslash tricks
+    (for a `next` address after signing in or after adding a scanned GTIN)."""
+    if not target or not target.startswith("/"):
+        return False
+    cleaned = target.replace("\\", "/")
+    if cleaned.startswith("//") or any(ord(c) < 32 for c in cleaned):
+        return False
+    parts = urlsplit(cleaned)
+    return not parts.scheme and not parts.netloc
 
 
 def content_disposition(filename: str, *, inline: bool = False) -> str:

@@ -115,6 +115,7 @@ MATRIX: dict[str, tuple[str, str, dict]] = {
     "naloxone.product_edit": ("GET", "/naloxone/products/{product_id}/edit", only("admin")),
     "naloxone.product_retire": ("POST", "/naloxone/products/{product_id}/retire", only("admin", status=302)),
     "naloxone.product_gtin_add": ("POST", "/naloxone/products/{product_id}/gtins", only("admin", status=302)),
+    "naloxone.product_gtin_new": ("GET", "/naloxone/products/gtins/new", only("admin")),
     "naloxone.product_gtin_remove": ("POST", "/naloxone/products/{product_id}/gtins/{gtin_id}/remove",
                                      only("admin", status=302)),
     # No code sent: the JSON names the field. Auditors send no POSTs at all.

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import time
-from urllib.parse import urlsplit
 
 from flask import (
     Blueprint, abort, current_app, flash, g, redirect, render_template, request, session, url_for,
@@ -20,6 +19,7 @@ from reentry.auth.throttle import password_throttle, second_step_throttle
 from reentry.errors import DomainError
 from reentry.extensions import db, login_manager
 from reentry.forms import EmptyForm, apply_domain_error
+from reentry.web import is_safe_next
 
 bp = Blueprint("auth", __name__)
 
@@ -36,17 +36,6 @@ def load_user(user_id: str):
     return services.session_user(
         session.get("sid"), user_id, current_app.config["REENTRY_SESSION_ABSOLUTE"]
     )
-
-
-def is_safe_next(target: str | None) -> bool:
-    """Only paths on this site: no scheme, no host, no protocol-relative or backslash tricks."""
-    if not target or not target.startswith("/"):
-        return False
-    cleaned = target.replace("\\", "/")
-    if cleaned.startswith("//") or any(ord(c) < 32 for c in cleaned):
-        return False
-    parts = urlsplit(cleaned)
-    return not parts.scheme and not parts.netloc
 
 
 @bp.before_app_request

@@ -7,7 +7,7 @@ from wtforms import (
     BooleanField, DateField, DateTimeLocalField, HiddenField, IntegerField, SelectField, StringField,
     SubmitField, TextAreaField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, NumberRange, Optional
 
 from reentry.forms import select_choices
 
@@ -183,11 +183,24 @@ class ScanForm(FlaskForm):
 
     code = StringField(_l("Scan"), validators=[DataRequired(), Length(max=500)])
     facility = StringField(validators=[Optional(), Length(max=32)])
+    # "receive": the receive form asks, so a carton received before is refused at once.
+    purpose = StringField(validators=[Optional(), AnyOf(("", "receive"))])
 
 
 class ProductGtinForm(FlaskForm):
     gtin = StringField(_l("Carton GTIN"), validators=[DataRequired(), Length(max=500)],
                        description=_l("Scan the carton or type the GTIN-14, UPC or EAN under its barcode."))
+    submit = SubmitField(_l("Add GTIN"))
+
+
+class CatalogGtinForm(FlaskForm):
+    """Add a scanned GTIN the catalog did not know, choosing its product (linked from a scan)."""
+
+    gtin = StringField(_l("Carton GTIN"), validators=[DataRequired(), Length(max=500)],
+                       description=_l("The GTIN from the scan; check it against the carton."))
+    product = SelectField(_l("Product"), validators=[DataRequired()],
+                          description=_l("The product whose cartons carry this GTIN."))
+    next = HiddenField()
     submit = SubmitField(_l("Add GTIN"))
 
 

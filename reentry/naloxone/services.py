@@ -401,11 +401,15 @@ def _record_serials(product: Product, lot: Lot, movement: StockMovement, serials
         if len(serial) > 20:
             raise DomainError(f"Serial {serial[:24]}… is longer than GS1's 20 characters; scan it again.",
                               field="serials")
-        if serial in seen or db.session.scalar(select(CartonSerial.id).where(
-                CartonSerial.product_id == product.id, CartonSerial.lot_number == lot.lot_number,
-                CartonSerial.serial == serial)) is not None:
+        if serial in seen:
             raise DomainError(f"This carton was already scanned: serial {serial} of lot {lot.lot_number} "
-                           "has been received before. Set it aside and check the delivery.", field="serials")
+                              "is in this delivery twice. Set it aside and check the delivery.", field="serials")
+        # Checked again here although the receive form's scan refused it: someone may have received
+        # the carton between that scan and this submit.
+        earlier = carton_received_before(product, lot.lot_number, serial)
+        if earlier is not None:
+            raise DomainError(received_before_problem(earlier) + " " + _("Set it aside and check the delivery."),
+                              field="serials")
         seen.add(serial)
         db.session.add(CartonSerial(product_id=product.id, lot_number=lot.lot_number, serial=serial,
                                     lot_id=lot.id, movement_id=movement.id))
@@ -473,24 +477,70 @@ class ScanAnswer:
 SCAN_KEYS = ("gtin", "ndc", "product", "lot", "expiry", "serial", "problem")
 
 
-def resolve_scan(code: str, facility: Facility | None = None) -> ScanAnswer:
+# At most this many administrators are named to someone who cannot add a GTIN themselves.
+NAMED_ADMINS = 3
+
+
+def gtin_admin_names() -> list[str]:
+    """Who can add a GTIN to the catalog (active administrators), by name or else email."""
+    from reentry.auth.models import User
+
+    admins = db.session.scalars(select(User).where(User.role == "admin", User.is_disabled.is_(False))
+                                .order_by(User.name, User.email).limit(NAMED_ADMINS))
+    return [admin.name or admin.email for admin in admins]
+
+
+def unknown_gtin_problem(gtin: str, may_add_gtin: bool) -> str:
+    """Why a scan of a GTIN not in the catalog gives nothing, and who can fix that: an admin is
+    offered the add-GTIN form by the page; anyone else is told whom to ask."""
+    if may_add_gtin:
+        return _("Unknown product: GTIN %(gtin)s is not in the catalog yet. Add it to its product, "
+                 "then scan the carton again.", gtin=gtin)
+    names = gtin_admin_names()
+    if not names:
+        return _("Unknown product: GTIN %(gtin)s is not in the catalog. Only an administrator can add "
+                 "it to its product: ask one.", gtin=gtin)
+    return _("Unknown product: GTIN %(gtin)s is not in the catalog. Only an administrator can add "
+             "it to its product: ask %(names)s.", gtin=gtin, names=", ".join(names))
+
+
+def carton_received_before(product: Product, lot_number: str, serial: str) -> CartonSerial | None:
+    """The stored receipt of this carton (product, lot and serial), at any facility."""
+    return db.session.scalar(select(CartonSerial).where(
+        CartonSerial.product_id == product.id, CartonSerial.lot_number == lot_number,
+        CartonSerial.serial == serial))
+
+
+def received_before_problem(earlier: CartonSerial) -> str:
+    """"Already received on DATE": the day where that carton arrived, not the server's day."""
+    day = local_date(db.session.get(Lot, earlier.lot_id).facility, earlier.created_at)
+    return _("This carton (serial %(serial)s) was already received on %(date)s.", serial=earlier.serial,
+             date=day.isoformat())
+
+
+def resolve_scan(code: str, facility: Facility | None = None, *, purpose: str = "",
+                 may_add_gtin: bool = False) -> ScanAnswer:
     """What a scan is and whether a kit can come from it: `problem` says why not (unreadable, bad
-    check digit, unknown product, expired, recalled, no such lot at the facility, empty lot)."""
+    check digit, unknown product, expired, recalled, no such lot at the facility, empty lot). With
+    purpose "receive" a carton whose serial was received before is refused as the scan is read,
+    not only when the form is sent."""
     scan = parse_scan(code)
     if scan.problem:
         return ScanAnswer(scan, None, None, scan.problem)
     product = product_for_scan(scan)
     if product is None:
-        return ScanAnswer(scan, None, None, _(
-            "Unknown product: GTIN %(gtin)s is not in the catalog. An administrator can add it to the "
-            "product on the catalog page.", gtin=scan.gtin))
+        return ScanAnswer(scan, None, None, unknown_gtin_problem(scan.gtin, may_add_gtin))
     today = facility_today(facility) if facility else utcnow().date()
     lot = None
     if facility is not None and scan.lot:
         lot = find_lot(facility, product, scan.lot)
     expiry = lot.expiry_date if lot else scan.expiry
+    earlier = carton_received_before(product, scan.lot, scan.serial) \
+        if purpose == "receive" and scan.lot and scan.serial else None
     if not product.is_active:
         problem = _("%(product)s is retired from the catalog.", product=product.name)
+    elif earlier is not None:
+        problem = received_before_problem(earlier)
     elif expiry is not None and expiry < today:
         problem = _("Expired on %(date)s: do not give or receive this carton.", date=expiry.isoformat())
     elif lot is not None and lot.is_recalled:

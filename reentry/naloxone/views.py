@@ -34,7 +34,7 @@ from reentry.naloxone.models import (
 )
 from reentry.naloxone.worklist import build_worklist
 from reentry.participants.models import CustodyEpisode, Participant
-from reentry.web import MAX_PAGE, parse_id, query_int
+from reentry.web import MAX_PAGE, is_safe_next, parse_id, query_int
 
 bp = Blueprint("naloxone", __name__, url_prefix="/naloxone")
 
@@ -100,7 +100,18 @@ def _scan(mode: str, scan_id: str, quantity: str, facility: Facility | None = No
     return dict(scan_mode=mode, scan_id=scan_id, scan_quantity=quantity, scan_lots=lots,
                 scan_facility=facility.code if facility is not None and mode != "receive" else "",
                 scan_products={p.code: p.id for p in services.active_products()} if mode == "receive" else {},
-                scan_lot=lot.lot_number if lot else "")
+                scan_lot=lot.lot_number if lot else "", scan_add_gtin_url=_add_gtin_url())
+
+
+def _may_add_gtins() -> bool:
+    """Adding a GTIN to the catalog is an admin's (as every catalog change: see product_gtin_add)."""
+    return current_user.is_authenticated and current_user.role == "admin"
+
+
+def _add_gtin_url() -> str:
+    """Where a scan of an unknown GTIN sends someone who may add it ("" for everyone else); the
+    script adds ?gtin=...&next=... so the form comes back filled and returns to the page."""
+    return url_for("naloxone.product_gtin_new") if _may_add_gtins() else ""
 
 
 def _audit_participant_view(participant_id: int | None, facility_id: int, page: str, **details) -> None:
@@ -309,7 +320,7 @@ def kit_edit(event_id: int):
             flash(_("Correction saved."), "success")
             return redirect(url_for("naloxone.kit_detail", event_id=event.id))
     return render_template("naloxone/kit_form.html", form=form, facility=facility, episode=event.episode,
-                           event=event)
+                           event=event, **_scan("kit", "scan", "kits", facility))
 
 
 @bp.route("/kits/<int:event_id>/void", methods=["POST"])
@@ -508,7 +519,9 @@ def scan():
         problem = " ".join(error for errors in form.errors.values() for error in errors)
         return jsonify(dict.fromkeys(services.SCAN_KEYS) | {"problem": problem}), 400
     facility = _facility(form.facility.data) if form.facility.data else None
-    return jsonify(services.resolve_scan(form.code.data, facility).as_json())
+    answer = services.resolve_scan(form.code.data, facility, purpose=form.purpose.data or "",
+                                   may_add_gtin=_may_add_gtins())
+    return jsonify(answer.as_json())
 
 
 @bp.route("/lots/<int:lot_id>")
@@ -521,7 +534,8 @@ def lot_detail(lot_id: int):
                            adjust_form=f.AdjustForm(prefix="adjust"), transfer_form=_transfer_form(lot),
                            recall_form=f.RecallForm(prefix="recall"), **_lift_context(lot.facility_id),
                            list_names=may_see_names(current_user, "bulk"), scan_facility=lot.facility.code,
-                           scan_lot=lot.lot_number, scan_product=lot.product.code)
+                           scan_lot=lot.lot_number, scan_product=lot.product.code,
+                           scan_add_gtin_url=_add_gtin_url())
 
 
 def _lift_context(facility_id: int) -> dict:
@@ -751,8 +765,10 @@ def product_edit(product_id: int | None = None):
             db.session.commit()
             flash(_("Product saved."), "success")
             return redirect(url_for("naloxone.products"))
+    # ?gtin= fills the add-GTIN field, e.g. from a scan the catalog did not know.
+    gtin_form = f.ProductGtinForm(prefix="gtin", formdata=None, data={"gtin": request.args.get("gtin", "")[:500]})
     return render_template("naloxone/product_form.html", form=form, product=product,
-                           gtin_form=f.ProductGtinForm(prefix="gtin", formdata=None), button_form=EmptyForm(),
+                           gtin_form=gtin_form, button_form=EmptyForm(),
                            gtins=services.product_gtins(product) if product else [])
 
 
@@ -774,6 +790,31 @@ def product_gtin_add(product_id: int):
     else:
         flash(_("GTIN not added: scan the carton or type its GTIN."), "error")
     return redirect(url_for("naloxone.product_edit", product_id=product.id))
+
+
+@bp.route("/products/gtins/new", methods=["GET", "POST"])
+@role_required("admin")
+def product_gtin_new():
+    """Add a GTIN a scan did not find (?gtin= fills it in), choosing its product; then back to the
+    page that scanned it (?next=), so the carton can be scanned again."""
+    form = f.CatalogGtinForm()
+    form.product.choices = select_choices([f.BLANK] + [(p.id, p.name) for p in services.active_products()])
+    if request.method == "GET":
+        form.gtin.data = request.args.get("gtin", "")[:500]
+        form.next.data = request.args.get("next", "")
+    back = form.next.data if is_safe_next(form.next.data) else None
+    if form.validate_on_submit():
+        product = db.session.get(Product, int(form.product.data))
+        try:
+            row = services.add_product_gtin(current_user, product, form.gtin.data)
+        except DomainError as error:
+            db.session.rollback()
+            apply_domain_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("GTIN %(gtin)s added to %(product)s.", gtin=row.gtin, product=product.name), "success")
+            return redirect(back or url_for("naloxone.product_edit", product_id=product.id))
+    return render_template("naloxone/product_gtin_form.html", form=form, back=back)
 
 
 @bp.route("/products/<int:product_id>/gtins/<int:gtin_id>/remove", methods=["POST"])

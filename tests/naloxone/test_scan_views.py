@@ -11,6 +11,7 @@ from reentry.extensions import db
 from reentry.naloxone import services
 from reentry.naloxone.models import CartonSerial, ProductGtin
 from tests.clock import today
+from tests.naloxone.conftest import kit
 from tests.conftest import base_config
 
 pytestmark = pytest.mark.clock
@@ -86,7 +87,11 @@ def test_receive_form_stores_scanned_serials_and_refuses_a_repeat(client, login_
     first = client.post(f"/naloxone/{facility.code}/lots/receive", data=form)
     assert first.status_code == 302, re.findall(r'field-error">([^<]+)', first.get_data(as_text=True))
     again = client.post(f"/naloxone/{facility.code}/lots/receive", data=form | {"serials": "S2", "quantity": 1})
-    assert again.status_code == 200 and "This carton was already scanned: serial S2" in again.get_data(as_text=True)
+    received_on = services.facility_today(facility).isoformat()
+    assert again.status_code == 200
+    assert f"This carton (serial S2) was already received on {received_on}." in again.get_data(as_text=True)
+    twice = client.post(f"/naloxone/{facility.code}/lots/receive", data=form | {"serials": "S3\nS3"})
+    assert twice.status_code == 200 and "This carton was already scanned: serial S3" in twice.get_data(as_text=True)
     assert sorted(db.session.scalars(select(CartonSerial.serial))) == ["S1", "S2"]
 
 
@@ -107,3 +112,84 @@ def test_admin_adds_and_removes_a_gtin_on_the_product_page(client, login_as):
     db.session.close()
     client.post(f"/naloxone/products/{product_id}/gtins/{row_id}/remove")
     assert db.session.scalar(select(ProductGtin.id).where(ProductGtin.gtin == "09520000000028")) is None
+
+
+UNKNOWN_GTIN = "09520000000028"  # a valid GTIN-14 no catalog product holds
+
+
+def test_an_unknown_gtin_offers_its_admin_the_add_form_filled_in(client, login_as, facility):
+    login_as("admin", name="Ada Admin")
+    code = facility.code
+    db.session.close()
+    answer = client.post("/naloxone/scan", data={"code": f"01{UNKNOWN_GTIN}10L1"}).get_json()
+    assert set(answer) == KEYS and answer["gtin"] == UNKNOWN_GTIN and answer["product"] is None
+    assert "not in the catalog yet" in answer["problem"]
+    # The receive page hands its script the add-GTIN form, which comes back filled from ?gtin=.
+    receive = client.get(f"/naloxone/{code}/lots/receive").get_data(as_text=True)
+    assert 'data-add-gtin-url="/naloxone/products/gtins/new"' in receive
+    back = f"/naloxone/{code}/lots/receive"
+    form = client.get(f"/naloxone/products/gtins/new?gtin={UNKNOWN_GTIN}&next={back}").get_data(as_text=True)
+    assert f'name="gtin" required type="text" value="{UNKNOWN_GTIN}"' in form
+    assert f'name="next" type="hidden" value="{back}"' in form
+    product_id = services.get_product_by_code("rivive-3mg").id
+    db.session.close()
+    added = client.post("/naloxone/products/gtins/new", data={"gtin": UNKNOWN_GTIN, "product": product_id,
+                                                              "next": back})
+    assert added.status_code == 302 and added.headers["Location"] == back
+    assert client.post("/naloxone/scan", data={"code": UNKNOWN_GTIN}).get_json()["product"] == "rivive-3mg"
+    # The product page's own add-GTIN field takes the same prefill.
+    page = client.get(f"/naloxone/products/{product_id}/edit?gtin=0012345678905").get_data(as_text=True)
+    assert 'value="0012345678905"' in page
+
+
+def test_the_add_gtin_form_refuses_a_taken_gtin_and_a_foreign_next(client, login_as):
+    login_as("admin")
+    narcan_id = services.get_product_by_code("narcan-4mg").id
+    db.session.close()
+    taken = client.post("/naloxone/products/gtins/new", data={"gtin": NARCAN_GTIN, "product": narcan_id})
+    assert taken.status_code == 200 and "already belongs to" in taken.get_data(as_text=True)
+    outside = client.post("/naloxone/products/gtins/new", data={"gtin": UNKNOWN_GTIN, "product": narcan_id,
+                                                                "next": "//evil.example/"})
+    assert outside.headers["Location"] == f"/naloxone/products/{narcan_id}/edit"
+
+
+def test_others_are_told_which_admin_can_add_an_unknown_gtin(client, login_as, make_user, facility):
+    make_user("admin", name="Ada Admin")
+    login_as("staff", facilities=[facility])
+    code = facility.code
+    db.session.close()
+    problem = client.post("/naloxone/scan", data={"code": UNKNOWN_GTIN}).get_json()["problem"]
+    assert "Only an administrator can add it" in problem and "Ada Admin" in problem
+    assert 'data-add-gtin-url=""' in client.get(f"/naloxone/{code}/lots/receive").get_data(as_text=True)
+    assert client.get(f"/naloxone/products/gtins/new?gtin={UNKNOWN_GTIN}").status_code == 403
+
+
+def test_a_carton_received_before_is_refused_when_the_receive_form_scans_it(client, login_as, facility, funding):
+    product = services.get_product_by_code("narcan-4mg")
+    expiry = today() + timedelta(days=400)
+    services.receive_lot(None, facility, product, "RS1", expiry, 2, funding, serials=["S1", "S2"])
+    db.session.commit()
+    received_on = services.facility_today(facility).isoformat()
+    login_as("staff", facilities=[facility])
+    db.session.close()
+    again = client.post("/naloxone/scan", data={"code": _code("RS1", expiry, "S2"), "purpose": "receive"}).get_json()
+    assert set(again) == KEYS and again["serial"] == "S2"
+    assert again["problem"] == f"This carton (serial S2) was already received on {received_on}."
+    new = client.post("/naloxone/scan", data={"code": _code("RS1", expiry, "S3"), "purpose": "receive"}).get_json()
+    assert new["problem"] is None and new["lot"] == "RS1"
+    # Giving a kit from a received carton is no repeat: only the receive form asks.
+    assert client.post("/naloxone/scan", data={"code": _code("RS1", expiry, "S2")}).get_json()["problem"] is None
+    assert client.post("/naloxone/scan", data={"code": _code("RS1", expiry, "S2"),
+                                               "purpose": "dispense"}).status_code == 400
+
+
+def test_the_kit_correction_form_has_the_scan_field_with_the_facilitys_lots(client, login_as, facility, make_lot):
+    lot = make_lot(quantity=5, lot_number="CORR1")
+    event, _ = services.record_kit_event(None, facility, kit(lot), token=services.new_token())
+    db.session.commit()
+    lot_id, event_id, code = lot.id, event.id, facility.code
+    login_as("staff", facilities=[facility])
+    db.session.close()
+    page = client.get(f"/naloxone/kits/{event_id}/edit").get_data(as_text=True)
+    assert 'class="scan-field"' in page and 'data-mode="kit"' in page and f'data-facility="{code}"' in page
+    assert f"&#34;narcan-4mg|CORR1&#34;: {lot_id}" in page and "js/naloxone-scan.js" in page

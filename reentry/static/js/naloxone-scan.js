@@ -21,6 +21,7 @@
     this.box = box;
     this.input = box.querySelector("[data-scan-input]");
     this.status = box.querySelector("[data-scan-status]");
+    this.action = box.querySelector("[data-scan-action]");
     this.mode = box.dataset.mode;
     this.lots = JSON.parse(box.dataset.lots || "{}");
     this.products = JSON.parse(box.dataset.products || "{}");
@@ -50,6 +51,7 @@
 
   ScanField.prototype.tell = function (message, refused) {
     this.status.textContent = message;
+    if (this.action) { this.action.hidden = true; this.action.textContent = ""; }
     this.status.classList.toggle("field-error", !!refused);
     this.input.setAttribute("aria-invalid", refused ? "true" : "false");
   };
@@ -59,6 +61,8 @@
     var self = this, body = new FormData();
     body.append("code", code);
     if (this.box.dataset.facility) { body.append("facility", this.box.dataset.facility); }
+    // The receive form asks for its purpose, so a carton received before is refused at once.
+    if (this.mode === "receive") { body.append("purpose", "receive"); }
     var token = document.querySelector('meta[name="csrf-token"]');
     if (token) { body.append("csrf_token", token.content); }
     self.input.value = "";
@@ -92,6 +96,16 @@
     var data = this.box.dataset;
     if (answer.problem) {
       this.tell(answer.problem, true);
+      // A readable GTIN with no product is one the catalog lacks: whoever may add it gets the
+      // add-GTIN form, filled in, coming back here afterwards.
+      if (answer.gtin && !answer.product && data.addGtinUrl && this.action) {
+        var link = document.createElement("a");
+        link.href = data.addGtinUrl + "?gtin=" + encodeURIComponent(answer.gtin) +
+          "&next=" + encodeURIComponent(window.location.pathname + window.location.search);
+        link.textContent = say(data.msgAddGtin, { gtin: answer.gtin });
+        this.action.appendChild(link);
+        this.action.hidden = false;
+      }
       return;
     }
     var key = answer.product + "|" + (answer.lot || "");
