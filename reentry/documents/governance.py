@@ -15,7 +15,7 @@ import hashlib
 import json
 import tomllib
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timezone, tzinfo
 from pathlib import Path
 
 from sqlalchemy import select
@@ -162,12 +162,15 @@ def approve_content(actor, *, version: str, signed_name: str, title: str, title_
     return approval
 
 
-def footer_note(approval: ContentApproval | None, lang: str) -> str:
-    """The packet footer's review line in the packet language; empty for an unapproved version."""
+def footer_note(approval: ContentApproval | None, lang: str, zone: tzinfo | None = None) -> str:
+    """The packet footer's review line in the packet language; empty for an unapproved version.
+
+    The date is the approval's day in `zone` (the printing facility's time zone): an approval
+    signed at 8 p.m. in New Mexico is already the next day in UTC, and the packet would say so."""
     if approval is None:
         return ""
     lang = language(lang)
-    approved_on: date = approval.approved_at.date()
+    approved_on: date = approval.approved_at.astimezone(zone or timezone.utc).date()
     return texts(lang)["content_reviewed"].format(
         version=approval.version, title=approval.title_es if lang == "es" else approval.title,
         date=long_date(approved_on, lang))

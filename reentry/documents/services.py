@@ -32,7 +32,8 @@ from reentry.documents.seed import (
 from reentry.csvutil import FORMULA_STARTS, Problems, capped_rows
 from reentry.errors import DomainError
 from reentry.extensions import db
-from reentry.facilities.services import facility_today
+from reentry.facilities.models import Facility
+from reentry.facilities.services import facility_today, facility_zone
 from reentry.facilities.services import US_STATES
 from reentry.facilities.services import state_name as localized_state
 
@@ -709,7 +710,9 @@ def print_packets(actor, packets: list[builders.PacketInput], *, facility_id: in
 
     content = governance.current_content()
     approval = governance.approval_of(content.version)
-    packets = [replace(p, content_note=governance.footer_note(approval, p.language)) for p in packets]
+    # The review date as the facility writes dates: its own calendar day, not UTC's.
+    zone = facility_zone(db.session.get(Facility, facility_id)) if facility_id is not None else None
+    packets = [replace(p, content_note=governance.footer_note(approval, p.language, zone)) for p in packets]
     data = builders.build_packets(packets, large_print=large_print, on_packet=on_packet, lang=lang)
     for packet in packets:
         if packet.participant_id is not None:
