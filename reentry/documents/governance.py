@@ -33,7 +33,8 @@ HOTLINE_PARTS = ("name_en", "name_es", "number", "description_en", "description_
                  "sort_order")
 LAW_PARTS = ("state_name", "has_gsl", "effective_date", "protects_arrest", "protects_charge",
              "protects_prosecution", "covers_possession", "covers_paraphernalia",
-             "protects_probation_parole", "conditions", "exclusions", "statute", "as_of", "is_verified")
+             "protects_probation_parole", "conditions", "exclusions", "statute", "as_of", "is_verified",
+             "test_strip_status", "test_strip_source", "test_strip_as_of")
 
 
 @dataclass(frozen=True)
