@@ -11,7 +11,7 @@ for the destination state where a checked source says which (issue 13). The ship
 from alembic import op
 import sqlalchemy as sa
 
-from reentry.documents.seed import test_strip_updates
+from reentry.documents.seed import shipped_strip_updates
 
 revision = '0026'
 down_revision = '0025'
@@ -27,7 +27,7 @@ def upgrade():
         batch_op.add_column(sa.Column('test_strip_as_of', sa.Date(), nullable=True))
         batch_op.create_check_constraint(batch_op.f('ck_good_samaritan_laws_test_strip_status'),
                                          "test_strip_status IN ('legal', 'not_exempt', 'unknown')")
-    for statement in test_strip_updates():
+    for statement in shipped_strip_updates():
         op.execute(statement)
 
 

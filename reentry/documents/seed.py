@@ -81,7 +81,7 @@ def checked_law_updates(shipped_as_of: dict[str, date]) -> list:
             for row in law_rows() if row["state_code"] in shipped_as_of]
 
 
-def test_strip_updates() -> list:
+def shipped_strip_updates() -> list:
     """UPDATE statements that give the shipped test strip facts (status, source, as-of date) to
     the states the CSV knows, only where the row still says unknown: an admin's entry stays."""
     import sqlalchemy as sa  # here: the rest of this module is plain parsing

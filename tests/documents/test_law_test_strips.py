@@ -18,7 +18,7 @@ from reentry import create_app
 from reentry.audit.models import AuditEvent
 from reentry.documents import builders, services
 from reentry.documents.content import texts
-from reentry.documents.seed import law_rows, test_strip_updates
+from reentry.documents.seed import law_rows, shipped_strip_updates
 from reentry.errors import DomainError
 from reentry.extensions import db
 from tests.conftest import base_config
@@ -174,7 +174,7 @@ def test_migration_0026_fills_unknown_rows_and_keeps_an_admins_status(tmp_path):
             conn.execute("UPDATE good_samaritan_laws SET test_strip_status = 'not_exempt',"
                          " test_strip_source = 'admin', test_strip_as_of = '2026-11-01' WHERE state_code = 'KY'")
             conn.commit()
-        for statement in test_strip_updates():  # what 0026 runs, run again over the edit
+        for statement in shipped_strip_updates():  # what 0026 runs, run again over the edit
             db.session.execute(statement)
         db.session.commit()
         assert _row(path, "KY")["test_strip_status"] == "not_exempt"
