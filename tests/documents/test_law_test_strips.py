@@ -150,6 +150,8 @@ def test_the_admin_form_saves_a_status(app, client, login_as):
     assert client.post("/laws/OH/edit", data=form).status_code == 302
     db.session.expire_all()
     assert services.law_for_state("OH").test_strip_status == "legal"
+    listing = client.get("/laws/").get_data(as_text=True)
+    assert f"legal ({today().isoformat()})" in listing and "legal (2026-12-04)" in listing  # OH, KY
 
 
 def _row(path, state):
