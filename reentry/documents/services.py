@@ -637,7 +637,7 @@ def law_condition_lines(law: GoodSamaritanLaw, t: dict) -> list[str]:
     return lines
 
 
-def strip_lines(law: GoodSamaritanLaw | None, t: dict, state: str, on: date | None = None) -> list[str]:
+def fentanyl_strip_lines(law: GoodSamaritanLaw | None, t: dict, state: str, on: date | None = None) -> list[str]:
     """One sentence on fentanyl test strips under the state's paraphernalia law, only when a
     source checked within the last 12 months says which; an unknown state prints nothing."""
     if law is None or law.test_strip_status not in ("legal", "not_exempt") or is_stale(law.test_strip_as_of, on):
@@ -653,7 +653,7 @@ def law_summary(law: GoodSamaritanLaw | None, lang: str, state_name: str = "",
     t = texts(lang)
     lang = language(lang)
     name = localized_state(law.state_code, lang, law.state_name) if law is not None else (state_name or "")
-    strips = strip_lines(law, t, name, on)
+    strips = fentanyl_strip_lines(law, t, name, on)
     if law is None or not law.is_verified or law.has_gsl == "unknown":
         return LawSummary(lines=(t["law_not_checked"].format(state=name or "?"), *strips, t["law_call"]),
                           as_of_line=t["law_not_advice"])
