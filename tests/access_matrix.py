@@ -58,6 +58,8 @@ MATRIX: dict[str, tuple[str, str, dict]] = {
     "users.enable": ("POST", "/admin/users/{user_id}/enable", only("admin", status=302)),
     "users.reset_password": ("POST", "/admin/users/{user_id}/password", only("admin", status=400)),
     "users.reset_mfa": ("POST", "/admin/users/{user_id}/two-step/reset", only("admin", status=302)),
+    "users.grant_reviewer": ("POST", "/admin/users/{user_id}/reviewer/grant", only("admin", status=302)),
+    "users.revoke_reviewer": ("POST", "/admin/users/{user_id}/reviewer/revoke", only("admin", status=302)),
     "api_keys.index": ("GET", "/admin/api-keys/", only("admin")),
     "feeds.index": ("GET", "/admin/feeds/", only("admin")),
     # death records (issue 15): never staff; a manager sees only records linked to their facilities

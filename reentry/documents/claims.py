@@ -153,6 +153,23 @@ def _laws_section() -> list[str]:
     return lines + [""]
 
 
+def _test_strips_section() -> list[str]:
+    """The one sentence a packet prints about fentanyl test strips, for each state a source says."""
+    sentences = {"legal": "the law does not count fentanyl test strips as drug tools",
+                 "not_exempt": "the law can still count fentanyl test strips as drug tools"}
+    lines = ["## Fentanyl test strips by destination state (packet law section)", "",
+             "A state prints a sentence only when its row has a status from a source read within 12 months; "
+             "every other state prints nothing about test strips (the course says some states still count "
+             "them as drug tools).", "",
+             "| state | prints | as of | source |", "|---|---|---|---|"]
+    for row in law_rows():
+        if row["test_strip_status"] in sentences:
+            lines.append(f"| {row['state_code']} | In {row['state_name']}, {sentences[row['test_strip_status']]}. | "
+                         f"{row['test_strip_as_of'].isoformat() if row['test_strip_as_of'] else 'never'} | "
+                         f"{_cell(row['test_strip_source'])} |")
+    return lines + [""]
+
+
 def _sources_section(sources: dict, cited_by: dict[str, set[str]]) -> list[str]:
     lines = ["## Sources (curriculum.toml)", "",
              "| id | reference | checked | where it was read | cited by |", "|---|---|---|---|---|"]
@@ -202,6 +219,7 @@ def clinical_content_markdown(curriculum_root: Path = DEFAULT_ROOT, data: Path =
     lines += _products_section(Path(data), sources)
     lines += _hotlines_section()
     lines += _laws_section()
+    lines += _test_strips_section()
     lines += _sources_section(sources, _cited_by(root, Path(data)))
     text = "\n".join(lines).rstrip() + "\n"
     return re.sub(r"\n{3,}", "\n\n", text)

@@ -91,6 +91,14 @@ class LawForm(FlaskForm):
     source = TextAreaField(_l("Source"), validators=[DataRequired(), Length(max=2000)])
     as_of = DateField(_l("As of"), validators=[DataRequired()])
     is_verified = BooleanField(_l("Checked against the statute or a vetted source (prints in packets)"))
+    test_strip_status = SelectField(
+        _l("Fentanyl test strips under the paraphernalia law"),
+        choices=select_choices([("unknown", _l("Unknown (prints nothing)")),
+                                ("legal", _l("Legal: not counted as drug paraphernalia")),
+                                ("not_exempt", _l("Not exempt: can still count as drug paraphernalia"))]))
+    test_strip_source = TextAreaField(_l("Test strip source"), validators=[Length(max=2000)],
+                                      description=_l("The statute or state page, with the date you read it."))
+    test_strip_as_of = DateField(_l("Test strips as of"), validators=[Optional()])
     submit = SubmitField(_l("Save"))
 
 

@@ -15,7 +15,7 @@ import hashlib
 import json
 import tomllib
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timezone, tzinfo
 from pathlib import Path
 
 from sqlalchemy import select
@@ -33,7 +33,8 @@ HOTLINE_PARTS = ("name_en", "name_es", "number", "description_en", "description_
                  "sort_order")
 LAW_PARTS = ("state_name", "has_gsl", "effective_date", "protects_arrest", "protects_charge",
              "protects_prosecution", "covers_possession", "covers_paraphernalia",
-             "protects_probation_parole", "conditions", "exclusions", "statute", "as_of", "is_verified")
+             "protects_probation_parole", "conditions", "exclusions", "statute", "as_of", "is_verified",
+             "test_strip_status", "test_strip_source", "test_strip_as_of")
 
 
 @dataclass(frozen=True)
@@ -162,12 +163,15 @@ def approve_content(actor, *, version: str, signed_name: str, title: str, title_
     return approval
 
 
-def footer_note(approval: ContentApproval | None, lang: str) -> str:
-    """The packet footer's review line in the packet language; empty for an unapproved version."""
+def footer_note(approval: ContentApproval | None, lang: str, zone: tzinfo | None = None) -> str:
+    """The packet footer's review line in the packet language; empty for an unapproved version.
+
+    The date is the approval's day in `zone` (the printing facility's time zone): an approval
+    signed at 8 p.m. in New Mexico is already the next day in UTC, and the packet would say so."""
     if approval is None:
         return ""
     lang = language(lang)
-    approved_on: date = approval.approved_at.date()
+    approved_on: date = approval.approved_at.astimezone(zone or timezone.utc).date()
     return texts(lang)["content_reviewed"].format(
         version=approval.version, title=approval.title_es if lang == "es" else approval.title,
         date=long_date(approved_on, lang))

@@ -16,6 +16,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from reentry.database import UTCDateTime, utcnow
+from reentry.documents.seed import TEST_STRIP_STATUSES
 from reentry.extensions import db
 
 RESOURCE_TYPES = ("treatment", "moud", "syringe_services", "naloxone", "housing", "crisis", "legal",
@@ -142,10 +143,11 @@ class GoodSamaritanLaw(db.Model):
     """
 
     __tablename__ = "good_samaritan_laws"
-    __table_args__ = tuple(
-        CheckConstraint(_in(column, TRI_STATE), name=column)
-        for column in ("has_gsl", "protects_arrest", "protects_charge", "protects_prosecution",
-                       "covers_possession", "covers_paraphernalia", "protects_probation_parole")
+    __table_args__ = (
+        *(CheckConstraint(_in(column, TRI_STATE), name=column)
+          for column in ("has_gsl", "protects_arrest", "protects_charge", "protects_prosecution",
+                         "covers_possession", "covers_paraphernalia", "protects_probation_parole")),
+        CheckConstraint(_in("test_strip_status", TEST_STRIP_STATUSES), name="test_strip_status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -168,6 +170,11 @@ class GoodSamaritanLaw(db.Model):
     source: Mapped[str] = mapped_column(Text, default="")
     as_of: Mapped[date] = mapped_column(Date)
     is_verified: Mapped[bool] = mapped_column(default=False)
+    # Fentanyl test strips under the state's paraphernalia law (issue 13), a fact of its own with
+    # its own source and date: a state can have it checked while its overdose law is not.
+    test_strip_status: Mapped[str] = mapped_column(String(12), default="unknown", server_default="unknown")
+    test_strip_source: Mapped[str] = mapped_column(Text, default="", server_default="")
+    test_strip_as_of: Mapped[date | None] = mapped_column(Date)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     def __repr__(self) -> str:

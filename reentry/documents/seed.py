@@ -12,6 +12,9 @@ DATA_DIR = Path(__file__).parent / "data"
 LAW_CONDITIONS = ("must_stay", "give_name", "cooperate", "first_caller", "treatment_within_days",
                   "limited_uses", "small_amount", "defense_only")
 LAW_EXCLUSIONS = ("supervision", "prior_convictions", "sale_amounts")
+# Whether the state's drug paraphernalia law still counts fentanyl test strips as drug tools:
+# "legal" (excluded from the definition), "not_exempt" (still paraphernalia), or "unknown".
+TEST_STRIP_STATUSES = ("legal", "not_exempt", "unknown")
 LAW_FIELDS = ("has_gsl", "protects_arrest", "protects_charge", "protects_prosecution",
               "covers_possession", "covers_paraphernalia", "protects_probation_parole")
 
@@ -47,6 +50,10 @@ def law_rows() -> list[dict]:
             "is_verified": row["verified"] == "yes", **values,
             "conditions": row.get("conditions", "").strip(), "exclusions": row.get("exclusions", "").strip(),
             "statute": row.get("statute", "").strip(),
+            "test_strip_status": row.get("test_strip_status", "").strip() or "unknown",
+            "test_strip_source": row.get("test_strip_source", "").strip(),
+            "test_strip_as_of": (date.fromisoformat(row["test_strip_as_of"])
+                                 if row.get("test_strip_as_of", "").strip() else None),
         })
     return rows
 
@@ -72,6 +79,20 @@ def checked_law_updates(shipped_as_of: dict[str, date]) -> list:
                    laws.c.as_of.in_([shipped_as_of[row["state_code"]], row["as_of"]]))
             .values(as_of=row["as_of"], **{name: row[name] for name in CHECKED_LAW_COLUMNS})
             for row in law_rows() if row["state_code"] in shipped_as_of]
+
+
+def shipped_strip_updates() -> list:
+    """UPDATE statements that give the shipped test strip facts (status, source, as-of date) to
+    the states the CSV knows, only where the row still says unknown: an admin's entry stays."""
+    import sqlalchemy as sa  # here: the rest of this module is plain parsing
+
+    laws = sa.table("good_samaritan_laws", sa.column("state_code"), sa.column("test_strip_status"),
+                    sa.column("test_strip_source"), sa.column("test_strip_as_of", sa.Date))
+    return [laws.update()
+            .where(laws.c.state_code == row["state_code"], laws.c.test_strip_status == "unknown")
+            .values(test_strip_status=row["test_strip_status"], test_strip_source=row["test_strip_source"],
+                    test_strip_as_of=row["test_strip_as_of"])
+            for row in law_rows() if row["test_strip_status"] != "unknown"]
 
 
 def parse_law_codes(text: str, allowed: tuple[str, ...], field: str) -> list[tuple[str, int | None]]:

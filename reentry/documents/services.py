@@ -27,12 +27,13 @@ from reentry.documents.models import (
     Resource,
 )
 from reentry.documents.seed import (
-    LAW_CONDITIONS, LAW_EXCLUSIONS, LAW_FIELDS, hotline_rows, law_rows, parse_law_codes,
+    LAW_CONDITIONS, LAW_EXCLUSIONS, LAW_FIELDS, TEST_STRIP_STATUSES, hotline_rows, law_rows, parse_law_codes,
 )
 from reentry.csvutil import FORMULA_STARTS, Problems, capped_rows
 from reentry.errors import DomainError
 from reentry.extensions import db
-from reentry.facilities.services import facility_today
+from reentry.facilities.models import Facility
+from reentry.facilities.services import facility_today, facility_zone
 from reentry.facilities.services import US_STATES
 from reentry.facilities.services import state_name as localized_state
 
@@ -559,8 +560,11 @@ def law_needs_review(law: GoodSamaritanLaw, on: date | None = None) -> bool:
 
 def update_law(actor, law: GoodSamaritanLaw, *, source: str, as_of: date, is_verified: bool,
                effective_date: str = "", notes: str = "", conditions: str | None = None,
-               exclusions: str | None = None, statute: str | None = None, **fields: str) -> GoodSamaritanLaw:
-    """Edit a state's row; the source and the as-of date are required with every edit."""
+               exclusions: str | None = None, statute: str | None = None,
+               test_strip_status: str | None = None, test_strip_source: str | None = None,
+               test_strip_as_of: date | None = None, **fields: str) -> GoodSamaritanLaw:
+    """Edit a state's row; the source and the as-of date are required with every edit, and a
+    test strip status other than unknown needs its own source and date (None: left as is)."""
     if not (source or "").strip():
         raise DomainError("Source is required: say where this came from.", field="source")
     if as_of is None or as_of > today():
@@ -577,8 +581,17 @@ def update_law(actor, law: GoodSamaritanLaw, *, source: str, as_of: date, is_ver
             parse_law_codes(text or "", allowed, field)
         except ValueError as error:
             raise DomainError(str(error), field=field) from None
+    if test_strip_status is not None:
+        if test_strip_status not in TEST_STRIP_STATUSES:
+            raise DomainError("Test strips: choose legal, not exempt or unknown.", field="test_strip_status")
+        if test_strip_status != "unknown" and not (test_strip_source or "").strip():
+            raise DomainError("Test strip source is required: say which statute or page says so.",
+                              field="test_strip_source")
+        if test_strip_status != "unknown" and (test_strip_as_of is None or test_strip_as_of > today()):
+            raise DomainError("Test strip as-of date is required and cannot be in the future.",
+                              field="test_strip_as_of")
     names = ("source", "as_of", "is_verified", "effective_date", "notes", "conditions", "exclusions",
-             "statute", *LAW_FIELDS)
+             "statute", "test_strip_status", "test_strip_source", "test_strip_as_of", *LAW_FIELDS)
     before = audit.snapshot(law, names)
     law.source, law.as_of, law.is_verified = source.strip(), as_of, bool(is_verified)
     law.effective_date, law.notes = effective_date, (notes or "").strip()
@@ -588,6 +601,9 @@ def update_law(actor, law: GoodSamaritanLaw, *, source: str, as_of: date, is_ver
     for field in LAW_FIELDS:
         if field in fields:
             setattr(law, field, fields[field])
+    if test_strip_status is not None:
+        law.test_strip_status, law.test_strip_source = test_strip_status, (test_strip_source or "").strip()
+        law.test_strip_as_of = test_strip_as_of
     changes = audit.changes_between(before, audit.snapshot(law, names))
     if changes:
         audit.record(actor, "law.update", "good_samaritan_laws", law.id, changes=changes)
@@ -621,6 +637,14 @@ def law_condition_lines(law: GoodSamaritanLaw, t: dict) -> list[str]:
     return lines
 
 
+def fentanyl_strip_lines(law: GoodSamaritanLaw | None, t: dict, state: str, on: date | None = None) -> list[str]:
+    """One sentence on fentanyl test strips under the state's paraphernalia law, only when a
+    source checked within the last 12 months says which; an unknown state prints nothing."""
+    if law is None or law.test_strip_status not in ("legal", "not_exempt") or is_stale(law.test_strip_as_of, on):
+        return []
+    return [t[f"law_strips_{law.test_strip_status}"].format(state=state)]
+
+
 def law_summary(law: GoodSamaritanLaw | None, lang: str, state_name: str = "",
                 on: date | None = None) -> LawSummary:
     """What a packet may say about a state's law: only what the row knows, never 'unknown' as a
@@ -629,15 +653,16 @@ def law_summary(law: GoodSamaritanLaw | None, lang: str, state_name: str = "",
     t = texts(lang)
     lang = language(lang)
     name = localized_state(law.state_code, lang, law.state_name) if law is not None else (state_name or "")
+    strips = fentanyl_strip_lines(law, t, name, on)
     if law is None or not law.is_verified or law.has_gsl == "unknown":
-        return LawSummary(lines=(t["law_not_checked"].format(state=name or "?"), t["law_call"]),
+        return LawSummary(lines=(t["law_not_checked"].format(state=name or "?"), *strips, t["law_call"]),
                           as_of_line=t["law_not_advice"])
     if law_needs_review(law, on):
-        return LawSummary(lines=(t["law_not_current"].format(state=name), t["law_generic"]),
+        return LawSummary(lines=(t["law_not_current"].format(state=name), t["law_generic"], *strips),
                           as_of_line=t["law_not_advice"])
     as_of_line = t["law_as_of"].format(date=long_date(law.as_of, lang))
     if law.has_gsl == "no":
-        return LawSummary(lines=(t["law_none"].format(state=name), t["law_call"]),
+        return LawSummary(lines=(t["law_none"].format(state=name), *strips, t["law_call"]),
                           as_of_line=as_of_line, source=_printed_law_source(law))
     lines = [t["law_has"].format(state=name)]
     if re.match(r"^\d{4}-\d{2}-\d{2}$", law.effective_date or ""):
@@ -646,6 +671,7 @@ def law_summary(law: GoodSamaritanLaw | None, lang: str, state_name: str = "",
         lines.append(t["law_since_year"].format(year=law.effective_date))
     lines += [t[key] for field, value, key in _LAW_LINES if getattr(law, field) == value]
     lines += law_condition_lines(law, t)
+    lines += strips
     lines.append(t["law_call"])
     return LawSummary(lines=tuple(lines), as_of_line=as_of_line, source=_printed_law_source(law))
 
@@ -709,7 +735,9 @@ def print_packets(actor, packets: list[builders.PacketInput], *, facility_id: in
 
     content = governance.current_content()
     approval = governance.approval_of(content.version)
-    packets = [replace(p, content_note=governance.footer_note(approval, p.language)) for p in packets]
+    # The review date as the facility writes dates: its own calendar day, not UTC's.
+    zone = facility_zone(db.session.get(Facility, facility_id)) if facility_id is not None else None
+    packets = [replace(p, content_note=governance.footer_note(approval, p.language, zone)) for p in packets]
     data = builders.build_packets(packets, large_print=large_print, on_packet=on_packet, lang=lang)
     for packet in packets:
         if packet.participant_id is not None:

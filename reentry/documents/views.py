@@ -348,7 +348,9 @@ def law_edit(state_code: str):
                 current_user, law, source=form.source.data, as_of=form.as_of.data,
                 is_verified=form.is_verified.data, effective_date=form.effective_date.data,
                 notes=form.notes.data, conditions=form.conditions.data, exclusions=form.exclusions.data,
-                statute=form.statute.data, **{f: getattr(form, f).data for f in LAW_FIELDS},
+                statute=form.statute.data, test_strip_status=form.test_strip_status.data,
+                test_strip_source=form.test_strip_source.data, test_strip_as_of=form.test_strip_as_of.data,
+                **{f: getattr(form, f).data for f in LAW_FIELDS},
             )
         except DomainError as error:
             apply_domain_error(form, error)

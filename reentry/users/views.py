@@ -148,3 +148,37 @@ def reset_mfa(user_id: int):
     db.session.commit()
     flash(_("Two-step sign-in was reset for %(email)s.", email=user.email), "success")
     return redirect(url_for("users.edit", user_id=user.id))
+
+
+@bp.route("/<int:user_id>/reviewer/grant", methods=["POST"])
+@role_required("admin")
+def grant_reviewer(user_id: int):
+    """Let an admin account (a medical director) approve content versions, as
+    `reentry content grant-reviewer` does; audited."""
+    return _set_reviewer(user_id, True)
+
+
+@bp.route("/<int:user_id>/reviewer/revoke", methods=["POST"])
+@role_required("admin")
+def revoke_reviewer(user_id: int):
+    """Take the content reviewer permission away; audited."""
+    return _set_reviewer(user_id, False)
+
+
+def _set_reviewer(user_id: int, allowed: bool):
+    # governance owns the rule (admins only) and the audit row, shared with the command line.
+    from reentry.documents import governance
+
+    user = _get_user(user_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    try:
+        governance.grant_reviewer(current_user, user, allowed=allowed)
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    else:
+        db.session.commit()
+        flash(_("%(email)s may now approve content versions.", email=user.email) if allowed
+              else _("%(email)s may no longer approve content versions.", email=user.email), "success")
+    return redirect(url_for("users.index"))

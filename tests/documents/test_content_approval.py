@@ -6,6 +6,7 @@ import json
 import shutil
 from datetime import date, timedelta
 from io import BytesIO
+from zoneinfo import ZoneInfo
 
 import pytest
 from pypdf import PdfReader
@@ -87,7 +88,8 @@ def test_approved_version_prints_the_review_line_in_each_language(client, login,
     page = staff_client.get(f"/participants/{someone.id}").get_data(as_text=True)
     assert 'id="content-unapproved"' not in page
     english = _text(staff_client.post(f"/participants/{someone.id}/packet.pdf", data={"lang": "en"}).data)
-    today = governance.approval_of(version).approved_at.date()
+    # the approval's day at the printing facility (America/New_York), not UTC's
+    today = governance.approval_of(version).approved_at.astimezone(ZoneInfo(person[0].timezone)).date()
     from reentry.documents.content import long_date
     assert f"Content version {version}, reviewed by Medical Director on {long_date(today, 'en')}" in english
     spanish = _text(staff_client.post(f"/participants/{someone.id}/packet.pdf", data={"lang": "es"}).data)
@@ -179,3 +181,37 @@ def test_the_reviewer_mark_is_for_admin_accounts_and_audited(runner, make_user):
     make_user("auditor", email="aud@example.test")
     result = runner.invoke(args=["content", "grant-reviewer", "aud@example.test"])
     assert result.exit_code != 0 and "only an admin account can approve content" in result.output
+
+
+@pytest.mark.clock
+@pytest.mark.parametrize("zone", ["America/Denver", "America/New_York"])
+def test_footer_prints_the_approval_day_in_the_facility_zone(app, shipped, make_facility, reviewer, zone):
+    """Signed at 02:30 UTC, the evening before in the United States: the footer gives the
+    facility's own date, as a long date in the packet language."""
+    import time_machine
+    from datetime import UTC, datetime
+
+    from reentry.documents.services import assemble_packet, print_packets
+    from reentry.documents.builders import WarningInput
+
+    facility = make_facility("TZ-JAIL", timezone=zone)
+    someone = create_participant(None, facility, booking_id="TZ-1", last_name="Sample", first_name="Kai",
+                                 custody_start=RELEASE - timedelta(days=40), release_date=RELEASE,
+                                 destination_state="NM", destination_county="Bernalillo")
+    signed = datetime(2027, 1, 1, 2, 30, tzinfo=UTC)  # New Year's Eve in Denver and New York
+    with time_machine.travel(signed, tick=False):
+        version = governance.current_content().version
+        approval = governance.approve_content(reviewer, version=version, **FORM)
+        db.session.commit()
+    local_day = signed.astimezone(ZoneInfo(zone)).date()
+    assert local_day == date(2026, 12, 31)
+    assert governance.footer_note(approval, "en", ZoneInfo(zone)).endswith("on December 31, 2026")
+    assert governance.footer_note(approval, "es", ZoneInfo(zone)).endswith("el 31 de diciembre de 2026")
+    assert governance.footer_note(approval, "en").endswith("on January 1, 2027")  # no zone: UTC
+    warning = WarningInput(name="Kai Sample", language="es", release_date=RELEASE, flags=())
+    for lang, expected in (("en", "reviewed by Medical Director on December 31, 2026"),
+                           ("es", "revisada por Directora médica el 31 de diciembre de 2026")):
+        packet = assemble_packet(someone, warning, release_date=RELEASE, product_code=None,
+                                 facility_ids={facility.id}, lang=lang)
+        text = _text(print_packets(None, [packet], facility_id=facility.id, lang=lang))
+        assert expected in text
