@@ -130,7 +130,7 @@ def train(linker) -> list[str]:
 
     linker.training.estimate_probability_two_random_records_match(
         [block_on("first_name", "last_name", "date_of_birth")], recall=0.8)
-    linker.training.estimate_u_using_random_sampling(max_pairs=1_000_000)
+    linker.training.estimate_u_using_random_sampling(max_pairs=1_000_000, seed=15)  # the same answer every run
     skipped = []
     for column in ("date_of_birth", "last_name"):
         try:
@@ -225,14 +225,15 @@ def _chunks(ids: list[int]):
         yield ids[start:start + _CHUNK]
 
 
-def link_deaths(actor, source: str | None = None, pairs: list[tuple[int, int, float]] | None = None) -> LinkResult:
+def link_deaths(actor, source: str | None = None, pairs: list[tuple[int, int, float]] | None = None,
+                inputs: LinkageInputs | None = None) -> LinkResult:
     """Score every death of the source (all sources by default) against released participants,
     store the candidate pairs and their status, and count the deaths. Reviewed pairs are kept.
-    `pairs` given (scored elsewhere, e.g. on Spark: `--pairs`) replaces Splink's scoring here;
-    the thresholds and rules are the same."""
+    `pairs` given (scored elsewhere, e.g. on Spark: `--pairs`, checked by `parse_pairs` against
+    the same `inputs`) replaces Splink's scoring here; the thresholds and rules are the same."""
     high = current_app.config["REENTRY_LINK_THRESHOLD_HIGH"]
     low = current_app.config["REENTRY_LINK_THRESHOLD_LOW"]
-    inputs = prepare_inputs(source)
+    inputs = inputs or prepare_inputs(source)
     died, releases = inputs.died, inputs.releases
     scored_here = pairs is None
     if pairs is None:
