@@ -177,11 +177,11 @@ def test_a_death_matching_two_people_goes_to_review_not_counted(world, runner, m
     assert all(link.status == "review" and "two people" in link.flag for link in both.values())
 
 
-def _released(make_facility_code, first, last, born, sex="M", zip_code="43299"):
+def _released(facility_code, first, last, born, sex="M", zip_code="43299"):
     """A participant released 300 days before 2026-06-01 from the world's jail."""
     from reentry.facilities.models import Facility
 
-    jail = db.session.scalar(select(Facility).where(Facility.code == make_facility_code))
+    jail = db.session.scalar(select(Facility).where(Facility.code == facility_code))
     person = Participant(first_name=first, last_name=last, date_of_birth=born, gender=sex, destination_zip=zip_code,
                          search_name=f"{last} {first}".lower())
     db.session.add(person)
