@@ -61,14 +61,23 @@ def import_deaths_command(file, mapping_name, source, dry_run):
 @click.option("--export", "export_file", type=click.Path(dir_okay=False, writable=True), default=None,
               help="Write every candidate pair to this CSV instead of linking "
                    "(case_number,participant_id,jms_person_id,match_probability,status).")
+@click.option("--write-inputs", "inputs_dir", type=click.Path(file_okay=False, writable=True), default=None,
+              help="Write the two prepared input tables (deaths.parquet, participants.parquet) to this folder "
+                   "instead of linking, for Splink on Spark (docs/outcomes.md).")
+@click.option("--pairs", "pairs_file", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="Apply pairs scored elsewhere (CSV death_id,participant_id,match_probability) instead of "
+                   "scoring here; same thresholds, review and kept decisions.")
 @with_appcontext
-def link_deaths_command(source, export_file):
+def link_deaths_command(source, export_file, inputs_dir, pairs_file):
     """Link death records to released participants with Splink (reviewed pairs are kept)."""
     from reentry import audit
-    from reentry.cli import fail
+    from reentry.cli import fail, fail_with_problems
     from reentry.csvutil import csv_text
-    from reentry.outcomes.linkage import EXPORT_COLUMNS, export_rows, link_deaths
+    from reentry.outcomes.linkage import (EXPORT_COLUMNS, PairsFileError, export_rows, link_deaths, parse_pairs,
+                                          prepare_inputs, write_inputs)
 
+    if sum(bool(option) for option in (export_file, inputs_dir, pairs_file)) > 1:
+        fail("Use one of --export, --write-inputs and --pairs at a time.")
     try:
         if export_file:
             rows = export_rows(source)
@@ -79,8 +88,24 @@ def link_deaths_command(source, export_file):
             db.session.commit()
             click.echo(f"wrote {len(rows)} pairs to {export_file}")
             return
-        result = link_deaths(None, source)
+        if inputs_dir:
+            counts = write_inputs(inputs_dir, source)
+            # Names and dates of birth leave the app: audited like an export.
+            audit.record(None, "death_links.write_inputs", "death_links", None,
+                         changes={"source": source or "", **counts, "folder": inputs_dir[:200]})
+            db.session.commit()
+            click.echo(f"wrote {counts['deaths']} deaths and {counts['participants']} participants to {inputs_dir}")
+            return
+        if pairs_file:
+            inputs = prepare_inputs(source)
+            with open(pairs_file, "rb") as handle:
+                pairs = parse_pairs(handle.read(), inputs)
+            result = link_deaths(None, source, pairs=pairs, inputs=inputs)
+        else:
+            result = link_deaths(None, source)
         db.session.commit()
+    except PairsFileError as error:
+        fail_with_problems(error)
     except DomainError as error:
         db.session.rollback()
         fail(error.message)

@@ -81,13 +81,16 @@ def data_dictionary_command(out):
 @click.option("--releases", type=click.IntRange(1, 5_000_000), required=True, help="Releases (and people) to make.")
 @click.option("--kit-events", type=click.IntRange(0, 20_000_000), required=True, help="Kit events to make.")
 @click.option("--seed", type=int, default=1, show_default=True, help="Same seed, same data.")
+@click.option("--deaths", type=click.IntRange(0, 5_000_000), default=0, show_default=True,
+              help="Also a death file of this many records (source SYN-ME) whose true matches are known, "
+                   "and realistic names for the people (the linkage benchmark).")
 @with_appcontext
-def synth_command(releases, kit_events, seed):
+def synth_command(releases, kit_events, seed, deaths):
     """Fill an EMPTY database with synthetic data for benchmarks (refuses one with participants)."""
     from reentry.reports.synth import synthesize
 
     try:
-        counts = synthesize(releases, kit_events, seed)
+        counts = synthesize(releases, kit_events, seed, deaths=deaths)
     except ValueError as error:
         db.session.rollback()
         fail(str(error))

@@ -30,8 +30,11 @@ def _bulk(model, rows: list[dict]) -> None:
         db.session.execute(insert(model), rows[start:start + CHUNK])
 
 
-def synthesize(releases: int, kit_events: int, seed: int, today: date | None = None) -> dict[str, int]:
-    """Fill an empty database; returns how many rows of each kind were added."""
+def synthesize(releases: int, kit_events: int, seed: int, today: date | None = None,
+               deaths: int = 0) -> dict[str, int]:
+    """Fill an empty database; returns how many rows of each kind were added. With `deaths`, the
+    people get realistic names and a death file of that many records is added whose true
+    matches are known (reentry/outcomes/synth.py, for the linkage benchmark)."""
     from reentry.facilities.models import Facility
     from reentry.facilities.services import create_facility, facility_today
     from reentry.naloxone.catalog import seed_catalog
@@ -71,9 +74,15 @@ def synthesize(releases: int, kit_events: int, seed: int, today: date | None = N
         lots_at[facility_id].append((lot_id, product_id))
 
     days = 36 * 30
-    people = [dict(last_name="Synthetic", first_name=f"Person{n:06d}", search_name=f"synthetic person{n:06d}",
-                   date_of_birth=date(1955, 1, 1) + timedelta(days=rng.randrange(0, 45 * 365)),
-                   gender=rng.choice(GENDERS), destination_state=rng.choice(STATES)) for n in range(releases)]
+    if deaths:
+        from reentry.outcomes.synth import NamePool, people_rows
+
+        pool = NamePool(random.Random(seed + 1))
+        people = [dict(row, destination_state=rng.choice(STATES)) for row in people_rows(rng, pool, releases, GENDERS)]
+    else:
+        people = [dict(last_name="Synthetic", first_name=f"Person{n:06d}", search_name=f"synthetic person{n:06d}",
+                       date_of_birth=date(1955, 1, 1) + timedelta(days=rng.randrange(0, 45 * 365)),
+                       gender=rng.choice(GENDERS), destination_state=rng.choice(STATES)) for n in range(releases)]
     _bulk(Participant, people)
     first_id = db.session.scalar(select(Participant.id).order_by(Participant.id).limit(1))
     episodes = []
@@ -168,7 +177,12 @@ def synthesize(releases: int, kit_events: int, seed: int, today: date | None = N
                                 is_self_administered=rng.random() < 0.1, outcome=rng.choice(("survived", "survived", "unknown")),
                                 lot_id=rng.choice(lots_at[facilities[n % 5].id])[0])
                            for n in range(reversal_count)])
-    return {"facilities": len(facilities), "lots": len(lot_rows), "participants": releases, "releases": releases,
-            "kit_events": kit_events, "stock_movements": len(moves), "training_sessions": len(sessions),
-            "attendees": len(attendees), "test_answers": len(answers),
-            "reversal_reports": reversal_count}
+    counts = {"facilities": len(facilities), "lots": len(lot_rows), "participants": releases, "releases": releases,
+              "kit_events": kit_events, "stock_movements": len(moves), "training_sessions": len(sessions),
+              "attendees": len(attendees), "test_answers": len(answers),
+              "reversal_reports": reversal_count}
+    if deaths:
+        from reentry.outcomes.synth import synthesize_deaths
+
+        counts.update(synthesize_deaths(deaths, random.Random(seed + 2), pool, today))
+    return counts

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import random
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -174,3 +175,166 @@ def test_a_death_matching_two_people_goes_to_review_not_counted(world, runner, m
     both = {pid: link for (death, pid), link in _links().items() if death == record.id}
     assert set(both) == {twin_of.id, copy.id}
     assert all(link.status == "review" and "two people" in link.flag for link in both.values())
+
+
+def _released(facility_code, first, last, born, sex="M", zip_code="43299"):
+    """A participant released 300 days before 2026-06-01 from the world's jail."""
+    from reentry.facilities.models import Facility
+
+    jail = db.session.scalar(select(Facility).where(Facility.code == facility_code))
+    person = Participant(first_name=first, last_name=last, date_of_birth=born, gender=sex, destination_zip=zip_code,
+                         search_name=f"{last} {first}".lower())
+    db.session.add(person)
+    db.session.flush()
+    db.session.add(CustodyEpisode(participant_id=person.id, facility_id=jail.id, booking_id=f"NICK{person.id}",
+                                  custody_start=date(2025, 1, 1), release_date=date(2025, 8, 5)))
+    return person
+
+
+def _death(case, first, last, born, sex="M", zip_code="43299"):
+    record = DeathRecord(source="ME", case_number=case, first_name=first, last_name=last, date_of_birth=born,
+                         sex=sex, zip=zip_code, date_of_death=date(2025, 9, 1), underlying_cause="X42",
+                         multiple_causes="T40.4", is_overdose=True, is_opioid=True)
+    db.session.add(record)
+    db.session.flush()
+    return record
+
+
+def test_first_name_forms_meet_for_nicknames_english_and_spanish():
+    from reentry.outcomes.nicknames import first_name_forms
+
+    def meet(a, b):
+        return bool(set(first_name_forms(a)) & set(first_name_forms(b)))
+
+    assert meet("bill", "william") and meet("bob", "robert") and meet("liz", "elizabeth")
+    assert meet("beto", "alberto") and meet("pepe", "jose") and meet("chuy", "jesus") and meet("lupe", "guadalupe")
+    assert meet("jose maria", "jose")  # the first word of a compound first name
+    assert not meet("william", "maria") and first_name_forms("") == []
+
+
+def test_bill_links_to_william_with_everything_else_equal(world, runner):
+    born = date(1971, 4, 19)
+    william = _released("JAIL-L", "William", "Quillfeather", born)
+    alberto = _released("JAIL-L", "Alberto", "Zamudio-Ortega", date(1983, 10, 2), zip_code="43288")
+    bill = _death("NICK-1", "Bill", "Quillfeather", born)
+    beto = _death("NICK-2", "Beto", "Zamudio-Ortega", date(1983, 10, 2), zip_code="43288")
+    db.session.commit()
+    result = runner.invoke(args=["link-deaths"])
+    assert result.exit_code == 0, result.output
+    db.session.expire_all()
+    links = _links()
+    assert links[(bill.id, william.id)].status == "linked", links[(bill.id, william.id)].match_probability
+    assert links[(beto.id, alberto.id)].status == "linked", links[(beto.id, alberto.id)].match_probability
+
+
+def test_bulk_writes_keep_one_audit_row_per_new_pair(world, runner):
+    from reentry.audit.models import AuditEvent
+
+    runner.invoke(args=["link-deaths"])
+    created = db.session.scalars(select(AuditEvent.entity_id).where(AuditEvent.action == "death_link.create")).all()
+    assert sorted(int(i) for i in created) == sorted(link.id for link in _links().values())
+    run = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "death_links.run")).one()
+    assert "splink duckdb" in run.changes
+
+
+# Four people, two of them William Smith with other birthdays, each dying once with every field
+# equal: EM blocked on date of birth estimates m = 0 for a level and Splink 5 raises
+# "m_probability value 0.0 is below the minimum allowed value" (reproduced with this file).
+TINY = [("William", "Smith", date(1970, 2, 10), "F", "43211"), ("Robert", "Lee", date(1970, 1, 2), "M", "43211"),
+        ("William", "Brown", date(1970, 1, 2), "F", "43210"), ("William", "Smith", date(1971, 2, 5), "F", "43210")]
+
+
+def _tiny_linker():
+    from splink import Linker
+    from splink.backends.duckdb import DuckDBAPI
+
+    from reentry.outcomes.linkage import _row, linkage_settings
+
+    people = [_row(n, last, first, born, sex, zip_code) for n, (first, last, born, sex, zip_code) in enumerate(TINY)]
+    deaths = [dict(row, unique_id=100 + row["unique_id"]) for row in people]
+    api = DuckDBAPI()
+    return Linker([api.register(deaths, dataset_display_name="deaths"),
+                   api.register(people, dataset_display_name="participants")], linkage_settings(), log_level=None)
+
+
+def test_em_hitting_splinks_m_zero_error_is_skipped_not_raised():
+    from splink import block_on
+
+    from reentry.outcomes.linkage import train
+
+    unguarded = _tiny_linker()  # what Splink does on this file without the guard
+    unguarded.training.estimate_probability_two_random_records_match(
+        [block_on("first_name", "last_name", "date_of_birth")], recall=0.8)
+    unguarded.training.estimate_u_using_random_sampling(max_pairs=1_000_000, seed=15)
+    with pytest.raises(ValueError, match="below the minimum allowed value"):
+        unguarded.training.estimate_parameters_using_expectation_maximisation(block_on("date_of_birth"))
+    linker = _tiny_linker()
+    assert train(linker) == ["date_of_birth"]
+    # The model still scores every blocked pair (with the m values from before the skipped session).
+    assert linker.inference.predict().as_record_list()
+
+
+def test_link_deaths_on_a_tiny_file_does_not_crash(app, runner, make_facility):
+    jail = make_facility("JAIL-TINY")
+    for n, (first, last, born, sex, zip_code) in enumerate(TINY):
+        person = Participant(first_name=first, last_name=last, date_of_birth=born, gender=sex,
+                             destination_zip=zip_code, search_name=f"{last} {first}".lower())
+        db.session.add(person)
+        db.session.flush()
+        db.session.add(CustodyEpisode(participant_id=person.id, facility_id=jail.id, booking_id=f"TINY{n}",
+                                      custody_start=date(2025, 1, 1), release_date=date(2025, 3, 1)))
+        _death(f"TINY-{n}", first, last, born, sex, zip_code)
+    db.session.commit()
+    result = runner.invoke(args=["link-deaths"])
+    assert result.exit_code == 0, result.output
+    # A file this small teaches Splink little: the run ends with its counts, whatever they are,
+    # instead of a traceback.
+    counts = re.fullmatch(r"linked (\d+), to review (\d+), unlinked (\d+)", result.output.strip())
+    assert counts and sum(int(n) for n in counts.groups()) == 4
+
+
+def test_write_inputs_then_pairs_scored_elsewhere_round_trip(world, runner, tmp_path):
+    """The Spark path without Spark: the prepared tables out, scored by the DuckDB backend from
+    the files, applied with --pairs: the same statuses as a normal run."""
+    from reentry.outcomes.linkage import prepare_inputs, read_inputs, score_pairs
+
+    result = runner.invoke(args=["link-deaths"])
+    normal = {key: link.status for key, link in _links().items()}
+    db.session.execute(DeathLink.__table__.delete())
+    db.session.commit()
+
+    folder = tmp_path / "inputs"
+    result = runner.invoke(args=["link-deaths", "--write-inputs", str(folder)])
+    assert result.exit_code == 0, result.output
+    assert result.output.strip() == "wrote 102 deaths and 400 participants to " + str(folder)
+    deaths, people = read_inputs(folder)
+    prepared = prepare_inputs()
+    assert deaths == sorted(prepared.deaths, key=lambda r: r["unique_id"])
+    assert people == sorted(prepared.people, key=lambda r: r["unique_id"])
+
+    scored = tmp_path / "pairs.csv"
+    rows = score_pairs(deaths, people, 0.5)
+    scored.write_text("death_id,participant_id,match_probability\n"
+                      + "".join(f"{d},{p},{prob}\n" for d, p, prob in rows), encoding="utf-8")
+    result = runner.invoke(args=["link-deaths", "--pairs", str(scored)])
+    assert result.exit_code == 0, result.output
+    assert result.output.strip().startswith("linked ")
+    db.session.expire_all()
+    assert {key: link.status for key, link in _links().items()} == normal
+
+
+def test_a_bad_pairs_file_names_row_and_column_and_applies_nothing(world, runner, tmp_path):
+    truth, _ = world
+    death, person = next(iter(truth.items()))
+    scored = tmp_path / "pairs.csv"
+    scored.write_text(f"death_id,participant_id,match_probability\n{death},{person},0.99\n"
+                      f"{death},{person},high\n999999,{person},0.9\n{death},{person},1.5\n", encoding="utf-8")
+    result = runner.invoke(args=["link-deaths", "--pairs", str(scored)])
+    assert result.exit_code != 0
+    assert "row 3, column match_probability: 'high' is not a number." in result.output
+    assert "row 4, column death_id: no death record 999999" in result.output
+    assert "row 5, column match_probability: use a probability from 0 to 1." in result.output
+    assert _links() == {}
+    scored.write_text("death,person\n1,2\n", encoding="utf-8")
+    result = runner.invoke(args=["link-deaths", "--pairs", str(scored)])
+    assert "row 1, column death_id: this required column is missing." in result.output
