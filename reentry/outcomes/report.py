@@ -1,0 +1,319 @@
+"""The outcomes report: deaths in the weeks after release, and Scotland's indicator (issue 15).
+
+Counted by the database: each release of the period looks up its kit, training and screening by
+the coverage report's own rules (reports.services.release_kits and friends), each counted death
+is attributed to one release, and the database sums releases and deaths by facility and group
+for every window at once. Python only folds those few rows into the report's groups and works
+out the rates and their Wilson intervals, in plain functions tested on hand-made numbers.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+
+from sqlalchemy import Date, Integer, and_, case, column, exists, func, select, true, values
+from sqlalchemy.orm import aliased
+
+from reentry.errors import PermissionDenied
+from reentry.extensions import db
+from reentry.facilities.services import facility_today
+from reentry.outcomes.models import COUNTED_STATUSES, DeathLink, DeathRecord
+from reentry.outcomes.services import may_see_death_records
+from reentry.participants.models import CustodyEpisode, ReleaseScreening
+from reentry.reports import metrics
+
+Z_95 = 1.959963984540054  # the 97.5th percentile of the standard normal: a two-sided 95 % interval
+WINDOWS = (14, 28, 90, 365)
+SCOTLAND_WINDOW = 28
+# Operators script against these names: never rename them.
+GROUPS = ("all", "kit_at_release", "no_kit_at_release", "trained_before_release", "not_trained_before_release",
+          "moud_at_release", "no_moud_at_release")
+COLUMNS = ["facility", "window_days", "group", "releases", "deaths_all", "deaths_overdose", "deaths_opioid",
+           "rate_opioid_per_1000", "ci_low", "ci_high"]
+SCOTLAND_COLUMNS = ["opioid_deaths", "within_28_days_of_release", "pct_within_28_days", "ci_low", "ci_high"]
+ALL_FACILITIES = "ALL"
+
+CAVEAT = ("Observational: people who took a kit, were trained or were on MOUD differ from people who "
+          "were not (in risk, in health, in how long they were held), so a difference between groups is "
+          "not the effect of the kit, the training or the medication.")
+DEFINITIONS = [
+    metrics.DEFINITIONS["release"] + " Voided episodes never count.",
+    ("Deaths within N days (N = 14, 28, 90, 365): death records linked to the person with a link "
+     "whose status is linked or accepted (links waiting for review and rejected links never count), "
+     "with 0 <= date of death - release date <= N days. A death on the release day is day 0."),
+    ("Attribution: a death counts for the person's most recent release on or before the date of "
+     "death (at any facility), so one death is never counted twice; a death before a release counts "
+     "for none after it. A person with two counted death records (two sources) counts once, at the "
+     "earliest."),
+    ("All-cause: every death record. Overdose: CDC drug overdose (underlying cause X40-X44, X60-X64, "
+     "X85, Y10-Y14). Opioid-involved: an overdose with T40.0-T40.4 or T40.6 among the multiple causes."),
+    ("Groups: kit_at_release when a kit given (handed or in property, not voided) is recorded on the "
+     "release's custody episode, as in the coverage report; trained_before_release when the person "
+     "completed a training on or before the release date, as in the coverage report; moud_at_release "
+     "when the release's screening (the episode's latest; without one, the person's latest screening "
+     "during this custody, as in the coverage report) records methadone, buprenorphine or "
+     "extended-release naltrexone; unknown answers and releases without a screening are no_moud."),
+    ("Rate: opioid-involved deaths within the window per 1,000 releases counted for that window, one "
+     "decimal; the 95 % confidence interval is the Wilson score interval for the proportion of "
+     "releases followed by a death (each release is followed by one within the window or not), "
+     "z = 1.96. Blank when no release counts."),
+    ("Windows not yet complete: a release counts in a window only once the window has fully elapsed "
+     "(release date + N days on or before today in the facility's time zone), in the releases and in "
+     "the deaths alike; a recent release counts in the short windows only."),
+    ("Scotland's indicator (Bird et al., Addiction 2016;111:883-891): of all opioid-involved deaths in "
+     "the death file dated in the period, the share that occurred within 28 days (0-28) after a release "
+     "from the facilities chosen (the person's most recent release before death), with its Wilson "
+     "score interval, in percent. The release may fall before the period."),
+    CAVEAT,
+]
+WINDOW_RULE = DEFINITIONS[6]
+
+
+# --------------------------------------------------------------------------- arithmetic
+
+def wilson_interval(successes: int, trials: int, z: float = Z_95) -> tuple[float, float]:
+    """The Wilson score interval for a proportion successes / trials (both ends between 0 and 1).
+
+    centre = (p + z²/2n) / (1 + z²/n), half width = z / (1 + z²/n) * sqrt(p(1-p)/n + z²/4n²).
+    Unlike p ± z·sqrt(p(1-p)/n) it stays inside [0, 1] and is not zero-wide at 0 deaths."""
+    if trials <= 0:
+        raise ValueError("trials must be positive")
+    if not 0 <= successes <= trials:
+        raise ValueError("successes must be between 0 and trials")
+    n, p, z2 = trials, successes / trials, z * z
+    denominator = 1 + z2 / n
+    centre = (p + z2 / (2 * n)) / denominator
+    half = z / denominator * math.sqrt(p * (1 - p) / n + z2 / (4 * n * n))
+    # At 0 (or all) the interval ends exactly at 0 (or 1); floating point alone lands a hair off.
+    low = 0.0 if successes == 0 else max(0.0, centre - half)
+    high = 1.0 if successes == trials else min(1.0, centre + half)
+    return low, high
+
+
+def _one_decimal(value: float) -> str:
+    return str(Decimal(repr(value)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
+
+
+def rate_with_interval(events: int, trials: int, per: int = 1000) -> tuple[str, str, str]:
+    """(rate, ci_low, ci_high) per `per`, one decimal, rounded half up; blanks when trials is 0."""
+    if not trials:
+        return "", "", ""
+    low, high = wilson_interval(events, trials)
+    return metrics.ratio(events, trials, per), _one_decimal(low * per), _one_decimal(high * per)
+
+
+@dataclass
+class Counts:
+    """Releases counted for one window and the deaths among them."""
+
+    releases: int = 0
+    deaths_all: int = 0
+    deaths_overdose: int = 0
+    deaths_opioid: int = 0
+
+    def add(self, releases: int, deaths_all: int, deaths_overdose: int, deaths_opioid: int) -> None:
+        self.releases += releases
+        self.deaths_all += deaths_all
+        self.deaths_overdose += deaths_overdose
+        self.deaths_opioid += deaths_opioid
+
+
+def groups_of(has_kit: bool, trained: bool, moud: bool) -> tuple[str, ...]:
+    """The report groups a release with these facts belongs to (always four: all and one of each pair)."""
+    return ("all", "kit_at_release" if has_kit else "no_kit_at_release",
+            "trained_before_release" if trained else "not_trained_before_release",
+            "moud_at_release" if moud else "no_moud_at_release")
+
+
+def fold(grouped, facility_codes: list[str]) -> dict[tuple[str, int, str], Counts]:
+    """(facility code, window, group) -> Counts, from rows (code, has_kit, trained, moud, then per
+    window releases, deaths, overdose deaths, opioid deaths), with the ALL totals."""
+    counts = {(code, window, group): Counts() for code in [*facility_codes, ALL_FACILITIES]
+              for window in WINDOWS for group in GROUPS}
+    for code, has_kit, trained, moud, *sums in grouped:
+        for i, window in enumerate(WINDOWS):
+            cell = [int(n or 0) for n in sums[4 * i:4 * i + 4]]
+            for group in groups_of(bool(has_kit), bool(trained), bool(moud)):
+                counts[(code, window, group)].add(*cell)
+                counts[(ALL_FACILITIES, window, group)].add(*cell)
+    return counts
+
+
+def outcome_rows(counts: dict[tuple[str, int, str], Counts], facility_codes: list[str]) -> list[list]:
+    """The CSV rows: each facility (then ALL) x window x group, with the opioid rate and interval."""
+    rows = []
+    for code in [*facility_codes, ALL_FACILITIES]:
+        for window in WINDOWS:
+            for group in GROUPS:
+                c = counts[(code, window, group)]
+                rows.append([code, window, group, c.releases, c.deaths_all, c.deaths_overdose, c.deaths_opioid,
+                             *rate_with_interval(c.deaths_opioid, c.releases)])
+    return rows
+
+
+def scotland_row(opioid_deaths: int, within: int) -> list:
+    """The indicator's row: deaths, those within 28 days of release, the percent and its interval."""
+    return [opioid_deaths, within, *rate_with_interval(within, opioid_deaths, per=100)]
+
+
+# --------------------------------------------------------------------------- queries
+
+def days_between(later, earlier):
+    """Whole days from `earlier` to `later` (two date columns), in the engine's own arithmetic."""
+    if db.engine.dialect.name == "postgresql":
+        return later - earlier
+    return func.cast(func.julianday(later) - func.julianday(earlier), Integer)
+
+
+def latest_release_on_or_before(participant_id, day):
+    """The id of the person's most recent non-voided release on or before `day` (any facility):
+    the one release a death is attributed to."""
+    e = aliased(CustodyEpisode)
+    return (select(e.id)
+            .where(e.participant_id == participant_id, e.is_voided.is_(False), e.release_date.is_not(None),
+                   e.release_date <= day)
+            .order_by(e.release_date.desc(), e.id.desc()).limit(1)
+            # Correlated with whatever names the death, however deep it is nested.
+            .correlate_except(e).scalar_subquery())
+
+
+def _counted_deaths():
+    """Each person's first counted death (links linked or accepted) and the release it follows."""
+    ranked = (select(DeathLink.participant_id, DeathRecord.date_of_death.label("died_on"),
+                     DeathRecord.is_overdose, DeathRecord.is_opioid,
+                     func.row_number().over(partition_by=DeathLink.participant_id,
+                                            order_by=(DeathRecord.date_of_death, DeathRecord.id)).label("nth"))
+              .join(DeathRecord, DeathRecord.id == DeathLink.death_record_id)
+              .where(DeathLink.status.in_(COUNTED_STATUSES))
+              .subquery("ranked"))
+    return (select(ranked.c.died_on, ranked.c.is_overdose, ranked.c.is_opioid,
+                   latest_release_on_or_before(ranked.c.participant_id, ranked.c.died_on).label("episode_id"))
+            .where(ranked.c.nth == 1)
+            .cte("deaths"))
+
+
+def _moud_answer():
+    on_moud = case((ReleaseScreening.on_methadone == true(), 1), (ReleaseScreening.on_buprenorphine == true(), 1),
+                   (ReleaseScreening.on_naltrexone_xr == true(), 1), else_=0)
+    return on_moud
+
+
+def outcome_groups(params, scope, as_of: dict[int, date]) -> list[tuple]:
+    """Grouped rows (facility code, has_kit, trained, moud, then per window: releases, deaths,
+    overdose deaths, opioid deaths) for the period's releases; `as_of`: facility id -> today there."""
+    from reentry.reports.services import _rows, release_kits, release_screening_answer, trained_before_release
+
+    if not scope.facilities:
+        return []
+    episode = CustodyEpisode
+    releases = (select(episode.id, episode.facility_id, episode.release_date,
+                       case((release_kits(episode, scope) > 0, 1), else_=0).label("has_kit"),
+                       case((trained_before_release(episode), 1), else_=0).label("trained"),
+                       release_screening_answer(episode, _moud_answer()).label("moud"))
+                .where(episode.is_voided.is_(False), episode.release_date >= params.start,
+                       episode.release_date <= params.end, episode.facility_id.in_(scope.facility_ids))
+                .cte("releases").prefix_with("MATERIALIZED"))
+    # The last release date whose window has fully elapsed, per facility and window.
+    cutoffs = (values(column("facility_id", Integer), *(column(f"last_{w}", Date) for w in WINDOWS), name="cutoffs")
+               .data([(fid, *(today - timedelta(days=w) for w in WINDOWS)) for fid, today in as_of.items()])
+               .cte("cutoffs"))
+    deaths = _counted_deaths()
+    r, d, c = releases.c, deaths.c, cutoffs.c
+    days = days_between(d.died_on, r.release_date)
+    sums = []
+    for window in WINDOWS:
+        counted = c[f"last_{window}"] >= r.release_date
+        died = and_(counted, d.died_on.is_not(None), days <= window)
+        sums += [func.sum(case((counted, 1), else_=0)), func.sum(case((died, 1), else_=0)),
+                 func.sum(case((and_(died, d.is_overdose == true()), 1), else_=0)),
+                 func.sum(case((and_(died, d.is_opioid == true()), 1), else_=0))]
+    stmt = (select(r.facility_id, r.has_kit, r.trained, r.moud, *sums)
+            .select_from(releases.join(cutoffs, c.facility_id == r.facility_id)
+                         .outerjoin(deaths, d.episode_id == r.id))
+            .group_by(r.facility_id, r.has_kit, r.trained, r.moud))
+    codes = scope.codes
+    return [(codes[facility_id], *rest) for facility_id, *rest in _rows(stmt)]
+
+
+def scotland_by_month(start: date, end: date, facility_ids: list[int]) -> dict[str, tuple[int, int]]:
+    """Month of death -> (opioid-involved deaths in the death file, those within 28 days after a
+    release from these facilities, the person's most recent release before death)."""
+    from reentry.reports.services import _rows, month_expr
+
+    e = aliased(CustodyEpisode)
+    link = DeathLink
+    after_release = exists().where(
+        link.death_record_id == DeathRecord.id, link.status.in_(COUNTED_STATUSES),
+        e.participant_id == link.participant_id,
+        e.id == latest_release_on_or_before(link.participant_id, DeathRecord.date_of_death),
+        e.facility_id.in_(facility_ids or [-1]),
+        days_between(DeathRecord.date_of_death, e.release_date) <= SCOTLAND_WINDOW)
+    month = month_expr(DeathRecord.date_of_death).label("month")
+    stmt = (select(month, func.count(), func.sum(case((after_release, 1), else_=0)))
+            .where(DeathRecord.is_opioid == true(), DeathRecord.date_of_death >= start,
+                   DeathRecord.date_of_death <= end)
+            .group_by(month))
+    return {m: (int(total), int(within or 0)) for m, total, within in _rows(stmt)}
+
+
+def quarter_of(month: str) -> str:
+    """`2026-05` -> `2026-Q2`."""
+    return f"{month[:4]}-Q{(int(month[5:7]) - 1) // 3 + 1}"
+
+
+def scotland_by_quarter(start: date, end: date, facility_ids: list[int]) -> dict[str, tuple[int, int]]:
+    by_quarter: dict[str, tuple[int, int]] = {}
+    for month, (total, within) in scotland_by_month(start, end, facility_ids).items():
+        t, w = by_quarter.get(quarter_of(month), (0, 0))
+        by_quarter[quarter_of(month)] = (t + total, w + within)
+    return by_quarter
+
+
+# --------------------------------------------------------------------------- the report
+
+@dataclass
+class Outcomes:
+    rows: list[list]
+    scotland: list
+    as_of: dict[str, date]
+    counts: dict[tuple[str, int, str], Counts]
+
+
+def count_outcomes(params, scope, now=None) -> Outcomes:
+    """Every figure of the report for a resolved scope (the report and the de-identified tables)."""
+    as_of = {f.id: facility_today(f, now) for f in scope.facilities}
+    codes = [f.code for f in scope.facilities]
+    counts = fold(outcome_groups(params, scope, as_of), codes)
+    months = scotland_by_month(params.start, params.end, scope.facility_ids)
+    total = sum(t for t, _ in months.values())
+    within = sum(w for _, w in months.values())
+    return Outcomes(outcome_rows(counts, codes), scotland_row(total, within),
+                    {f.code: as_of[f.id] for f in scope.facilities}, counts)
+
+
+def check_may_see(actor) -> None:
+    """Death counts: admins, auditors and managers; the program itself (no actor, the CLI)."""
+    if actor is not None and not may_see_death_records(actor):
+        raise PermissionDenied("The outcomes report shows deaths: only admins, auditors and managers may run it.")
+
+
+def outcomes_report(actor, params):
+    """Deaths within 14, 28, 90 and 365 days after release by group, and Scotland's indicator."""
+    from reentry.reports.services import ReportResult, Section, _filters, _resolve
+
+    check_may_see(actor)
+    scope = _resolve(actor, params)
+    figures = count_outcomes(params, scope)
+    as_of = ", ".join(f"{code} {day.isoformat()}" for code, day in figures.as_of.items()) or "none"
+    sections = [
+        Section("Deaths after release, per 1,000 releases", COLUMNS, figures.rows, key_columns=3,
+                notes=[WINDOW_RULE, CAVEAT]),
+        Section("Scotland's indicator: opioid-involved deaths within 28 days of release", SCOTLAND_COLUMNS,
+                [figures.scotland], key_columns=0, notes=[DEFINITIONS[7], CAVEAT]),
+    ]
+    return ReportResult("outcomes", "Deaths after release", COLUMNS, figures.rows, DEFINITIONS,
+                        _filters(params, scope, ("As of (facility's today)", as_of),
+                                 ("Links counted", ", ".join(COUNTED_STATUSES))),
+                        sections)
