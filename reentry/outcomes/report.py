@@ -293,6 +293,102 @@ def count_outcomes(params, scope, now=None) -> Outcomes:
                     {f.code: as_of[f.id] for f in scope.facilities}, counts)
 
 
+def last_quarters(today: date, count: int = 5) -> list[tuple[str, date, date]]:
+    """The quarter holding `today` and the `count - 1` before it, oldest first: (label, first, last day)."""
+    year, index = today.year, (today.month - 1) // 3
+    quarters = []
+    for _ in range(count):
+        first = date(year, 3 * index + 1, 1)
+        after = date(year + 1, 1, 1) if index == 3 else date(year, 3 * index + 4, 1)
+        quarters.append((f"{year}-Q{index + 1}", first, min(after - timedelta(days=1), today)))
+        year, index = (year - 1, 3) if index == 0 else (year, index - 1)
+    return quarters[::-1]
+
+
+def dashboard_quarters(actor, scope, today: date) -> list[list] | None:
+    """Opioid-involved deaths within 28 days of release from these facilities, by quarter of death
+    for the last five quarters: (quarter, deaths within 28 days, all opioid deaths in the file,
+    percent). None when the person may not see death counts or no death record exists."""
+    if not may_see_death_records(actor) or not scope.facilities or db.session.scalar(
+            select(DeathRecord.id).limit(1)) is None:
+        return None
+    quarters = last_quarters(today)
+    by_quarter = scotland_by_quarter(quarters[0][1], today, scope.facility_ids)
+    rows = []
+    for label, _first, _last in quarters:
+        total, within = by_quarter.get(label, (0, 0))
+        rows.append([label, within, total, metrics.ratio(within, total)])
+    return rows
+
+
+# --------------------------------------------------------------------------- de-identified tables
+
+DEIDENTIFIED_COLUMNS = ["window_days", "group", "releases", "deaths_all", "deaths_overdose", "deaths_opioid"]
+_PAIRS = (("kit_at_release", "no_kit_at_release"), ("trained_before_release", "not_trained_before_release"),
+          ("moud_at_release", "no_moud_at_release"))
+DEIDENTIFIED_ABOUT = [
+    "outcomes.csv: releases of the period (all the facilities chosen together) and the deaths within",
+    "14, 28, 90 and 365 days after them (all-cause, overdose, opioid-involved), by group: all, kit at",
+    "release or not, trained before release or not, on MOUD at release or not; the definitions of the",
+    "outcomes report (a release counts only in the windows that have fully elapsed; links linked or",
+    "accepted only). Each pair of groups adds up to `all`, so a hidden count in one hides its partner.",
+    "scotland_indicator.csv: opioid-involved deaths in the death file dated in the period, those within",
+    "28 days after a release from these facilities, and their percent with a Wilson score interval",
+    "(blank when a count is hidden). Observational: people who took a kit differ from people who did",
+    "not; no figure is the effect of the kit.",
+]
+
+
+def deidentified_outcome_rows(counts: dict[tuple[str, int, str], Counts]) -> list[list[str]]:
+    """outcomes.csv rows (ALL facilities): each window x group, every count suppressed with its
+    partner group, since each pair (kit / no kit, ...) adds up to `all`."""
+    from reentry.reports.suppression import suppress_parts
+
+    rows = []
+    for window in WINDOWS:
+        shown: dict[str, list[str]] = {group: [] for group in GROUPS}
+        for measure in ("releases", "deaths_all", "deaths_overdose", "deaths_opioid"):
+            totals = []
+            for yes, no in _PAIRS:
+                (yes_text, no_text), total = suppress_parts(
+                    [getattr(counts[(ALL_FACILITIES, window, g)], measure) for g in (yes, no)])
+                shown[yes].append(yes_text)
+                shown[no].append(no_text)
+                totals.append(total)
+            # The total is hidden (1 to 10) in every pair or in none; take any hidden form.
+            shown["all"].append(next((t for t in totals if not t.isdigit()), totals[0]))
+        rows += [[str(window), group, *shown[group]] for group in GROUPS]
+    return rows
+
+
+def deidentified_scotland_rows(opioid_deaths: int, within: int) -> list[list[str]]:
+    """scotland_indicator.csv rows: the counts suppressed (within and not within add up to all),
+    the percent and interval only when neither count it comes from is hidden."""
+    from reentry.reports.suppression import suppress_parts
+
+    (within_text, other_text), total_text = suppress_parts([within, opioid_deaths - within])
+    pct = ["", "", ""]
+    if within_text.isdigit() and total_text.isdigit():
+        pct = list(rate_with_interval(within, opioid_deaths, per=100))
+    return [["opioid_deaths", total_text], ["within_28_days_of_release", within_text],
+            ["not_within_28_days_of_release", other_text], ["pct_within_28_days", pct[0]],
+            ["ci_low", pct[1]], ["ci_high", pct[2]]]
+
+
+def deidentified_outcome_tables(actor, params, scope) -> dict[str, str]:
+    """File name -> CSV text of the outcome tables, for the de-identified export; none when the
+    person may not see death counts or no death record has been imported."""
+    from reentry.csvutil import csv_text
+
+    if (actor is not None and not may_see_death_records(actor)) or db.session.scalar(
+            select(DeathRecord.id).limit(1)) is None:
+        return {}
+    figures = count_outcomes(params, scope)
+    total, within = figures.scotland[0], figures.scotland[1]
+    return {"outcomes.csv": csv_text(DEIDENTIFIED_COLUMNS, deidentified_outcome_rows(figures.counts)),
+            "scotland_indicator.csv": csv_text(["measure", "value"], deidentified_scotland_rows(total, within))}
+
+
 def check_may_see(actor) -> None:
     """Death counts: admins, auditors and managers; the program itself (no actor, the CLI)."""
     if actor is not None and not may_see_death_records(actor):

@@ -138,7 +138,8 @@ def deidentified():
             name = f"deidentified_{form.start.data.isoformat()}_{form.end.data.isoformat()}.zip"
             return Response(buffer.getvalue(), mimetype="application/zip", headers={
                 "Content-Disposition": content_disposition(name), "Cache-Control": "no-store"})
-    return render_template("reports/deidentified.html", form=form)
+    return render_template("reports/deidentified.html", form=form,
+                           show_outcomes=may_see_death_records(current_user))
 
 
 @bp.route("/<name>")

@@ -304,3 +304,87 @@ def test_the_api_does_not_serve_it(app):
     with pytest.raises(PermissionDenied):
         check_may_see(Key())
     check_may_see(None)  # the CLI runs as the program
+
+
+def test_deidentified_tables_are_suppressed(deaths_world):
+    """ALL facilities, window 28: releases kit 4 (<11) and no kit 11 (its partner: *), all 15;
+    deaths 3 / 4 / 7 (all <11). Scotland: 13 opioid deaths, 6 within 28 days, 7 not (both <11,
+    so the percent is blank)."""
+    from reentry.reports.deidentified import deidentified_tables
+
+    a, b, c, start, end = deaths_world
+    files = deidentified_tables(None, _params(start, end))
+    rows = list(csv.reader(io.StringIO(files["outcomes.csv"])))
+    assert rows[0] == ["window_days", "group", "releases", "deaths_all", "deaths_overdose", "deaths_opioid"]
+    table = {(r[0], r[1]): r[2:] for r in rows[1:]}
+    assert len(table) == 4 * 7
+    assert table[("28", "all")] == ["15", "<11", "<11", "<11"]
+    assert table[("28", "kit_at_release")] == ["<11", "<11", "<11", "<11"]
+    assert table[("28", "no_kit_at_release")] == ["*", "<11", "<11", "<11"]
+    assert table[("365", "all")][0] == "14"
+    assert table[("365", "kit_at_release")][0] == "<11" and table[("365", "no_kit_at_release")][0] == "*"
+    scotland = dict(tuple(r) for r in csv.reader(io.StringIO(files["scotland_indicator.csv"])))
+    assert scotland == {"measure": "value", "opioid_deaths": "13", "within_28_days_of_release": "<11",
+                        "not_within_28_days_of_release": "<11", "pct_within_28_days": "", "ci_low": "",
+                        "ci_high": ""}
+    assert "scotland_indicator.csv" in files["about.txt"] and "Observational" in files["about.txt"]
+
+
+def test_deidentified_rows_show_counts_of_11_and_more():
+    from reentry.outcomes.report import deidentified_scotland_rows
+
+    assert deidentified_scotland_rows(200, 20)[:4] == [["opioid_deaths", "200"], ["within_28_days_of_release", "20"],
+                                                        ["not_within_28_days_of_release", "180"],
+                                                        ["pct_within_28_days", "10.0"]]
+    assert deidentified_scotland_rows(200, 5)[1:4] == [["within_28_days_of_release", "<11"],
+                                                       ["not_within_28_days_of_release", "*"],
+                                                       ["pct_within_28_days", ""]]
+
+
+def test_last_quarters():
+    from datetime import date
+
+    from reentry.outcomes.report import last_quarters
+
+    assert last_quarters(date(2026, 2, 10)) == [
+        ("2025-Q1", date(2025, 1, 1), date(2025, 3, 31)), ("2025-Q2", date(2025, 4, 1), date(2025, 6, 30)),
+        ("2025-Q3", date(2025, 7, 1), date(2025, 9, 30)), ("2025-Q4", date(2025, 10, 1), date(2025, 12, 31)),
+        ("2026-Q1", date(2026, 1, 1), date(2026, 2, 10))]
+
+
+def test_dashboard_shows_deaths_after_release_once_records_exist(app, login_as, make_facility):
+    from reentry.outcomes.models import DeathLink, DeathRecord
+    from reentry.participants.models import CustodyEpisode, Participant
+
+    facility = make_facility("OUT-D")
+    client = app.test_client()
+    login_as("admin", test_client=client)
+    assert "deaths-after-release" not in client.get("/reports/dashboard").get_data(as_text=True)
+    released = today(facility) - timedelta(days=3)
+    person = Participant(last_name="Outcomedash", first_name="Test")
+    db.session.add(person)
+    db.session.flush()
+    db.session.add(CustodyEpisode(participant_id=person.id, facility_id=facility.id, booking_id="D-1",
+                                  release_date=released))
+    record = DeathRecord(source="Test ME", case_number="D-1", last_name="Outcomedash", first_name="Test",
+                         date_of_death=released + timedelta(days=2), is_overdose=True, is_opioid=True)
+    db.session.add(record)
+    db.session.flush()
+    db.session.add(DeathLink(death_record_id=record.id, participant_id=person.id, facility_id=facility.id,
+                             status="linked"))
+    db.session.commit()
+    page = client.get("/reports/dashboard").get_data(as_text=True)
+    assert "deaths-after-release" in page and "chart-deaths-28" in page
+    quarter = f"{record.date_of_death.year}-Q{(record.date_of_death.month - 1) // 3 + 1}"
+    assert f'<th scope="row">{quarter}</th><td>1</td><td>1</td><td>100.0</td>' in page
+
+
+def test_dashboard_figure_is_never_built_for_staff(app, deaths_world, make_user):
+    from reentry.outcomes.report import dashboard_quarters
+    from reentry.reports.services import ReportParams, _resolve
+
+    a, *_ = deaths_world
+    staff, manager = make_user("staff", [a]), make_user("manager", [a])
+    params = ReportParams(today(a), today(a))
+    assert dashboard_quarters(staff, _resolve(staff, params), today(a)) is None
+    assert len(dashboard_quarters(manager, _resolve(manager, params), today(a))) == 5
