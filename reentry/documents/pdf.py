@@ -341,8 +341,11 @@ def build_summary(*, title: str, filters: list[tuple[str, str]], definitions: li
     st = styles(False)
     story: list = [Paragraph(safe(title), st.title)]
     story += [Paragraph(f"<b>{safe(label)}:</b> {safe(value)}", st.body) for label, value in filters]
+    # CondPageBreak keeps a heading off the foot of a page; keep-with-next on top of it moved a
+    # table longer than a page (with its heading) whole onto the next page, leaving a blank one.
+    section_heading = ParagraphStyle("section_heading", parent=st.heading, keepWithNext=0)
     for heading, columns, rows, charts, *more in sections:
-        story += [CondPageBreak(160), Paragraph(safe(heading), st.heading)]
+        story += [CondPageBreak(160), Paragraph(safe(heading), section_heading)]
         for chart_column, unit in charts if rows else []:
             index = columns.index(chart_column)
             caption = f"{chart_column.replace('_', ' ')}{f' ({unit})' if unit else ''} by month"
