@@ -388,3 +388,18 @@ def test_dashboard_figure_is_never_built_for_staff(app, deaths_world, make_user)
     params = ReportParams(today(a), today(a))
     assert dashboard_quarters(staff, _resolve(staff, params), today(a)) is None
     assert len(dashboard_quarters(manager, _resolve(manager, params), today(a))) == 5
+
+
+def test_cli_writes_the_csv_and_the_pdf(deaths_world, runner, tmp_path):
+    a, b, c, start, end = deaths_world
+    out = tmp_path / "outcomes.csv"
+    result = runner.invoke(args=["report", "outcomes", "--from", start.isoformat(), "--to", end.isoformat(),
+                                 "--facility", "OUT-B", "--format", "csv", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    rows = list(csv.reader(io.StringIO(out.read_text(encoding="utf-8"))))
+    assert rows[0][:3] == ["facility", "window_days", "group"] and len(rows) == 1 + 2 * 4 * 7
+    assert ["OUT-B", "28", "all", "2", "2", "2", "2", "1000.0", "342.4", "1000.0"] in rows
+    pdf = tmp_path / "outcomes.pdf"
+    result = runner.invoke(args=["report", "outcomes", "--from", start.isoformat(), "--to", end.isoformat(),
+                                 "--format", "pdf", "--out", str(pdf)])
+    assert result.exit_code == 0 and pdf.read_bytes().startswith(b"%PDF")
