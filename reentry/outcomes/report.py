@@ -191,7 +191,8 @@ def _counted_deaths():
     return (select(ranked.c.died_on, ranked.c.is_overdose, ranked.c.is_opioid,
                    latest_release_on_or_before(ranked.c.participant_id, ranked.c.died_on).label("episode_id"))
             .where(ranked.c.nth == 1)
-            .cte("deaths"))
+            # Materialized: a few thousand rows worked out once, not once per release joined.
+            .cte("deaths").prefix_with("MATERIALIZED"))
 
 
 def _moud_answer():
@@ -202,39 +203,61 @@ def _moud_answer():
 
 def outcome_groups(params, scope, as_of: dict[int, date]) -> list[tuple]:
     """Grouped rows (facility code, has_kit, trained, moud, then per window: releases, deaths,
-    overdose deaths, opioid deaths) for the period's releases; `as_of`: facility id -> today there."""
+    overdose deaths, opioid deaths) for the period's releases; `as_of`: facility id -> today there.
+
+    Two statements: the releases counted per window (each release's kit, training and screening
+    looked up as the coverage report does), and the counted deaths with the release each one is
+    attributed to (the same lookups, for those few releases only). Left-joining every release to
+    the deaths instead made SQLite scan the deaths once per release: minutes at 200,000 releases."""
     from reentry.reports.services import _rows, release_kits, release_screening_answer, trained_before_release
 
     if not scope.facilities:
         return []
     episode = CustodyEpisode
-    releases = (select(episode.id, episode.facility_id, episode.release_date,
-                       case((release_kits(episode, scope) > 0, 1), else_=0).label("has_kit"),
-                       case((trained_before_release(episode), 1), else_=0).label("trained"),
-                       release_screening_answer(episode, _moud_answer()).label("moud"))
-                .where(episode.is_voided.is_(False), episode.release_date >= params.start,
-                       episode.release_date <= params.end, episode.facility_id.in_(scope.facility_ids))
-                .cte("releases").prefix_with("MATERIALIZED"))
+    facts = (case((release_kits(episode, scope) > 0, 1), else_=0).label("has_kit"),
+             case((trained_before_release(episode), 1), else_=0).label("trained"),
+             release_screening_answer(episode, _moud_answer()).label("moud"))
+    in_report = (episode.is_voided.is_(False), episode.release_date >= params.start,
+                 episode.release_date <= params.end, episode.facility_id.in_(scope.facility_ids))
     # The last release date whose window has fully elapsed, per facility and window.
     cutoffs = (values(column("facility_id", Integer), *(column(f"last_{w}", Date) for w in WINDOWS), name="cutoffs")
                .data([(fid, *(today - timedelta(days=w) for w in WINDOWS)) for fid, today in as_of.items()])
                .cte("cutoffs"))
+    c = cutoffs.c
+
+    releases = (select(episode.facility_id, episode.release_date, *facts).where(*in_report)
+                .cte("releases").prefix_with("MATERIALIZED"))
+    r = releases.c
+    keys = (r.facility_id, r.has_kit, r.trained, r.moud)
+    counted = (select(*keys, *(func.sum(case((c[f"last_{w}"] >= r.release_date, 1), else_=0)) for w in WINDOWS))
+               .join_from(releases, cutoffs, c.facility_id == r.facility_id).group_by(*keys))
+
     deaths = _counted_deaths()
-    r, d, c = releases.c, deaths.c, cutoffs.c
-    days = days_between(d.died_on, r.release_date)
+    died = (select(episode.facility_id, episode.release_date, deaths.c.died_on, deaths.c.is_overdose,
+                   deaths.c.is_opioid, *facts)
+            .join_from(deaths, episode, episode.id == deaths.c.episode_id).where(*in_report)
+            .cte("died").prefix_with("MATERIALIZED"))
+    d = died.c
+    days = days_between(d.died_on, d.release_date)
     sums = []
     for window in WINDOWS:
-        counted = c[f"last_{window}"] >= r.release_date
-        died = and_(counted, d.died_on.is_not(None), days <= window)
-        sums += [func.sum(case((counted, 1), else_=0)), func.sum(case((died, 1), else_=0)),
-                 func.sum(case((and_(died, d.is_overdose == true()), 1), else_=0)),
-                 func.sum(case((and_(died, d.is_opioid == true()), 1), else_=0))]
-    stmt = (select(r.facility_id, r.has_kit, r.trained, r.moud, *sums)
-            .select_from(releases.join(cutoffs, c.facility_id == r.facility_id)
-                         .outerjoin(deaths, d.episode_id == r.id))
-            .group_by(r.facility_id, r.has_kit, r.trained, r.moud))
+        within = and_(c[f"last_{window}"] >= d.release_date, days <= window)
+        sums += [func.sum(case((within, 1), else_=0)),
+                 func.sum(case((and_(within, d.is_overdose == true()), 1), else_=0)),
+                 func.sum(case((and_(within, d.is_opioid == true()), 1), else_=0))]
+    dead_keys = (d.facility_id, d.has_kit, d.trained, d.moud)
+    dead = (select(*dead_keys, *sums).join_from(died, cutoffs, c.facility_id == d.facility_id).group_by(*dead_keys))
+
+    deaths_by_key = {tuple(row[:4]): row[4:] for row in _rows(dead)}
     codes = scope.codes
-    return [(codes[facility_id], *rest) for facility_id, *rest in _rows(stmt)]
+    grouped = []
+    for facility_id, has_kit, trained, moud, *releases_counted in _rows(counted):
+        died_counts = deaths_by_key.get((facility_id, has_kit, trained, moud), (0,) * (3 * len(WINDOWS)))
+        cells = []
+        for i in range(len(WINDOWS)):
+            cells += [releases_counted[i], *died_counts[3 * i:3 * i + 3]]
+        grouped.append((codes[facility_id], has_kit, trained, moud, *cells))
+    return grouped
 
 
 def scotland_by_month(start: date, end: date, facility_ids: list[int]) -> dict[str, tuple[int, int]]:
