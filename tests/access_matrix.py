@@ -109,6 +109,14 @@ MATRIX: dict[str, tuple[str, str, dict]] = {
     "reports.dashboard": ("GET", "/reports/dashboard", only("manager", "admin", "auditor")),
     "reports.deidentified": ("GET", "/reports/deidentified", only("manager", "admin", "auditor")),
     "reports.detail": ("GET", "/reports/distribution?start=2026-01-01&end=2026-01-31", signed_in()),
+    # a report that counts deaths (issue 15): the death-records roles only; a manager's figures
+    # are their own facilities'
+    "reports.detail:outcomes": ("GET", "/reports/outcomes?start=2026-01-01&end=2026-01-31",
+                                only("manager", "admin", "auditor")),
+    "reports.download:outcomes": ("GET", "/reports/outcomes/download?start=2026-01-01&end=2026-01-31&format=csv",
+                                  only("manager", "admin", "auditor")),
+    "reports.download:outcomes-pdf": ("GET", "/reports/outcomes/download?start=2026-01-01&end=2026-01-31&format=pdf",
+                                      only("manager", "admin", "auditor")),
     "reports.download": ("GET", "/reports/coverage/download?start=2026-01-01&end=2026-01-31&format=csv",
                          signed_in()),
     # naloxone: catalog, funding, stock by lot, kit events, use reports, worklist

@@ -7,8 +7,10 @@ from tests.clock import today
 
 def test_every_route_has_an_entry_in_the_matrix(app):
     endpoints = {rule.endpoint for rule in app.url_map.iter_rules()} - EXEMPT
-    missing = sorted(endpoints - set(MATRIX))
-    stale = sorted(set(MATRIX) - endpoints)
+    # "endpoint:label" entries are a second case of one route (a report with its own rule).
+    listed = {entry.partition(":")[0] for entry in MATRIX}
+    missing = sorted(endpoints - listed)
+    stale = sorted(listed - endpoints)
     assert missing == [], f"routes with no access decision in tests/access_matrix.py: {missing}"
     assert stale == [], f"entries for routes that no longer exist: {stale}"
 

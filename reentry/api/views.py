@@ -258,10 +258,12 @@ def fhir_medication_dispense():
 @bp.get("/reports/<name>")
 def report(name: str):
     """The report's rows as JSON, for the key's facilities (or some of them)."""
-    from reentry.reports.services import ReportParams, run_report
+    from reentry.reports.services import DEATH_REPORTS, ReportParams, run_report
 
     if name in NAME_REPORTS:
         raise Forbidden("This report lists people; it is on the web page only.")
+    if name in DEATH_REPORTS:
+        raise Forbidden("This report counts deaths; it is on the web page only, for the roles that may see them.")
     problems = []
     dates = {}
     for param in ("from", "to"):

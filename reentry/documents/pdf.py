@@ -332,16 +332,20 @@ def _bar_chart(labels: list[str], values: list, unit: str):
 
 
 def build_summary(*, title: str, filters: list[tuple[str, str]], definitions: list[str],
-                  sections: list[tuple[str, list[str], list[list], list[tuple[str, str]]]]) -> bytes:
+                  sections: list[tuple]) -> bytes:
     """A multi-table summary (the quarterly report): filters, then each section's charts (by
-    month, of the columns it names) and table, then the definitions."""
+    month, of the columns it names), table and notes, then the definitions. A section is
+    (heading, columns, rows, charts) or (heading, columns, rows, charts, notes)."""
     from reportlab.platypus import CondPageBreak, KeepTogether, Spacer
 
     st = styles(False)
     story: list = [Paragraph(safe(title), st.title)]
     story += [Paragraph(f"<b>{safe(label)}:</b> {safe(value)}", st.body) for label, value in filters]
-    for heading, columns, rows, charts in sections:
-        story += [CondPageBreak(160), Paragraph(safe(heading), st.heading)]
+    # CondPageBreak keeps a heading off the foot of a page; keep-with-next on top of it moved a
+    # table longer than a page (with its heading) whole onto the next page, leaving a blank one.
+    section_heading = ParagraphStyle("section_heading", parent=st.heading, keepWithNext=0)
+    for heading, columns, rows, charts, *more in sections:
+        story += [CondPageBreak(160), Paragraph(safe(heading), section_heading)]
         for chart_column, unit in charts if rows else []:
             index = columns.index(chart_column)
             caption = f"{chart_column.replace('_', ' ')}{f' ({unit})' if unit else ''} by month"
@@ -349,6 +353,7 @@ def build_summary(*, title: str, filters: list[tuple[str, str]], definitions: li
                                        _bar_chart([str(r[0]) for r in rows], [r[index] for r in rows], unit)]))
         table = _data_table(columns, rows, "None in this period.")
         story += [table, Spacer(1, 6)]
+        story += [Paragraph(safe(note), st.small) for note in (more[0] if more else [])]
     story += [CondPageBreak(120), Paragraph(safe("Definitions"), st.heading)]
     story += bullets([safe(text) for text in definitions], st.bullet)
     return render(story, title=title, language="en", footer=title, page_label="Page")

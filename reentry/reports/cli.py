@@ -25,7 +25,7 @@ from reentry.extensions import db
 @click.option("--out", required=True, type=click.Path(dir_okay=False, writable=True), help="File to write.")
 @with_appcontext
 def report_command(name, start, end, facilities, funding, export_format, count_self, lot, bom, out):
-    """Write a report (distribution, coverage, training, inventory, reversals, recall) as CSV or PDF."""
+    """Write a report (distribution, coverage, training, inventory, reversals, recall, quarterly, outcomes) as CSV or PDF."""
     from reentry.reports import services
 
     params = services.ReportParams(start.date(), end.date(), list(facilities), funding, count_self, lot)

@@ -38,6 +38,10 @@ class Dashboard:
     charts: list
     stock: list[list]  # facility, product, on hand
     expiring: list[list]  # facility, product, lot, expiry, on hand
+    # Opioid-involved deaths within 28 days of release by quarter (issue 15), or None: only for
+    # roles that may see death counts, once death records exist.
+    deaths: list[list] | None = None  # quarter, within 28 days, all opioid deaths, percent
+    deaths_chart: object = None
 
 
 def window(today: date) -> tuple[date, date]:
@@ -158,6 +162,13 @@ def build_dashboard(actor, today: date, now: datetime | None = None) -> Dashboar
     def chart(name, title, unit="", maximum=None):
         return charts.bar_chart(f"chart-{name}", title, labels, [r[column[name]] for r in rows], unit, maximum)
 
+    from reentry.outcomes.report import dashboard_quarters
+
+    deaths = dashboard_quarters(actor, scope, today)
+    deaths_chart = None
+    if deaths:
+        deaths_chart = charts.bar_chart("chart-deaths-28", _l("Opioid-involved deaths within 28 days of release"),
+                                        [r[0] for r in deaths], [r[1] for r in deaths])
     return Dashboard(
         start, end, [f.code for f in scope.facilities], rows,
         dict(zip(MONTH_COLUMNS, rows[-1])) if rows else {},
@@ -165,4 +176,4 @@ def build_dashboard(actor, today: date, now: datetime | None = None) -> Dashboar
          chart("pct_accepted", _l("Acceptance"), "%", 100), chart("kits", _l("Kits given")),
          chart("people_trained", _l("People trained")), chart("knowledge_gain", _l("Knowledge gain"), _l("points")),
          chart("reversals", _l("Reversals reported"))],
-        stock, expiring)
+        stock, expiring, deaths, deaths_chart)

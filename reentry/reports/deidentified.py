@@ -14,6 +14,7 @@ from reentry import audit
 from reentry.csvutil import csv_text
 from reentry.extensions import db
 from reentry.naloxone.models import AGE_BANDS
+from reentry.outcomes.report import DEIDENTIFIED_ABOUT, deidentified_outcome_tables
 from reentry.participants.models import CustodyEpisode, Participant
 from reentry.reports import metrics
 from reentry.reports.services import ReportParams, _resolve, coverage_groups, distribution_groups
@@ -76,6 +77,8 @@ def deidentified_tables(actor, params: ReportParams) -> dict[str, str]:
     for name, (table, corner) in tables.items():
         header, rows = csv_rows(table, corner)
         files[name] = csv_text(header, rows)
+    outcome_files = deidentified_outcome_tables(actor, params, scope)
+    files.update(outcome_files)
     files["about.txt"] = "\n".join([
         f"De-identified tables, {params.start.isoformat()} to {params.end.isoformat()}; facilities: "
         f"{', '.join(codes) or 'none'}.",
@@ -84,6 +87,7 @@ def deidentified_tables(actor, params: ReportParams) -> dict[str, str]:
         "Releases: custody episodes whose actual release date is in the period. Kits given: kit events",
         "handed or placed in property, not voided, by the facility's local month. Age band: age on the",
         "release date. No names, dates of birth, booking numbers or ZIP codes are included.",
+        *(DEIDENTIFIED_ABOUT if outcome_files else []),
     ]) + "\n"
     audit.record(actor, "report.export", "report", "deidentified",
                  changes={"period": [params.start.isoformat(), params.end.isoformat()], "facilities": codes,

@@ -22,6 +22,7 @@ from reentry.extensions import db
 from reentry.facilities.models import Facility
 from reentry.naloxone.models import FundingSource, KitEvent, Lot, Product, ReversalReport, StockMovement
 from reentry.participants.models import CustodyEpisode, Participant, ReleaseScreening
+from reentry.outcomes.report import outcomes_report
 from reentry.reports import metrics
 from reentry.training.models import (
     CurriculumVersion, TrainingAnswer, TrainingAttendee, TrainingSession, completed_attendance,
@@ -65,6 +66,7 @@ class Section:
     rows: list[list]
     charts: list[tuple[str, str]] = field(default_factory=list)  # (column, unit) drawn by month
     key_columns: int = 1  # the leading columns that name a row (the CSV's `key`)
+    notes: list[str] = field(default_factory=list)  # printed under the table (page and PDF)
 
 
 @dataclass
@@ -193,6 +195,41 @@ def distribution(actor, params: ReportParams) -> ReportResult:
 
 # --------------------------------------------------------------------------- coverage
 
+# The coverage report's rules for one release, as SQL expressions on a CustodyEpisode (correlated
+# subqueries through covering indexes); the outcomes report (reentry.outcomes.report) groups
+# releases by the same rules, so "a kit at release" means one thing everywhere.
+
+def release_kits(episode, scope: _Scope):
+    """The kits given on the release's episode (any context, not voided; funding: that source's)."""
+    given = [KitEvent.episode_id == episode.id, KitEvent.is_voided.is_(False), KitEvent.outcome.in_(metrics.GIVEN)]
+    if scope.funding is not None:
+        given.append(KitEvent.lot_id.in_(_funded_lots(scope.funding.id)))
+    return func.coalesce(select(func.sum(KitEvent.kits)).where(*given).scalar_subquery(), 0)
+
+
+def trained_before_release(episode):
+    """A completed training on or before the release date (metrics.DEFINITIONS["trained"])."""
+    return exists().where(
+        TrainingAttendee.participant_id == episode.participant_id, TrainingSession.id == TrainingAttendee.session_id,
+        *completed_attendance(), TrainingSession.held_on <= episode.release_date)
+
+
+def release_screening_answer(episode, answer):
+    """`answer` (a 1/0 expression on ReleaseScreening) read from the release's screening, 0 without one.
+
+    The screening (metrics.RULES["high_need"]) is the episode's latest; for an episode with none,
+    the person's latest screening not linked to any episode, taken during this custody."""
+    latest = (ReleaseScreening.screened_on.desc(), ReleaseScreening.id.desc())
+    linked = (select(answer).where(ReleaseScreening.episode_id == episode.id)
+              .order_by(*latest).limit(1).scalar_subquery())
+    unlinked = (select(answer)
+                .where(ReleaseScreening.episode_id.is_(None), ReleaseScreening.participant_id == episode.participant_id,
+                       ReleaseScreening.screened_on <= episode.release_date,
+                       or_(episode.custody_start.is_(None), ReleaseScreening.screened_on >= episode.custody_start))
+                .order_by(*latest).limit(1).scalar_subquery())
+    return func.coalesce(linked, unlinked, 0)
+
+
 def coverage_groups(params: ReportParams, scope: _Scope) -> list[metrics.CoverageGroup]:
     """Releases of the period by month and facility: trained, with a kit, and high-need.
 
@@ -204,27 +241,12 @@ def coverage_groups(params: ReportParams, scope: _Scope) -> list[metrics.Coverag
     if not scope.facilities:
         return []
     episode = CustodyEpisode
-    given = [KitEvent.episode_id == episode.id, KitEvent.is_voided.is_(False), KitEvent.outcome.in_(metrics.GIVEN)]
-    if scope.funding is not None:
-        given.append(KitEvent.lot_id.in_(_funded_lots(scope.funding.id)))
-    kits = func.coalesce(select(func.sum(KitEvent.kits)).where(*given).scalar_subquery(), 0)
-    # Trained: a completed training on or before the release date (metrics.DEFINITIONS["trained"]).
-    trained = exists().where(
-        TrainingAttendee.participant_id == episode.participant_id, TrainingSession.id == TrainingAttendee.session_id,
-        *completed_attendance(), TrainingSession.held_on <= episode.release_date)
-    # High need (metrics.RULES["high_need"]): the episode's latest screening; for an episode with
-    # none, the person's latest screening not linked to any episode, taken during this custody.
-    # Each lookup gives 1 or 0 for the latest screening's answer (unknown is 0), NULL for none.
-    latest = (ReleaseScreening.screened_on.desc(), ReleaseScreening.id.desc())
+    kits = release_kits(episode, scope)
+    trained = trained_before_release(episode)
+    # High need (metrics.RULES["high_need"]): 1 or 0 for the latest screening's answer (unknown
+    # is 0), 0 for a release without a screening.
     answer = case((ReleaseScreening.opioid_use_before_custody == true(), 1), else_=0)
-    linked = (select(answer).where(ReleaseScreening.episode_id == episode.id)
-              .order_by(*latest).limit(1).scalar_subquery())
-    unlinked = (select(answer)
-                .where(ReleaseScreening.episode_id.is_(None), ReleaseScreening.participant_id == episode.participant_id,
-                       ReleaseScreening.screened_on <= episode.release_date,
-                       or_(episode.custody_start.is_(None), ReleaseScreening.screened_on >= episode.custody_start))
-                .order_by(*latest).limit(1).scalar_subquery())
-    high_need = func.coalesce(linked, unlinked, 0)
+    high_need = release_screening_answer(episode, answer)
     releases = (select(episode.release_date, episode.facility_id, kits.label("kits"),
                        case((trained, 1), else_=0).label("trained"), high_need.label("high_need"))
                 .where(episode.is_voided.is_(False), episode.release_date >= params.start,
@@ -533,6 +555,10 @@ def quarterly(actor, params: ReportParams) -> ReportResult:
 # Reports whose rows name people (name, date of birth, booking): a bulk list of names, so only
 # the roles auth.access.NAME_ACCESS["bulk"] allows may run or download them (issue 14.5).
 NAME_REPORTS = frozenset({"recall"})
+# Reports that count deaths (issue 15): only the roles that may see death records run them
+# (admins, auditors, managers for their facilities); staff are refused and never offered them,
+# and the API does not serve them.
+DEATH_REPORTS = frozenset({"outcomes"})
 
 REPORTS = {
     "distribution": distribution,
@@ -542,6 +568,7 @@ REPORTS = {
     "reversals": reversals,
     "recall": recall,
     "quarterly": quarterly,
+    "outcomes": outcomes_report,
 }
 
 
@@ -571,7 +598,7 @@ def export_bytes(result: ReportResult, export_format: str, *, bom: bool = False)
 
         if result.sections:
             return build_summary(title=result.title, filters=result.filters, definitions=result.definitions,
-                                 sections=[(s.title, s.columns, s.rows, s.charts) for s in result.sections])
+                                 sections=[(s.title, s.columns, s.rows, s.charts, s.notes) for s in result.sections])
         return build_report(title=result.title, filters=result.filters, columns=result.columns,
                             rows=result.rows, definitions=result.definitions)
     raise DomainError(f"Format: choose one of {', '.join(FORMATS)}.", field="format")

@@ -77,3 +77,12 @@ def csv_rows(table: Table, corner: str) -> tuple[list[str], list[list[str]]]:
     header = [corner, *table.column_labels, "total"]
     rows = [[label, *cells] for label, cells in zip([*table.row_labels, "total"], published)]
     return header, rows
+
+
+def suppress_parts(parts: list[int]) -> tuple[list[str], str]:
+    """The published text of counts that add up to a total (kit / no kit = all), and of the total.
+
+    The same rules as a table with one column: 1 to 10 is `<11`; a lone hidden part takes another
+    with it (`*`), so it cannot be worked out as the total minus the rest."""
+    grid = suppress(Table([str(i) for i in range(len(parts))], ["n"], [[p] for p in parts]))
+    return [row[0] for row in grid[:-1]], grid[-1][0]

@@ -17,6 +17,7 @@ from reentry.extensions import db
 from reentry.facilities.models import Facility
 from reentry.forms import apply_domain_error, select_choices
 from reentry.naloxone.models import FundingSource
+from reentry.outcomes.services import may_see_death_records
 from reentry.reports import rollups, services  # noqa: F401  (rollups: its hooks mark late edits)
 from reentry.reports.forms import ReportFilterForm
 from reentry.web import content_disposition
@@ -33,6 +34,7 @@ TITLES = {
     "reversals": _l("Naloxone use reports"),
     "recall": _l("Recall contacts"),
     "quarterly": _l("Quarterly summary for funders"),
+    "outcomes": _l("Deaths after release"),
 }
 DESCRIPTIONS = {
     "distribution": _l("Kits handed, in property and declined; kits, doses, first and repeat supply, by month, facility and product."),
@@ -42,6 +44,7 @@ DESCRIPTIONS = {
     "reversals": _l("Use reports by month, self or other, and outcome, under the counting rules you choose."),
     "recall": _l("Everyone who got a kit from a lot number."),
     "quarterly": _l("Releases, coverage, kits and doses, acceptance, trainings, reversals, stock: a 2-4 page PDF."),
+    "outcomes": _l("Deaths within 14, 28, 90 and 365 days after release per 1,000 releases, by kit, training and MOUD at release; Scotland's indicator."),
 }
 # Filters only some reports use.
 EXTRA_FIELDS = {"reversals": ("count_self",), "recall": ("lot",), "quarterly": ("count_self",)}
@@ -65,21 +68,31 @@ def _params(form: ReportFilterForm) -> services.ReportParams:
                                  lot=(form.lot.data or "").strip())
 
 
+def _offered(name: str) -> bool:
+    """Whether this person may run the report: not one naming people without the bulk names
+    rule, not one counting deaths without the death-records rule (staff: neither)."""
+    if name in services.NAME_REPORTS and not may_see_names(current_user, "bulk"):
+        return False
+    return name not in services.DEATH_REPORTS or may_see_death_records(current_user)
+
+
 def _known(name: str) -> None:
     """404 for a report that does not exist; 403 for one that names people, to whoever may not
-    see a bulk list of names (staff: the recall contacts are closed to them everywhere)."""
+    see a bulk list of names (staff: the recall contacts are closed to them everywhere), and
+    for one that counts deaths, to whoever may not see death records (staff)."""
     if name not in services.REPORTS:
         abort(404)
     if name in services.NAME_REPORTS:
         require_names(current_user, "bulk")
+    if not _offered(name):
+        abort(403)
 
 
 @bp.route("/")
 @role_required(*ALL_ROLES)
 def index():
     """The list of reports."""
-    names = may_see_names(current_user, "bulk")
-    reports = [(n, TITLES[n], DESCRIPTIONS[n]) for n in services.REPORTS if names or n not in services.NAME_REPORTS]
+    reports = [(n, TITLES[n], DESCRIPTIONS[n]) for n in services.REPORTS if _offered(n)]
     return render_template("reports/index.html", reports=reports,
                            show_dashboard=current_user.role in DASHBOARD_ROLES)
 
@@ -125,7 +138,8 @@ def deidentified():
             name = f"deidentified_{form.start.data.isoformat()}_{form.end.data.isoformat()}.zip"
             return Response(buffer.getvalue(), mimetype="application/zip", headers={
                 "Content-Disposition": content_disposition(name), "Cache-Control": "no-store"})
-    return render_template("reports/deidentified.html", form=form)
+    return render_template("reports/deidentified.html", form=form,
+                           show_outcomes=may_see_death_records(current_user))
 
 
 @bp.route("/<name>")

@@ -119,6 +119,7 @@ def test_reports_come_as_json_for_the_keys_facilities_only(api, make_key, jail, 
     assert ["Facilities", jail.code] in body["filters"]
     assert api("GET", f"/reports/distribution?from={start}&to={end}&facility={prison.code}", key).status_code == 404
     assert api("GET", f"/reports/recall?from={start}&to={end}", key).status_code == 403  # lists people
+    assert api("GET", f"/reports/outcomes?from={start}&to={end}", key).status_code == 403  # counts deaths
     assert api("GET", f"/reports/nosuch?from={start}&to={end}", key).status_code == 404
     missing = api("GET", "/reports/distribution?from=2026-01-01", key)
     assert missing.status_code == 422 and missing.get_json()["errors"][0]["field"] == "to"
