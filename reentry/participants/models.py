@@ -128,9 +128,12 @@ class ReleaseScreening(db.Model):
         ),
         CheckConstraint("days_since_last_opioid_use IS NULL OR days_since_last_opioid_use >= 0",
                         name="days_since_last_opioid_use"),
-        Index("ix_release_screenings_participant_screened", "participant_id", "screened_on"),
-        # The latest screening of an episode and its answer, from the index alone (coverage).
-        Index("ix_release_screenings_episode_latest", "episode_id", "screened_on", "id", "opioid_use_before_custody"),
+        # The latest screening of an episode (or a person's latest unlinked one) and the answers the
+        # coverage and outcomes reports group by, from the index alone (migration 0027).
+        Index("ix_release_screenings_participant_screened", "participant_id", "screened_on", "episode_id", "id",
+              "opioid_use_before_custody", "on_methadone", "on_buprenorphine", "on_naltrexone_xr"),
+        Index("ix_release_screenings_episode_latest", "episode_id", "screened_on", "id", "opioid_use_before_custody",
+              "on_methadone", "on_buprenorphine", "on_naltrexone_xr"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
