@@ -34,6 +34,7 @@ log = logging.getLogger(__name__)
 REVIEWED = ("accepted", "rejected")
 FLAG_BEFORE_RELEASE = "death before the release date"
 FLAG_TWO_PEOPLE = "death linked to two people"
+FLAG_RELEASED_AFTER = "released again after the date of death"
 # The two prepared tables `--write-inputs` writes and a Spark job reads (Parquet keeps the
 # array column of first-name forms as an array).
 INPUT_FILES = {"deaths": "deaths.parquet", "participants": "participants.parquet"}
@@ -248,6 +249,22 @@ def link_deaths(actor, source: str | None = None, pairs: list[tuple[int, int, fl
     for death, person, probability in pairs:
         by_death.setdefault(death, []).append((person, probability))
 
+    # Written in bulk (a 50,000-death file makes tens of thousands of pairs): one INSERT and
+    # one UPDATE statement, then the audit rows, all in the caller's transaction. The stored
+    # pairs are read first: a death already accepted for one person cannot link to another.
+    t = DeathLink.__table__
+    ids = list(died)
+    existing: dict[tuple[int, int], dict] = {}
+    for chunk in _chunks(ids):
+        for row in db.session.execute(select(t.c.id, t.c.death_record_id, t.c.participant_id, t.c.facility_id,
+                                             t.c.match_probability, t.c.status, t.c.flag)
+                                      .where(t.c.death_record_id.in_(chunk))):
+            existing[(row.death_record_id, row.participant_id)] = row._asdict()
+    accepted: dict[int, set[int]] = {}
+    for (death, pid), old in existing.items():
+        if old["status"] == "accepted":
+            accepted.setdefault(death, set()).add(pid)
+
     wanted: dict[tuple[int, int], dict] = {}
     for death, candidates in by_death.items():
         strong = [pid for pid, prob in candidates if prob >= high]
@@ -257,22 +274,15 @@ def link_deaths(actor, source: str | None = None, pairs: list[tuple[int, int, fl
             flags = []
             if not before:
                 flags.append(FLAG_BEFORE_RELEASE)
-            if len(strong) > 1 and pid in strong:
+            elif any(day > died[death] for day, _ in releases[pid]):
+                # A release recorded after the death: one of the two records is wrong.
+                flags.append(FLAG_RELEASED_AFTER)
+            if (len(strong) > 1 and pid in strong) or accepted.get(death, set()) - {pid}:
                 flags.append(FLAG_TWO_PEOPLE)
             status = "linked" if prob >= high and not flags else "review"
             wanted[(death, pid)] = {"facility_id": facility, "match_probability": round(prob, 6),
                                     "status": status, "flag": "; ".join(flags)}
 
-    # Written in bulk (a 50,000-death file makes tens of thousands of pairs): one INSERT and
-    # one UPDATE statement, then the audit rows, all in the caller's transaction.
-    t = DeathLink.__table__
-    ids = list(died)
-    existing: dict[tuple[int, int], dict] = {}
-    for chunk in _chunks(ids):
-        for row in db.session.execute(select(t.c.id, t.c.death_record_id, t.c.participant_id, t.c.facility_id,
-                                             t.c.match_probability, t.c.status, t.c.flag)
-                                      .where(t.c.death_record_id.in_(chunk))):
-            existing[(row.death_record_id, row.participant_id)] = row._asdict()
     now = utcnow()
     new_rows, changed = [], []
     for key, values in wanted.items():
@@ -297,7 +307,11 @@ def link_deaths(actor, source: str | None = None, pairs: list[tuple[int, int, fl
             [{"_id": link_id, **{f"v_{k}": v for k, v in values.items()}} for link_id, values, _, _ in changed])
         for link_id, _, changes, facility in changed:
             audit.record(actor, "death_link.update", "death_links", link_id, facility_id=facility, changes=changes)
-    stale = [old["id"] for key, old in existing.items() if key not in wanted and old["status"] not in REVIEWED]
+    # A pairs file scored elsewhere speaks only for the deaths it names: a truncated or empty file
+    # must not remove the pairs of every death it left out.
+    touched = set(ids) if scored_here else set(by_death)
+    stale = [old["id"] for key, old in existing.items()
+             if key[0] in touched and key not in wanted and old["status"] not in REVIEWED]
     for chunk in _chunks(stale):
         db.session.execute(delete(t).where(t.c.id.in_(chunk)))
     db.session.flush()
@@ -308,7 +322,7 @@ def link_deaths(actor, source: str | None = None, pairs: list[tuple[int, int, fl
     for (death, _), values in wanted.items():
         statuses.setdefault(death, set()).add(values["status"])
     for key, old in existing.items():
-        if old["status"] in REVIEWED:
+        if old["status"] in REVIEWED or key[0] not in touched:
             statuses[key[0]].add(old["status"])
     for death in ids:
         found = statuses.get(death, set())

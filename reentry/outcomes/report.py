@@ -44,7 +44,8 @@ DEFINITIONS = [
      "whose status is linked or accepted (links waiting for review and rejected links never count), "
      "with 0 <= date of death - release date <= N days. A death on the release day is day 0."),
     ("Attribution: a death counts for the person's most recent release on or before the date of "
-     "death (at any facility), so one death is never counted twice; a death before a release counts "
+     "death (at any facility), so one death is never counted twice (a record linked to two people "
+     "counts for nobody until the links are corrected); a death before a release counts "
      "for none after it. A person with two counted death records (two sources) counts once, at the "
      "earliest."),
     ("All-cause: every death record. Overdose: CDC drug overdose (underlying cause X40-X44, X60-X64, "
@@ -60,12 +61,16 @@ DEFINITIONS = [
      "releases followed by a death (each release is followed by one within the window or not), "
      "z = 1.96. Blank when no release counts."),
     ("Windows not yet complete: a release counts in a window only once the window has fully elapsed "
-     "(release date + N days on or before today in the facility's time zone), in the releases and in "
-     "the deaths alike; a recent release counts in the short windows only."),
+     "(release date + N days before today in the facility's time zone: day N itself must be over), "
+     "in the releases and in the deaths alike; a recent release counts in the short windows only. "
+     "Deaths are counted as far as the death file reaches: if the file stops before today (death "
+     "records often arrive months late), the latest releases look safer than they are, so choose a "
+     "period that ends well before the file's last date of death."),
     ("Scotland's indicator (Bird et al., Addiction 2016;111:883-891): of all opioid-involved deaths in "
      "the death file dated in the period, the share that occurred within 28 days (0-28) after a release "
      "from the facilities chosen (the person's most recent release before death), with its Wilson "
-     "score interval, in percent. The release may fall before the period."),
+     "score interval, in percent. The release may fall before the period. Each death record counts: "
+     "when two sources hold the same death, import one source per period."),
     CAVEAT,
 ]
 WINDOW_RULE = DEFINITIONS[6]
@@ -179,6 +184,14 @@ def latest_release_on_or_before(participant_id, day):
             .correlate_except(e).scalar_subquery())
 
 
+def _one_person_deaths():
+    """Death records with exactly one counted link. A record counted for two people (linked and
+    accepted pairs that disagree) counts for nobody until the pairs are corrected: never twice."""
+    link = aliased(DeathLink)
+    return (select(link.death_record_id).where(link.status.in_(COUNTED_STATUSES))
+            .group_by(link.death_record_id).having(func.count() == 1))
+
+
 def _counted_deaths():
     """Each person's first counted death (links linked or accepted) and the release it follows."""
     ranked = (select(DeathLink.participant_id, DeathRecord.date_of_death.label("died_on"),
@@ -186,7 +199,7 @@ def _counted_deaths():
                      func.row_number().over(partition_by=DeathLink.participant_id,
                                             order_by=(DeathRecord.date_of_death, DeathRecord.id)).label("nth"))
               .join(DeathRecord, DeathRecord.id == DeathLink.death_record_id)
-              .where(DeathLink.status.in_(COUNTED_STATUSES))
+              .where(DeathLink.status.in_(COUNTED_STATUSES), DeathLink.death_record_id.in_(_one_person_deaths()))
               .subquery("ranked"))
     return (select(ranked.c.died_on, ranked.c.is_overdose, ranked.c.is_opioid,
                    latest_release_on_or_before(ranked.c.participant_id, ranked.c.died_on).label("episode_id"))
@@ -219,9 +232,10 @@ def outcome_groups(params, scope, as_of: dict[int, date]) -> list[tuple]:
              release_screening_answer(episode, _moud_answer()).label("moud"))
     in_report = (episode.is_voided.is_(False), episode.release_date >= params.start,
                  episode.release_date <= params.end, episode.facility_id.in_(scope.facility_ids))
-    # The last release date whose window has fully elapsed, per facility and window.
+    # The last release date whose window has fully elapsed, per facility and window: day N is
+    # inside the window (0..N), so it is over only once today is past it.
     cutoffs = (values(column("facility_id", Integer), *(column(f"last_{w}", Date) for w in WINDOWS), name="cutoffs")
-               .data([(fid, *(today - timedelta(days=w) for w in WINDOWS)) for fid, today in as_of.items()])
+               .data([(fid, *(today - timedelta(days=w + 1) for w in WINDOWS)) for fid, today in as_of.items()])
                .cte("cutoffs"))
     c = cutoffs.c
 

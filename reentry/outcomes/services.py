@@ -357,6 +357,12 @@ def review_link(actor, link_id: int, decision: str, reason: str) -> DeathLink:
     link = db.session.scalar(_reviewable(actor).where(DeathLink.id == link_id))
     if link is None:
         raise DomainError("This pair is not waiting for your review (someone may have decided it).")
+    if decision == "accepted" and db.session.scalar(select(DeathLink.id).where(
+            DeathLink.death_record_id == link.death_record_id, DeathLink.participant_id != link.participant_id,
+            DeathLink.status.in_(COUNTED_STATUSES)).limit(1)) is not None:
+        # One death is one person: accepting a second would count the death twice.
+        raise DomainError("This death is already linked to another person. Reject this pair, or ask an "
+                          "administrator to correct the other link first.")
     link.status, link.review_reason = decision, reason[:1000]
     link.reviewed_by_id, link.reviewed_at = actor.id, utcnow()
     db.session.flush()

@@ -338,3 +338,74 @@ def test_a_bad_pairs_file_names_row_and_column_and_applies_nothing(world, runner
     scored.write_text("death,person\n1,2\n", encoding="utf-8")
     result = runner.invoke(args=["link-deaths", "--pairs", str(scored)])
     assert "row 1, column death_id: this required column is missing." in result.output
+
+
+def test_a_release_recorded_after_the_death_sends_the_pair_to_review(world, runner):
+    """Released 2025-08-05, died 2025-09-01, and a release on 2025-12-01: one record is wrong, so
+    the pair waits for a person instead of linking (and the later release would count a survivor)."""
+    from reentry.facilities.models import Facility
+
+    born = date(1977, 2, 8)
+    person = _released("JAIL-L", "Quintus", "Marrowby", born)
+    jail = db.session.scalar(select(Facility).where(Facility.code == "JAIL-L"))
+    db.session.add(CustodyEpisode(participant_id=person.id, facility_id=jail.id, booking_id="AFTER",
+                                  custody_start=date(2025, 10, 1), release_date=date(2025, 12, 1)))
+    record = _death("AFTER-1", "Quintus", "Marrowby", born)
+    db.session.commit()
+    result = runner.invoke(args=["link-deaths"])
+    assert result.exit_code == 0, result.output
+    db.session.expire_all()
+    link = _links()[(record.id, person.id)]
+    assert link.status == "review" and "released again after the date of death" in link.flag
+
+
+def test_a_death_accepted_for_one_person_cannot_be_accepted_or_linked_for_another(world, runner, make_user):
+    from reentry.errors import DomainError
+    from reentry.outcomes.services import review_link
+
+    born = date(1969, 7, 30)
+    first = _released("JAIL-L", "Ottoline", "Verrall", born)
+    record = _death("TWICE-1", "Ottoline", "Verrall", born)
+    db.session.flush()
+    db.session.add(DeathLink(death_record_id=record.id, participant_id=first.id, facility_id=None,
+                             match_probability=0.7, status="review"))
+    db.session.commit()
+    admin = make_user("admin", [])
+    link = db.session.scalar(select(DeathLink).where(DeathLink.death_record_id == record.id))
+    review_link(admin, link.id, "accepted", "same name, date of birth and address")
+    db.session.commit()
+    # The same person entered again later (another booking's record): a run scores the death
+    # high against the copy too, yet the accepted pair stands and the new one waits for review.
+    copy = _released("JAIL-L", "Ottoline", "Verrall", born)
+    db.session.commit()
+    result = runner.invoke(args=["link-deaths"])
+    assert result.exit_code == 0, result.output
+    db.session.expire_all()
+    links = _links()
+    assert links[(record.id, first.id)].status == "accepted"
+    assert links[(record.id, copy.id)].status == "review"
+    assert "two people" in links[(record.id, copy.id)].flag
+    with pytest.raises(DomainError, match="already linked to another person"):
+        review_link(admin, links[(record.id, copy.id)].id, "accepted", "looks the same")
+    db.session.rollback()
+    review_link(admin, links[(record.id, copy.id)].id, "rejected", "a duplicate record of the same person")
+
+
+def test_a_pairs_file_leaves_the_deaths_it_does_not_name_as_they_were(world, runner, tmp_path):
+    result = runner.invoke(args=["link-deaths"])
+    assert result.exit_code == 0, result.output
+    before = {key: link.status for key, link in _links().items()}
+    (death, person), status = next((key, s) for key, s in before.items() if s == "linked")
+    scored = tmp_path / "pairs.csv"
+    scored.write_text(f"death_id,participant_id,match_probability\n{death},{person},0.6\n", encoding="utf-8")
+    result = runner.invoke(args=["link-deaths", "--pairs", str(scored)])
+    assert result.exit_code == 0, result.output
+    db.session.expire_all()
+    after = {key: link.status for key, link in _links().items()}
+    assert after[(death, person)] == "review"  # the death the file names: its new score applied
+    assert {k: v for k, v in after.items() if k[0] != death} == {k: v for k, v in before.items() if k[0] != death}
+    scored.write_text("death_id,participant_id,match_probability\n", encoding="utf-8")  # an empty file
+    result = runner.invoke(args=["link-deaths", "--pairs", str(scored)])
+    assert result.exit_code == 0, result.output
+    db.session.expire_all()
+    assert {key: link.status for key, link in _links().items()} == after

@@ -403,3 +403,50 @@ def test_cli_writes_the_csv_and_the_pdf(deaths_world, runner, tmp_path):
     result = runner.invoke(args=["report", "outcomes", "--from", start.isoformat(), "--to", end.isoformat(),
                                  "--format", "pdf", "--out", str(pdf)])
     assert result.exit_code == 0 and pdf.read_bytes().startswith(b"%PDF")
+
+
+def test_a_death_counted_for_two_people_counts_for_nobody(deaths_world):
+    """p1's death (day 0) also accepted for p7 (pairs that disagree): counted neither for p1 nor,
+    as p7's earliest death, for p7, whose own day-365 death counts as before."""
+    from reentry.outcomes.models import DeathLink, DeathRecord
+    from reentry.participants.models import Participant
+    from reentry.reports.services import run_report
+
+    a, b, c, start, end = deaths_world
+    p1, p7 = (db.session.scalar(select(Participant.id).where(Participant.last_name == f"Outcome{n}"))
+              for n in ("p1", "p7"))
+    record = db.session.scalar(select(DeathRecord.id).join(DeathLink, DeathLink.death_record_id == DeathRecord.id)
+                               .where(DeathLink.participant_id == p1))
+    db.session.add(DeathLink(death_record_id=record, participant_id=p7, facility_id=a.id, match_probability=0.9,
+                             status="accepted"))
+    db.session.commit()
+    got = _by_key(run_report(None, "outcomes", _params(start, end)).rows)
+    assert got[("OUT-A", 14, "all")] == [13, 2, 2, 2]  # p2 (day 14) and p13 (day 5); p1 no longer
+    assert got[("OUT-A", 365, "all")] == [12, 6, 5, 4]
+
+
+def test_a_window_is_complete_only_once_its_last_day_is_over(app, make_facility):
+    """Released exactly 14 days ago: day 14 is today, not over, so the 14-day window is not
+    complete; released 15 days ago it is."""
+    from reentry.outcomes.models import DeathLink, DeathRecord
+    from reentry.participants.models import CustodyEpisode, Participant
+    from reentry.reports.services import run_report
+
+    facility = make_facility("OUT-W", timezone="America/Denver")
+    t = today(facility)
+    for n, days_ago in enumerate((14, 15)):
+        person = Participant(last_name=f"Window{n}", first_name="Test")
+        db.session.add(person)
+        db.session.flush()
+        db.session.add(CustodyEpisode(participant_id=person.id, facility_id=facility.id, booking_id=f"W{n}",
+                                      custody_start=t - timedelta(days=60), release_date=t - timedelta(days=days_ago)))
+        record = DeathRecord(source="W", case_number=f"W{n}", last_name=f"Window{n}", first_name="Test",
+                             date_of_death=t - timedelta(days=days_ago - 3), is_overdose=True, is_opioid=True)
+        db.session.add(record)
+        db.session.flush()
+        db.session.add(DeathLink(death_record_id=record.id, participant_id=person.id, facility_id=facility.id,
+                                 match_probability=0.99, status="linked"))
+    db.session.commit()
+    got = _by_key(run_report(None, "outcomes", _params(t - timedelta(days=30), t, ["OUT-W"])).rows)
+    assert got[("OUT-W", 14, "all")] == [1, 1, 1, 1]  # only the release of 15 days ago
+    assert got[("OUT-W", 28, "all")] == [0, 0, 0, 0]
