@@ -150,6 +150,11 @@ def update_user(
     user.facilities = list(facilities)
     after = _user_state(user)
     changes = audit.changes_between(before, after)
+    if role != "admin" and user.is_content_reviewer:
+        # Only admin accounts sign content; a mark kept through a demotion would come back,
+        # unasked, with a later promotion.
+        user.is_content_reviewer = False
+        changes["is_content_reviewer"] = [True, False]
     if changes:
         audit.record(actor, "user.update", "users", user.id, changes=changes)
         if "role" in changes or "facility_codes" in changes:

@@ -181,6 +181,10 @@ def grant_reviewer(actor, user, allowed: bool = True):
     """Mark an admin account as a content reviewer (medical director), or take the mark away."""
     if allowed and user.role != "admin":
         raise DomainError(f"{user.email} is a {user.role} account; only an admin account can approve content.")
+    if allowed and actor is not None and actor.id == user.id:
+        # Two people: whoever signs the content for the program is named by someone else (or by
+        # the operator at the command line, where actor is None).
+        raise DomainError("You cannot make yourself a content reviewer: ask another administrator.")
     if user.is_content_reviewer != allowed:
         user.is_content_reviewer = allowed
         audit.record(actor, "user.update", "users", user.id,

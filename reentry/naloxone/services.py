@@ -482,12 +482,13 @@ NAMED_ADMINS = 3
 
 
 def gtin_admin_names() -> list[str]:
-    """Who can add a GTIN to the catalog (active administrators), by name or else email."""
+    """Who can add a GTIN to the catalog: active administrators with a name. Never an email: any
+    signed-in person may scan, and an admin's sign-in address is not theirs to learn."""
     from reentry.auth.models import User
 
-    admins = db.session.scalars(select(User).where(User.role == "admin", User.is_disabled.is_(False))
-                                .order_by(User.name, User.email).limit(NAMED_ADMINS))
-    return [admin.name or admin.email for admin in admins]
+    admins = db.session.scalars(select(User).where(User.role == "admin", User.is_disabled.is_(False), User.name != "")
+                                .order_by(User.name, User.id).limit(NAMED_ADMINS))
+    return [admin.name for admin in admins]
 
 
 def unknown_gtin_problem(gtin: str, may_add_gtin: bool) -> str:

@@ -319,8 +319,13 @@ def kit_edit(event_id: int):
         else:
             flash(_("Correction saved."), "success")
             return redirect(url_for("naloxone.kit_detail", event_id=event.id))
+    # A correction's scan picks the lot and leaves the number of kits alone (a first scan would
+    # set a record of 3 kits to 1); the carton the kit came from is among the lots it may pick.
+    scan = _scan("kit", "scan", "", facility)
+    if event.lot is not None:
+        scan["scan_lots"].setdefault(f"{event.lot.product.code}|{event.lot.lot_number}", event.lot.id)
     return render_template("naloxone/kit_form.html", form=form, facility=facility, episode=event.episode,
-                           event=event, **_scan("kit", "scan", "kits", facility))
+                           event=event, **scan)
 
 
 @bp.route("/kits/<int:event_id>/void", methods=["POST"])

@@ -275,7 +275,7 @@ def test_a_scan_picks_the_lot_in_the_kit_correction_form(page, a11y, sign_in, li
         facility = db.session.scalar(select(Facility).where(Facility.code == "DEMO-JAIL"))
         event, _ = services.record_kit_event(None, facility, services.KitDetails(
             occurred_at=services.utcnow(), context="community", outcome="handed", recipient_type="community",
-            lot=db.session.get(Lot, g1_id)), token=services.new_token())
+            kits=3, lot=db.session.get(Lot, g1_id)), token=services.new_token())
         db.session.commit()
         event_id = event.id
     sign_in(page, "staff@demo.test")
@@ -289,7 +289,7 @@ def test_a_scan_picks_the_lot_in_the_kit_correction_form(page, a11y, sign_in, li
     expect(lot_field).to_have_value(str(g1_id))
     _wedge(page, "Scan a carton", f"]d201{gtin}17{n1_expiry:%y%m%d}10{n1_number}", "21KC1")
     expect(lot_field).to_have_value(str(n1_id))
-    expect(page.get_by_label("Number of kits")).to_have_value("1")
+    expect(page.get_by_label("Number of kits")).to_have_value("3")  # a correction's scan keeps the count
     a11y(page, "after scans")
     page.get_by_role("button", name="Save correction").click()
     expect(page.get_by_text("Correction saved.")).to_be_visible()
@@ -297,4 +297,5 @@ def test_a_scan_picks_the_lot_in_the_kit_correction_form(page, a11y, sign_in, li
     with live_app.app_context():
         from reentry.naloxone.models import KitEvent
 
-        assert db.session.get(KitEvent, event_id).lot_id == n1_id
+        corrected = db.session.get(KitEvent, event_id)
+        assert (corrected.lot_id, corrected.kits) == (n1_id, 3)

@@ -155,11 +155,14 @@ def test_the_add_gtin_form_refuses_a_taken_gtin_and_a_foreign_next(client, login
 
 def test_others_are_told_which_admin_can_add_an_unknown_gtin(client, login_as, make_user, facility):
     make_user("admin", name="Ada Admin")
+    nameless = make_user("admin", name="")  # named by nothing: never by their sign-in address
+    nameless_email = nameless.email
     login_as("staff", facilities=[facility])
     code = facility.code
     db.session.close()
     problem = client.post("/naloxone/scan", data={"code": UNKNOWN_GTIN}).get_json()["problem"]
     assert "Only an administrator can add it" in problem and "Ada Admin" in problem
+    assert nameless_email not in problem and "@" not in problem
     assert 'data-add-gtin-url=""' in client.get(f"/naloxone/{code}/lots/receive").get_data(as_text=True)
     assert client.get(f"/naloxone/products/gtins/new?gtin={UNKNOWN_GTIN}").status_code == 403
 

@@ -87,3 +87,27 @@ def test_grant_needs_the_csrf_token(database_url, app):
     assert response.status_code == 302 and is_reviewer()
     with csrf_app.app_context():
         db.engine.dispose()
+
+
+def test_an_admin_cannot_make_themselves_a_reviewer(client, login_as):
+    admin = login_as("admin")
+    response = client.post(f"/admin/users/{admin.id}/reviewer/grant", follow_redirects=True)
+    assert "You cannot make yourself a content reviewer" in response.get_data(as_text=True)
+    db.session.refresh(admin)
+    assert not admin.is_content_reviewer and not _reviewer_events(admin)
+
+
+def test_a_demoted_reviewer_loses_the_mark_for_good(client, login_as, make_user, make_facility):
+    login_as("admin")
+    director = make_user("admin")
+    client.post(f"/admin/users/{director.id}/reviewer/grant")
+    facility = make_facility()
+    client.post(f"/admin/users/{director.id}", data={
+        "name": director.name, "role": "manager", "facilities": [facility.code], "preferred_language": "en"})
+    db.session.refresh(director)
+    assert director.role == "manager" and not director.is_content_reviewer
+    client.post(f"/admin/users/{director.id}", data={
+        "name": director.name, "role": "admin", "preferred_language": "en"})
+    db.session.refresh(director)
+    assert director.role == "admin" and not director.is_content_reviewer  # not silently back
+    assert json.loads(_reviewer_events(director)[-2].changes)["is_content_reviewer"] == [True, False]
