@@ -22,7 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks.database import migrated_database  # noqa: E402
+from benchmarks.database import analyze, migrated_database  # noqa: E402
 from benchmarks.result import report  # noqa: E402
 from tests.conftest import base_config  # noqa: E402
 
@@ -41,7 +41,7 @@ def main() -> None:
     url = migrated_database(args.database_url)
     backend = "PostgreSQL" if url.startswith("postgresql") else "SQLite"
 
-    from sqlalchemy import func, select, text
+    from sqlalchemy import func, select
 
     from reentry import create_app
     from reentry.extensions import db
@@ -57,14 +57,7 @@ def main() -> None:
         db.session.commit()
         print(f"synthetic world in {time.perf_counter() - began:.1f} s: "
               + ", ".join(f"{n:,} {what.replace('_', ' ')}" for what, n in counts.items()))
-        # Statistics as a live database has them (autovacuum would gather them later): without,
-        # PostgreSQL plans the outcomes report's lookups on an unanalysed table, ~40 s instead of ~1 s.
-        if backend == "PostgreSQL":
-            with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-                conn.execute(text("VACUUM (ANALYZE)"))
-        else:
-            db.session.execute(text("ANALYZE"))
-            db.session.commit()
+        analyze(db)
         before_rss = peak_rss_mb()
 
         began = time.perf_counter()

@@ -25,7 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from benchmarks.hand_sql import (DISTRIBUTION_SQL, curriculum_domains, curriculum_items, facility_bounds,  # noqa: E402
                                  hand_coverage, hand_decline_reasons, hand_distribution, hand_inventory, hand_recall,
                                  hand_reversals, hand_stock, hand_training)
-from benchmarks.database import migrated_database  # noqa: E402
+from benchmarks.database import analyze, migrated_database  # noqa: E402
 from benchmarks.result import report  # noqa: E402
 from tests.conftest import base_config  # noqa: E402
 
@@ -79,12 +79,7 @@ def main() -> None:
         db.session.commit()
         loaded = time.perf_counter() - began
         engine = db.engine.dialect.name
-        if engine == "postgresql":
-            with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-                conn.execute(text("VACUUM (ANALYZE)"))
-        else:
-            db.session.execute(text("ANALYZE"))
-            db.session.commit()
+        analyze(db)
         size = f"{args.releases:,} releases, {args.kit_events:,} kit events, {engine}"
         report(f"reports: synth load ({size})", loaded, "s", note="bulk inserts, one transaction")
         # The anchor synth used: the earliest of its facilities' local dates.
