@@ -10,6 +10,7 @@ from reentry.documents.content import texts
 from reentry.extensions import db
 from reentry.participants.risk import CITATIONS
 from reentry.participants.services import create_participant, latest_screening, record_screening
+from tests.clock import today
 from tests.documents.conftest import pdf_text, sample_packet, words
 
 RELEASE = date(2026, 11, 20)
@@ -97,6 +98,7 @@ def test_no_citation_key_on_any_page(leaving, lang, large_print):
     assert KEY.search(moud) is None
 
 
+@pytest.mark.clock
 def test_screening_form_records_the_choice_default_off(client, login_as, make_facility):
     facility = make_facility("SF-JAIL")
     person = create_participant(None, facility, booking_id="SF-1", last_name="Form", first_name="Jo")
@@ -105,10 +107,10 @@ def test_screening_form_records_the_choice_default_off(client, login_as, make_fa
     page = client.get(f"/participants/{person.id}/screening").get_data(as_text=True)
     box = re.search(r'<input[^>]*name="wants_personal_flags_printed"[^>]*>', page).group(0)
     assert "checked" not in box
-    client.post(f"/participants/{person.id}/screening", data={"screened_on": date.today().isoformat()})
+    client.post(f"/participants/{person.id}/screening", data={"screened_on": today(facility).isoformat()})
     assert latest_screening(person.id, facility_ids=None).wants_personal_flags_printed is False
     client.post(f"/participants/{person.id}/screening",
-                data={"screened_on": date.today().isoformat(), "wants_personal_flags_printed": "y"})
+                data={"screened_on": today(facility).isoformat(), "wants_personal_flags_printed": "y"})
     assert latest_screening(person.id, facility_ids=None).wants_personal_flags_printed is True
 
 
