@@ -63,9 +63,10 @@ DEFINITIONS = [
     ("Windows not yet complete: a release counts in a window only once the window has fully elapsed "
      "(release date + N days before today in the facility's time zone: day N itself must be over), "
      "in the releases and in the deaths alike; a recent release counts in the short windows only. "
-     "Deaths are counted as far as the death file reaches: if the file stops before today (death "
-     "records often arrive months late), the latest releases look safer than they are, so choose a "
-     "period that ends well before the file's last date of death."),
+     "Death records often arrive months late: with \"deaths recorded through\" (the last date of "
+     "death the file is complete for) a window must also end on or before that date, so the latest "
+     "releases are not made to look safer than they are; without it the file is taken as complete "
+     "up to yesterday."),
     ("Scotland's indicator (Bird et al., Addiction 2016;111:883-891): of all opioid-involved deaths in "
      "the death file dated in the period, the share that occurred within 28 days (0-28) after a release "
      "from the facilities chosen (the person's most recent release before death), with its Wilson "
@@ -216,7 +217,9 @@ def _moud_answer():
 
 def outcome_groups(params, scope, as_of: dict[int, date]) -> list[tuple]:
     """Grouped rows (facility code, has_kit, trained, moud, then per window: releases, deaths,
-    overdose deaths, opioid deaths) for the period's releases; `as_of`: facility id -> today there.
+    overdose deaths, opioid deaths) for the period's releases; `as_of`: facility id -> the first
+    day whose deaths are not known (observed_until: today there, or earlier for a death file that
+    stops sooner).
 
     Two statements: the releases counted per window (each release's kit, training and screening
     looked up as the coverage report does), and the counted deaths with the release each one is
@@ -318,9 +321,18 @@ class Outcomes:
     counts: dict[tuple[str, int, str], Counts]
 
 
+def observed_until(today: date, deaths_through: date | None) -> date:
+    """The first day whose deaths are not known yet: today in the facility, or the day after the
+    last date of death the file is complete through, whichever is earlier. A window counts once
+    it ends before this day."""
+    if deaths_through is None:
+        return today
+    return min(today, deaths_through + timedelta(days=1))
+
+
 def count_outcomes(params, scope, now=None) -> Outcomes:
     """Every figure of the report for a resolved scope (the report and the de-identified tables)."""
-    as_of = {f.id: facility_today(f, now) for f in scope.facilities}
+    as_of = {f.id: observed_until(facility_today(f, now), params.deaths_through) for f in scope.facilities}
     codes = [f.code for f in scope.facilities]
     counts = fold(outcome_groups(params, scope, as_of), codes)
     months = scotland_by_month(params.start, params.end, scope.facility_ids)
@@ -367,7 +379,8 @@ DEIDENTIFIED_ABOUT = [
     "outcomes.csv: releases of the period (all the facilities chosen together) and the deaths within",
     "14, 28, 90 and 365 days after them (all-cause, overdose, opioid-involved), by group: all, kit at",
     "release or not, trained before release or not, on MOUD at release or not; the definitions of the",
-    "outcomes report (a release counts only in the windows that have fully elapsed; links linked or",
+    "outcomes report (a release counts only in the windows that have fully elapsed, and that end on or",
+    "before the death file's 'deaths recorded through' date when one was given; links linked or",
     "accepted only). Each pair of groups adds up to `all`, so a hidden count in one hides its partner.",
     "scotland_indicator.csv: opioid-involved deaths in the death file dated in the period, those within",
     "28 days after a release from these facilities, and their percent with a Wilson score interval",
@@ -439,7 +452,10 @@ def outcomes_report(actor, params):
     check_may_see(actor)
     scope = _resolve(actor, params)
     figures = count_outcomes(params, scope)
-    as_of = ", ".join(f"{code} {day.isoformat()}" for code, day in figures.as_of.items()) or "none"
+    # The last day whose deaths count, per facility: yesterday there, or the file's own date.
+    as_of = ", ".join(f"{code} {(day - timedelta(days=1)).isoformat()}"
+                      for code, day in figures.as_of.items()) or "none"
+    through = params.deaths_through.isoformat() if params.deaths_through else "not given (taken as complete)"
     sections = [
         Section("Deaths after release, per 1,000 releases", COLUMNS, figures.rows, key_columns=3,
                 notes=[WINDOW_RULE, CAVEAT]),
@@ -447,6 +463,7 @@ def outcomes_report(actor, params):
                 [figures.scotland], key_columns=0, notes=[DEFINITIONS[7], CAVEAT]),
     ]
     return ReportResult("outcomes", "Deaths after release", COLUMNS, figures.rows, DEFINITIONS,
-                        _filters(params, scope, ("As of (facility's today)", as_of),
+                        _filters(params, scope, ("Deaths recorded through (file)", through),
+                                 ("Deaths counted through (per facility)", as_of),
                                  ("Links counted", ", ".join(COUNTED_STATUSES))),
                         sections)

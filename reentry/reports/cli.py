@@ -21,14 +21,17 @@ from reentry.extensions import db
 @click.option("--self-administered/--no-self-administered", "count_self", default=True, show_default=True,
               help="reversals: count people who gave naloxone to themselves.")
 @click.option("--lot", default="", help="recall: the lot number.")
+@click.option("--deaths-through", type=click.DateTime(["%Y-%m-%d"]), default=None,
+              help="outcomes: the last date of death the death file is complete for (default: yesterday).")
 @click.option("--bom", is_flag=True, help="Start the CSV with a UTF-8 byte order mark (for Excel).")
 @click.option("--out", required=True, type=click.Path(dir_okay=False, writable=True), help="File to write.")
 @with_appcontext
-def report_command(name, start, end, facilities, funding, export_format, count_self, lot, bom, out):
+def report_command(name, start, end, facilities, funding, export_format, count_self, lot, deaths_through, bom, out):
     """Write a report (distribution, coverage, training, inventory, reversals, recall, quarterly, outcomes) as CSV or PDF."""
     from reentry.reports import services
 
-    params = services.ReportParams(start.date(), end.date(), list(facilities), funding, count_self, lot)
+    params = services.ReportParams(start.date(), end.date(), list(facilities), funding, count_self, lot,
+                                   deaths_through.date() if deaths_through else None)
     try:
         result = services.run_report(None, name, params, export_format=export_format)
         data = services.export_bytes(result, export_format, bom=bom)
@@ -44,15 +47,18 @@ def report_command(name, start, end, facilities, funding, export_format, count_s
 @click.option("--from", "start", required=True, type=click.DateTime(["%Y-%m-%d"]), help="First day, YYYY-MM-DD.")
 @click.option("--to", "end", required=True, type=click.DateTime(["%Y-%m-%d"]), help="Last day, YYYY-MM-DD.")
 @click.option("--facility", "facilities", multiple=True, help="Facility code (repeat for several; default all).")
+@click.option("--deaths-through", type=click.DateTime(["%Y-%m-%d"]), default=None,
+              help="Outcome tables: the last date of death the death file is complete for (default: yesterday).")
 @click.option("--out", required=True, type=click.Path(file_okay=False), help="Directory to write the tables to.")
 @with_appcontext
-def export_deidentified_command(start, end, facilities, out):
+def export_deidentified_command(start, end, facilities, deaths_through, out):
     """Write de-identified, small-cell-suppressed aggregate tables (CSV) to a directory."""
     from reentry.reports.deidentified import deidentified_tables
     from reentry.reports.services import ReportParams
 
     try:
-        files = deidentified_tables(None, ReportParams(start.date(), end.date(), list(facilities)))
+        files = deidentified_tables(None, ReportParams(start.date(), end.date(), list(facilities),
+                                                       deaths_through=deaths_through.date() if deaths_through else None))
     except DomainError as error:
         db.session.rollback()
         fail(error.message)

@@ -22,5 +22,8 @@ class ReportFilterForm(FlaskForm):
     funding = SelectField(_l("Funding source"), choices=[], validate_choice=False)
     count_self = SelectField(_l("Self-administration"), choices=[], validate_choice=False)
     lot = StringField(_l("Lot number"), validators=[Optional()])
+    deaths_through = DateField(_l("Deaths recorded through"), validators=[Optional()],
+                               description=_l("The last date of death the death file is complete for (YYYY-MM-DD). "
+                                              "Empty: taken as complete up to yesterday."))
     bom = BooleanField(_l("Byte order mark for Excel (CSV)"))
     format = SelectField(_l("Download as"), choices=FORMAT_CHOICES, default="csv")

@@ -41,6 +41,9 @@ class ReportParams:
     funding_code: str = ""
     count_self: bool = True
     lot: str = ""
+    # outcomes: the last date of death the death file is known to be complete through; a window
+    # reaching past it is not yet complete (None: the file is taken as complete up to yesterday).
+    deaths_through: date | None = None
 
 
 @dataclass

@@ -47,7 +47,8 @@ DESCRIPTIONS = {
     "outcomes": _l("Deaths within 14, 28, 90 and 365 days after release per 1,000 releases, by kit, training and MOUD at release; Scotland's indicator."),
 }
 # Filters only some reports use.
-EXTRA_FIELDS = {"reversals": ("count_self",), "recall": ("lot",), "quarterly": ("count_self",)}
+EXTRA_FIELDS = {"reversals": ("count_self",), "recall": ("lot",), "quarterly": ("count_self",),
+                "outcomes": ("deaths_through",)}
 MIMETYPES = {"csv": "text/csv; charset=utf-8", "pdf": "application/pdf"}
 
 
@@ -65,7 +66,7 @@ def _form() -> ReportFilterForm:
 def _params(form: ReportFilterForm) -> services.ReportParams:
     return services.ReportParams(form.start.data, form.end.data, list(form.facility.data or []),
                                  form.funding.data or "", count_self=form.count_self.data != "no",
-                                 lot=(form.lot.data or "").strip())
+                                 lot=(form.lot.data or "").strip(), deaths_through=form.deaths_through.data)
 
 
 def _offered(name: str) -> bool:

@@ -450,3 +450,80 @@ def test_a_window_is_complete_only_once_its_last_day_is_over(app, make_facility)
     got = _by_key(run_report(None, "outcomes", _params(t - timedelta(days=30), t, ["OUT-W"])).rows)
     assert got[("OUT-W", 14, "all")] == [1, 1, 1, 1]  # only the release of 15 days ago
     assert got[("OUT-W", 28, "all")] == [0, 0, 0, 0]
+
+
+def test_deaths_recorded_through_censors_windows_the_file_does_not_cover(deaths_world):
+    """A death file complete through T-300: A's releases at T-400 complete the 14-, 28- and
+    90-day windows (day 90 is T-310), not the 365-day one; p13 (released T-100) completes none,
+    so its day-5 death drops out of every window."""
+    from reentry.reports.services import ReportParams, run_report
+
+    a, b, c, start, end = deaths_world
+    through = end - timedelta(days=300)
+    result = run_report(None, "outcomes", ReportParams(start, end, ["OUT-A"], deaths_through=through))
+    got = _by_key(result.rows)
+    assert got[("OUT-A", 14, "all")] == [12, 2, 2, 2]
+    assert got[("OUT-A", 28, "all")] == [12, 4, 4, 3]
+    assert got[("OUT-A", 90, "all")] == [12, 6, 5, 4]
+    assert got[("OUT-A", 365, "all")] == [0, 0, 0, 0]
+    filters = dict(result.filters)
+    assert filters["Deaths recorded through (file)"] == through.isoformat()
+    assert filters["Deaths counted through (per facility)"] == f"OUT-A {through.isoformat()}"
+
+
+def test_deaths_recorded_through_is_inclusive_and_never_later_than_yesterday(deaths_world):
+    from reentry.reports.services import ReportParams, run_report
+
+    a, b, c, start, end = deaths_world
+    released = end - timedelta(days=400)
+
+    def window_90(through):
+        rows = run_report(None, "outcomes", ReportParams(start, end, ["OUT-A"], deaths_through=through)).rows
+        return _by_key(rows)[("OUT-A", 90, "all")][0]
+
+    assert window_90(released + timedelta(days=90)) == 12  # day 90 is in the file
+    assert window_90(released + timedelta(days=89)) == 0  # day 90 is not
+    # A date after today changes nothing: today's deaths are never complete.
+    later = _by_key(run_report(None, "outcomes", ReportParams(start, end, ["OUT-A"],
+                                                              deaths_through=end + timedelta(days=30))).rows)
+    for (window, group), counts in EXPECTED_A.items():
+        assert later[("OUT-A", window, group)] == counts, (window, group)
+
+
+def test_deaths_through_on_the_cli_the_page_and_the_deidentified_tables(deaths_world, runner, tmp_path,
+                                                                         app, login_as):
+    from reentry.reports.deidentified import deidentified_tables
+    from reentry.reports.services import ReportParams
+
+    a, b, c, start, end = deaths_world
+    through = (end - timedelta(days=300)).isoformat()
+    out = tmp_path / "outcomes.csv"
+    result = runner.invoke(args=["report", "outcomes", "--from", start.isoformat(), "--to", end.isoformat(),
+                                 "--facility", "OUT-B", "--deaths-through", through, "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    rows = list(csv.reader(io.StringIO(out.read_text(encoding="utf-8"))))
+    assert ["OUT-B", "365", "all", "0", "0", "0", "0", "", "", ""] in rows
+    result = runner.invoke(args=["report", "outcomes", "--from", start.isoformat(), "--to", end.isoformat(),
+                                 "--deaths-through", "2026-13-01", "--out", str(out)])
+    assert result.exit_code != 0 and "--deaths-through" in result.output
+
+    files = deidentified_tables(None, ReportParams(start, end, deaths_through=end - timedelta(days=300)))
+    table = {(r[0], r[1]): r[2:] for r in csv.reader(io.StringIO(files["outcomes.csv"]))}
+    assert table[("365", "all")][0] == "0"
+    export = tmp_path / "tables"
+    result = runner.invoke(args=["export-deidentified", "--from", start.isoformat(), "--to", end.isoformat(),
+                                 "--deaths-through", through, "--out", str(export)])
+    assert result.exit_code == 0, result.output
+    assert "365,all,0," in (export / "outcomes.csv").read_text(encoding="utf-8")
+
+    client = app.test_client()
+    login_as("admin", test_client=client)
+    query = f"start={start.isoformat()}&end={end.isoformat()}"
+    page = client.get(f"/reports/outcomes?{query}").get_data(as_text=True)
+    assert 'name="deaths_through"' in page
+    page = client.get(f"/reports/outcomes?{query}&deaths_through={through}").get_data(as_text=True)
+    assert "Deaths recorded through (file)" in page and through in page
+    response = client.get(f"/reports/outcomes/download?{query}&deaths_through=not-a-date&format=csv")
+    assert response.status_code == 400 and "Not a valid date value" in response.get_data(as_text=True)
+    assert 'name="deaths_through"' in client.get("/reports/deidentified").get_data(as_text=True)
+    assert 'name="deaths_through"' not in client.get("/reports/coverage").get_data(as_text=True)
