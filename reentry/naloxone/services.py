@@ -9,6 +9,7 @@ kit at the same moment cannot both succeed.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
@@ -408,7 +409,8 @@ def _record_serials(product: Product, lot: Lot, movement: StockMovement, serials
         # the carton between that scan and this submit.
         earlier = carton_received_before(product, lot.lot_number, serial)
         if earlier is not None:
-            raise DomainError(received_before_problem(earlier) + " " + _("Set it aside and check the delivery."),
+            raise DomainError(received_before_problem(earlier, lambda facility_id: facility_id == lot.facility_id) + " "
+                              + _("Set it aside and check the delivery."),
                               field="serials")
         seen.add(serial)
         db.session.add(CartonSerial(product_id=product.id, lot_number=lot.lot_number, serial=serial,
@@ -512,19 +514,25 @@ def carton_received_before(product: Product, lot_number: str, serial: str) -> Ca
         CartonSerial.serial == serial))
 
 
-def received_before_problem(earlier: CartonSerial) -> str:
-    """"Already received on DATE": the day where that carton arrived, not the server's day."""
-    day = local_date(db.session.get(Lot, earlier.lot_id).facility, earlier.created_at)
+def received_before_problem(earlier: CartonSerial, may_see_facility: Callable[[int], bool]) -> str:
+    """"Already received on DATE" (the day where that carton arrived, not the server's day) when
+    the reader may see the facility it arrived at; otherwise only that it did: what another
+    facility received, and when, is not the reader's to see."""
+    held_by = db.session.get(Lot, earlier.lot_id).facility
+    if not may_see_facility(held_by.id):
+        return _("This carton (serial %(serial)s) was already received at another facility.",
+                 serial=earlier.serial)
     return _("This carton (serial %(serial)s) was already received on %(date)s.", serial=earlier.serial,
-             date=day.isoformat())
+             date=local_date(held_by, earlier.created_at).isoformat())
 
 
 def resolve_scan(code: str, facility: Facility | None = None, *, purpose: str = "",
-                 may_add_gtin: bool = False) -> ScanAnswer:
+                 may_add_gtin: bool = False, may_see_facility: Callable[[int], bool] | None = None) -> ScanAnswer:
     """What a scan is and whether a kit can come from it: `problem` says why not (unreadable, bad
     check digit, unknown product, expired, recalled, no such lot at the facility, empty lot). With
     purpose "receive" a carton whose serial was received before is refused as the scan is read,
-    not only when the form is sent."""
+    not only when the form is sent; its date is given only for a receipt at a facility the reader
+    may see (`may_see_facility`; by default the scanning facility alone)."""
     scan = parse_scan(code)
     if scan.problem:
         return ScanAnswer(scan, None, None, scan.problem)
@@ -541,7 +549,10 @@ def resolve_scan(code: str, facility: Facility | None = None, *, purpose: str = 
     if not product.is_active:
         problem = _("%(product)s is retired from the catalog.", product=product.name)
     elif earlier is not None:
-        problem = received_before_problem(earlier)
+        if may_see_facility is None:
+            def may_see_facility(facility_id: int) -> bool:
+                return facility is not None and facility_id == facility.id
+        problem = received_before_problem(earlier, may_see_facility)
     elif expiry is not None and expiry < today:
         problem = _("Expired on %(date)s: do not give or receive this carton.", date=expiry.isoformat())
     elif lot is not None and lot.is_recalled:

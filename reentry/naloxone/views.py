@@ -525,7 +525,8 @@ def scan():
         return jsonify(dict.fromkeys(services.SCAN_KEYS) | {"problem": problem}), 400
     facility = _facility(form.facility.data) if form.facility.data else None
     answer = services.resolve_scan(form.code.data, facility, purpose=form.purpose.data or "",
-                                   may_add_gtin=_may_add_gtins())
+                                   may_add_gtin=_may_add_gtins(),
+                                   may_see_facility=lambda facility_id: can_see_facility(current_user, facility_id))
     return jsonify(answer.as_json())
 
 

@@ -186,6 +186,28 @@ def test_a_carton_received_before_is_refused_when_the_receive_form_scans_it(clie
                                                "purpose": "dispense"}).status_code == 400
 
 
+def test_a_carton_received_at_another_facility_is_refused_without_that_facilitys_date(
+        app, client, login_as, facility, funding, make_facility):
+    """Another facility's receipts, and their dates, are not this reader's to see: the scan says
+    only that the carton was received elsewhere (the submit: test_scanning)."""
+    product = services.get_product_by_code("narcan-4mg")
+    expiry = today() + timedelta(days=400)
+    other = make_facility("SCAN-OTHER")
+    services.receive_lot(None, other, product, "RS9", expiry, 1, funding, serials=["X1"])
+    db.session.commit()
+    login_as("staff", facilities=[facility])
+    db.session.close()
+    answer = client.post("/naloxone/scan", data={"code": _code("RS9", expiry, "X1"), "purpose": "receive"}).get_json()
+    assert answer["problem"] == "This carton (serial X1) was already received at another facility."
+    # An admin sees every facility: told the day, in the receiving facility's zone.
+    received_on = services.facility_today(db.session.merge(other)).isoformat()
+    admin = app.test_client()
+    login_as("admin", test_client=admin)
+    db.session.close()
+    answer = admin.post("/naloxone/scan", data={"code": _code("RS9", expiry, "X1"), "purpose": "receive"}).get_json()
+    assert answer["problem"] == f"This carton (serial X1) was already received on {received_on}."
+
+
 def test_the_kit_correction_form_has_the_scan_field_with_the_facilitys_lots(client, login_as, facility, make_lot):
     lot = make_lot(quantity=5, lot_number="CORR1")
     event, _ = services.record_kit_event(None, facility, kit(lot), token=services.new_token())

@@ -131,6 +131,19 @@ def test_receipt_stores_serials_and_refuses_a_carton_scanned_twice(facility, fun
     assert services.lot_stock(lot.id) == 2
 
 
+def test_a_carton_received_at_another_facility_is_refused_without_its_date(facility, funding, make_facility):
+    product = services.get_product_by_code("narcan-4mg")
+    expiry = today() + timedelta(days=500)
+    services.receive_lot(None, make_facility("SC-OTHER"), product, "SC9", expiry, 1, funding, serials=["X1"])
+    db.session.commit()
+    with pytest.raises(DomainError, match=r"^This carton \(serial X1\) was already received at another facility\. "
+                                          r"Set it aside and check the delivery\.$"):
+        services.receive_lot(None, facility, product, "SC9", expiry, 1, funding, serials=["X1"])
+    db.session.rollback()
+    scan = services.resolve_scan(_datamatrix("SC9", expiry, "X1"), facility, purpose="receive")
+    assert scan.problem == "This carton (serial X1) was already received at another facility."
+
+
 def test_resolve_scan_answers_with_the_contract_keys(facility, make_lot):
     lot = make_lot(quantity=3, lot_number="AB123", expiry=today() + timedelta(days=300))
     answer = services.resolve_scan(_datamatrix("AB123", lot.expiry_date, "S1"), facility)
