@@ -446,7 +446,8 @@ def hotlines_story(p: PacketInput, st: Styles, t: dict) -> list:
         if line.description:
             text += "<br/>" + safe(line.description, 300)
         story.append(Paragraph(text, st.bullet, bulletText="•"))
-    return story
+    # Together: a number left alone at the top of the next page reads as a page of its own.
+    return [KeepTogether(story)]
 
 
 def packet_story(p: PacketInput, st: Styles) -> list:

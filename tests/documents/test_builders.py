@@ -333,3 +333,23 @@ def test_the_law_section_is_never_split_from_its_not_legal_advice_line(lang, lar
         pages = [" ".join((page.extract_text() or "").split()) for page in PdfReader(io.BytesIO(data)).pages]
         law_page = [page for page in pages if t["law_title"] in page][-1]  # the first is the contents
         assert t["law_not_advice"] in law_page, (count, law_page)
+
+
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_the_phone_numbers_stay_together_on_one_page(lang):
+    """Wherever the resource list ends, the phone numbers move to the next page whole: a
+    Spanish Texas packet had left Poison Control alone at the top of a page."""
+    hotlines = tuple(builders.HotlineEntry(name, number, description) for name, number, description in (
+        ("SAMHSA National Helpline", "1-800-662-4357", "Free, private help with treatment. Open all day."),
+        ("988 Suicide and Crisis Lifeline", "988", "Call or text. For Spanish, press 2."),
+        ("Poison Control", "1-800-222-1222", "If someone will not wake up or is not breathing, call 911."),
+    ))
+    numbers = ("1-800-662-4357", "988", "1-800-222-1222")
+    title = texts(lang)["hotlines_title"]
+    for count in range(12):
+        resources = tuple(builders.ResourceEntry(name=f"Demo Place {n}", type="housing", phone="614-555-0101",
+                                                 address=f"{n} Example Ave") for n in range(count))
+        data = builders.build_packet(sample_packet(lang, certificate=False, resources=resources, hotlines=hotlines))
+        pages = [" ".join((page.extract_text() or "").split()) for page in PdfReader(io.BytesIO(data)).pages]
+        page = [text for text in pages if title in text][-1]  # the first is the contents
+        assert all(number in page for number in numbers), (lang, count)
