@@ -77,7 +77,10 @@ class WarningInput:
     # About the person (their use, overdoses, treatment): present only when they chose to have
     # them printed, and printed on a sheet of their own that can be kept apart.
     personal_flags: tuple[RiskFlag, ...] = ()
-    kept_on_moud: bool = False  # on methadone or buprenorphine inside: tolerance was kept
+    # On methadone or buprenorphine inside (tolerance was kept): True or False only when the person
+    # chose to have what is about them printed. None (no such choice) prints both conditional
+    # paragraphs, the same for everyone, so the general page never shows who was on treatment.
+    kept_on_moud: bool | None = False
 
 
 @dataclass(frozen=True)
@@ -153,7 +156,7 @@ def warning_input_from_assessment(assessment, name: str, lang: str, personal: bo
                         week2_end=dates.get("week2_end"), week4_end=dates.get("week4_end"),
                         naltrexone_ends=dates.get("naltrexone_ends") if personal else None,
                         flags=tuple(general), personal_flags=tuple(about_them) if personal else (),
-                        kept_on_moud=bool(getattr(assessment, "kept_on_moud", False)))
+                        kept_on_moud=bool(getattr(assessment, "kept_on_moud", False)) if personal else None)
 
 
 # ---------------------------------------------------------------- certificate
@@ -263,6 +266,14 @@ def _sources_line(t: dict, flags: Iterable[RiskFlag], st: Styles, base: str = ""
     return Paragraph(f"{t['warn_sources']}: {sources}", st.small)
 
 
+def tolerance_texts(kept_on_moud: bool | None) -> tuple[str, ...]:
+    """The texts.json keys of the tolerance paragraph: tailored to the screening only when the
+    person chose to carry what is about them; otherwise both, each an "if", for everyone."""
+    if kept_on_moud is None:
+        return ("warn_everyone", "warn_everyone_moud")
+    return ("warn_everyone_moud",) if kept_on_moud else ("warn_everyone",)
+
+
 def warning_story(w: WarningInput, st: Styles) -> list:
     """The general warning page: nothing on it is about the person but their name and dates."""
     t = texts(w.language)
@@ -271,8 +282,8 @@ def warning_story(w: WarningInput, st: Styles) -> list:
         Paragraph(t["warn_title"], st.title),
         Paragraph(t["warn_lead"], st.lead),
         Paragraph(t["warn_why"], st.heading),
-        Paragraph(t["warn_everyone_moud" if w.kept_on_moud else "warn_everyone"], st.body),
     ]
+    story += [Paragraph(t[key], st.body) for key in tolerance_texts(w.kept_on_moud)]
     story += bullets(_reasons(w.flags, lang) or [t["warn_no_flags"]], st.bullet)
     dates = [(t["date_release"], w.release_date), (t["date_week2"], w.week2_end),
              (t["date_week4"], w.week4_end)]

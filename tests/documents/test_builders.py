@@ -184,13 +184,14 @@ def test_warning_input_adapts_a_risk_assessment():
 
     w = builders.warning_input_from_assessment(Assessment(), "Alex", "es")
     assert w.flags == (builders.RiskFlag("FENTANYL", "Hay fentanilo en las drogas de aquí.", "hill2024", "Keen 2020"),)
-    assert w.personal_flags == () and w.naltrexone_ends is None and w.kept_on_moud
+    assert w.personal_flags == () and w.naltrexone_ends is None
+    assert w.kept_on_moud is None  # not chosen: the tolerance text may not depend on treatment
     assert w.week4_end == date(2026, 12, 29)
     assert "Tuvo una sobredosis" not in pdf_text(builders.build_warning(w))
     chosen = builders.warning_input_from_assessment(Assessment(), "Alex", "es", personal=True)
     assert chosen.personal_flags == (builders.RiskFlag("PAST_OVERDOSE", "Tuvo una sobredosis antes.", "keen2020",
                                                        "Keen 2020"),)
-    assert chosen.naltrexone_ends == date(2026, 12, 20)
+    assert chosen.naltrexone_ends == date(2026, 12, 20) and chosen.kept_on_moud is True
     assert "Tuvo una sobredosis antes." in pdf_text(builders.build_warning(chosen))
 
 

@@ -47,6 +47,18 @@ def test_kept_on_moud_inside_gets_how_tolerance_was_kept_not_that_it_is_lost(lea
     assert "You have been inside" not in text  # tolerance was kept: no tolerance-loss flag
 
 
+def test_without_consent_the_tolerance_text_is_the_same_whether_or_not_they_were_on_moud(leaving):
+    # The general page goes through property searches: what it says about tolerance must not
+    # show who was on methadone or buprenorphine inside unless the person chose to carry that.
+    on_moud = _text(leaving(consent=False, on_methadone=True, opioid_use_before_custody=True))
+    not_on = _text(leaving(consent=False, opioid_use_before_custody=True))
+    for text in (on_moud, not_on):
+        assert words(texts("en")["warn_everyone"]) in text and words(texts("en")["warn_everyone_moud"]) in text
+        assert "Your methadone or buprenorphine protects you" not in text
+    strip = lambda text: text.split("What to do")[0]  # noqa: E731 - the page above the to-do list
+    assert strip(on_moud) == strip(not_on)
+
+
 def test_not_on_moud_gets_the_lowered_tolerance_text_and_the_days_inside(leaving):
     text = _text(leaving(opioid_use_before_custody=True))
     assert words(texts("en")["warn_everyone"]) in text and words(texts("en")["warn_everyone_moud"]) not in text
