@@ -21,7 +21,7 @@ from reentry.training.protocol import DEFAULT_ROOT, DIRECTIVE, TITLED_LISTS, loa
 # The risk flags (participants/risk.py) name their sources by keys of their own; these are the
 # same works in curriculum.toml, whose entries carry the checked date.
 RISK_SOURCE_IDS = {"samhsa_toolkit": "samhsa2023", "vivitrol_label": "vivitrol-label",
-                   "fda_boxed_warning_2016": "fda2016"}
+                   "fda_boxed_warning_2016": "fda2016", "au_methadone_guidelines": "au-methadone2003"}
 LAW_LABELS = {"protects_arrest": "arrest", "protects_charge": "charge", "protects_prosecution": "prosecution",
               "covers_possession": "possession", "covers_paraphernalia": "paraphernalia",
               "protects_probation_parole": "probation or parole violation"}
@@ -75,7 +75,7 @@ def _course_section(root: Path, sources: dict, slugs: list[str]) -> list[str]:
         text = f"{english.get('text', '')} {english.get('explanation', '')}"
         answer = "true" if item.get("answer") else "false"
         lines.append(f"- {item.get('id')}: {_cell(plain_text(text))} (answer: {answer}) — "
-                     f"{_cite(CITATION.findall(text), sources)}")
+                     f"{_cite([*CITATION.findall(text), *item.get('sources', [])], sources)}")
     return lines + [""]
 
 
@@ -104,6 +104,24 @@ def _risk_section(sources: dict) -> list[str]:
              f"- Every packet: {_cell(BASELINE_TEXT['en'])} — {_cite([BASELINE_CITATION], sources)}"]
     for code, (citation, english, _spanish) in FLAG_TEXT.items():
         lines.append(f"- {code}: {_cell(english)} — {_cite([citation], sources)}")
+    return lines + [""]
+
+
+def packet_claim_sources(data: Path = DATA_DIR) -> dict[str, list[str]]:
+    """texts.json's claim_sources: the key of each packet text that makes a health or legal claim,
+    with the ids of its sources."""
+    table = json.loads((data / "texts.json").read_text(encoding="utf-8")).get("claim_sources", {})
+    return {key: list(ids) for key, ids in table.items() if not key.startswith("_")}
+
+
+def _packet_texts_section(data: Path, sources: dict) -> list[str]:
+    english = json.loads((data / "texts.json").read_text(encoding="utf-8"))["en"]
+    lines = ["## Packet texts (texts.json; the warning page, naloxone page and law section)", "",
+             "`{state}` prints the destination state's name.", ""]
+    for key, ids in packet_claim_sources(data).items():
+        value = english.get(key, "(no such text)")
+        text = " ".join(value) if isinstance(value, list) else value
+        lines.append(f"- {key}: {_cell(text)} — {_cite(ids, sources)}")
     return lines + [""]
 
 
@@ -185,6 +203,9 @@ def _cited_by(root: Path, data: Path) -> dict[str, set[str]]:
     for path in sorted((root / "modules").glob("*.en.md")) + [root / "quiz.toml"]:
         for source_id in CITATION.findall(path.read_text(encoding="utf-8")):
             cited.setdefault(source_id, set()).add(path.name)
+    for item in tomllib.loads((root / "quiz.toml").read_text(encoding="utf-8")).get("items", []):
+        for source_id in item.get("sources", []):
+            cited.setdefault(source_id, set()).add("quiz.toml")
     proto = load_protocol(root)
     for source_id in proto.sources():
         cited.setdefault(source_id, set()).add("protocol.toml")
@@ -195,6 +216,9 @@ def _cited_by(root: Path, data: Path) -> dict[str, set[str]]:
 
     for key in {BASELINE_CITATION, *(citation for citation, _, _ in FLAG_TEXT.values())}:
         cited.setdefault(RISK_SOURCE_IDS.get(key, key), set()).add("risk flags")
+    for ids in packet_claim_sources(data).values():
+        for source_id in ids:
+            cited.setdefault(source_id, set()).add("texts.json")
     return cited
 
 
@@ -216,6 +240,7 @@ def clinical_content_markdown(curriculum_root: Path = DEFAULT_ROOT, data: Path =
     lines += _course_section(root, sources, list(meta.get("modules", [])))
     lines += _protocol_section(root, sources)
     lines += _risk_section(sources)
+    lines += _packet_texts_section(Path(data), sources)
     lines += _products_section(Path(data), sources)
     lines += _hotlines_section()
     lines += _laws_section()

@@ -3,7 +3,8 @@ medical director's sign-off of it.
 
 The content version covers the course (curricula/oend: curriculum.toml with its citations,
 modules, quiz, protocol.toml) and what the packet prints from data (texts.json, every product
-file, and the hotline and Good Samaritan law rows as stored, since admins edit those in the app).
+file, the risk warnings of participants/risk.py, and the hotline and Good Samaritan law rows as
+stored, since admins edit those in the app).
 The resource directory is left out: addresses and hours change weekly and are not clinical
 claims. The version reads "1.1.0-3fa9c2d1e4": the curriculum's own version, then the first ten hex
 digits of a hash over every part, so any edit anywhere gives a new version that needs a new
@@ -62,7 +63,21 @@ def file_parts(curriculum_root: Path = CURRICULUM_ROOT, data: Path = DATA_DIR) -
             parts[f"curricula/{Path(curriculum_root).name}/{path.relative_to(curriculum_root).as_posix()}"] = _file_hash(path)
     for path in [Path(data) / "texts.json", *sorted((Path(data) / "products").glob("*.json"))]:
         parts[f"reentry/documents/data/{path.relative_to(data).as_posix()}"] = _file_hash(path)
+    parts["reentry/participants/risk.py warnings"] = risk_texts_hash()
     return parts
+
+
+def risk_texts_hash() -> str:
+    """The risk warnings a packet prints live in code beside the rules that choose them; their
+    words, sources and thresholds are content all the same."""
+    from reentry.participants import risk
+
+    words = {"baseline": [risk.BASELINE_CITATION, risk.BASELINE_TEXT],
+             "flags": {code: list(entry) for code, entry in risk.FLAG_TEXT.items()},
+             "variants": {"/".join(key): list(entry) for key, entry in risk.FLAG_VARIANTS.items()},
+             "thresholds": {name: getattr(risk, name) for name in dir(risk)
+                            if name.endswith("_DAYS") and isinstance(getattr(risk, name), int)}}
+    return _sha(json.dumps(words, sort_keys=True, ensure_ascii=False).encode())
 
 
 def _row_hash(row, columns) -> str:

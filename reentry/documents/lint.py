@@ -87,6 +87,52 @@ def printable_texts(data: Path = DATA) -> Iterator[tuple[str, str, str]]:
                 yield f"hotlines.csv row {n} {column}", column[-2:], row[column]
 
 
+def risk_flag_texts() -> Iterator[tuple[str, str, str]]:
+    """(where, language, text) for every risk warning the packet can print (participants/risk.py):
+    they are packet text too, only kept in code beside the rules that choose them."""
+    from reentry.participants.risk import BASELINE_TEXT, FLAG_TEXT, FLAG_VARIANTS
+
+    for language, text in BASELINE_TEXT.items():
+        yield "risk.py BASELINE_TEXT", language, text
+    for code, (_citation, english, spanish) in FLAG_TEXT.items():
+        yield f"risk.py FLAG_TEXT {code}", "en", english
+        yield f"risk.py FLAG_TEXT {code}", "es", spanish
+    for (code, variant), (english, spanish) in FLAG_VARIANTS.items():
+        yield f"risk.py FLAG_VARIANTS {code}/{variant}", "en", english
+        yield f"risk.py FLAG_VARIANTS {code}/{variant}", "es", spanish
+
+
+def source_problems(data: Path = DATA, curriculum_root: Path | None = None) -> list[Problem]:
+    """Every source a packet text or risk warning names must be an entry of curriculum.toml
+    (which carries the date it was checked), and every texts.json key it names must exist."""
+    import tomllib
+
+    from reentry.documents.claims import RISK_SOURCE_IDS, packet_claim_sources
+    from reentry.participants.risk import BASELINE_CITATION, FLAG_TEXT
+    from reentry.training.protocol import DEFAULT_ROOT
+
+    root = Path(curriculum_root or DEFAULT_ROOT)
+    meta = tomllib.loads((root / "curriculum.toml").read_text(encoding="utf-8"))
+    known = {source.get("id") for source in meta.get("sources", []) if isinstance(source, dict)}
+    english = json.loads((data / "texts.json").read_text(encoding="utf-8"))["en"]
+    problems = []
+    texts_file = "reentry/documents/data/texts.json"
+    for key, ids in packet_claim_sources(data).items():
+        line = _line_of(data / "texts.json", key)
+        if key not in english:
+            problems.append(Problem(texts_file, line, "citation", f"claim_sources names '{key}', which is not a text"))
+        for source_id in ids:
+            if source_id not in known:
+                problems.append(Problem(texts_file, line, "citation",
+                                        f"claim_sources {key}: source '{source_id}' is not in curriculum.toml"))
+    for code, citation in [("BASELINE", BASELINE_CITATION), *((c, v[0]) for c, v in FLAG_TEXT.items())]:
+        if RISK_SOURCE_IDS.get(citation, citation) not in known:
+            problems.append(Problem("reentry/participants/risk.py", 1, "citation",
+                                    f"risk flag {code}: source '{citation}' is not in curriculum.toml "
+                                    "(add it there, with the date it was checked, or map it in claims.RISK_SOURCE_IDS)"))
+    return problems
+
+
 def _line_of(path: Path, text: str) -> int:
     """The line of a file that holds the start of a string, so an editor can find it (1 if unsure)."""
     needle = json.dumps(text, ensure_ascii=False)[1:31] if path.suffix == ".json" else text[:30]
@@ -114,7 +160,10 @@ def packet_content_problems(data: Path = DATA) -> list[Problem]:
             path = data / where.split(" ")[0]
             problems.append(Problem(f"reentry/documents/data/{where.split(' ')[0]}", _line_of(path, text),
                                     "packet text", message))
-    return sorted(problems)
+    for where, language, text in risk_flag_texts():
+        for message in text_problems(where, text, language):
+            problems.append(Problem("reentry/participants/risk.py", 1, "packet text", message))
+    return sorted([*problems, *source_problems(data)])
 
 
 def laws_due_for_review(rows: list[dict], on: date) -> list[str]:
@@ -137,6 +186,9 @@ def english_blocks(data: Path = DATA) -> Iterator[tuple[str, str]]:
     with (data / "hotlines.csv").open(encoding="utf-8", newline="") as handle:
         for n, row in enumerate(csv.DictReader(handle), 2):
             yield f"hotlines.csv row {n} ({row['key']}) description_en", row["description_en"]
+    for where, language, text in risk_flag_texts():
+        if language == "en":
+            yield where, _block(text)
 
 
 def _block(value) -> str:
@@ -152,7 +204,10 @@ def reading_level_warnings(data: Path = DATA, max_grade: float = MAX_PACKET_GRAD
         if len(plain.split()) < MIN_SCORED_WORDS:
             continue
         grade = reading_score(plain, "en")
-        if grade > max_grade:
+        if grade > max_grade and where.startswith("risk.py"):
+            warnings.append(Problem("reentry/participants/risk.py", 1, "reading level",
+                                    f"{where}: grade {grade:.1f}; aim for {max_grade:g} or lower"))
+        elif grade > max_grade:
             file = where.split(" ")[0]
             warnings.append(Problem(f"reentry/documents/data/{file}", _line_of(data / file, text.split("\n")[0]),
                                     "reading level", f"{where}: grade {grade:.1f}; aim for {max_grade:g} or lower"))

@@ -387,6 +387,10 @@ def _check_quiz(cur: Curriculum) -> list[dict]:
             per_domain[item["domain"]] += 1
         if not isinstance(item.get("answer"), bool):
             cur.add(path, line, "structure", f"item {item_id}: answer must be true or false")
+        known = {s.get("id") for s in cur.meta.get("sources", []) if isinstance(s, dict)}
+        for source_id in item.get("sources", []):
+            if source_id not in known:
+                cur.add(path, line, "citation", f"item {item_id}: source {source_id!r} is not in curriculum.toml")
         for language in LANGUAGES:
             texts = item.get(language) or {}
             if not texts.get("text") or not texts.get("explanation"):

@@ -77,6 +77,19 @@ def test_the_version_changes_with_any_content_edit(app, shipped, tmp_path):
     assert governance.changed_parts(after.manifest, edited.manifest) == ["changed: curricula/oend/modules/03-signs.en.md"]
 
 
+def test_a_risk_warning_edit_is_another_version(app, shipped, monkeypatch):
+    # The risk warnings live in participants/risk.py, not a data file: still content to sign.
+    from reentry.participants import risk
+
+    before = governance.current_content()
+    citation, english, spanish = risk.FLAG_TEXT["PAST_OVERDOSE"]
+    monkeypatch.setitem(risk.FLAG_TEXT, "PAST_OVERDOSE", (citation, english + " Edited.", spanish))
+    after = governance.current_content()
+    assert governance.changed_parts(before.manifest, after.manifest) == ["changed: reentry/participants/risk.py warnings"]
+    monkeypatch.setattr(risk, "TOLERANCE_LOST_DAYS", 8)
+    assert governance.current_content().version != after.version
+
+
 def test_approved_version_prints_the_review_line_in_each_language(client, login, reviewer, person, login_as):
     login(reviewer)
     response = _approve(client)

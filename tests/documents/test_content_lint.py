@@ -45,6 +45,31 @@ def test_each_kind_of_mistake_is_named_with_its_file_and_key(data, language, tex
     assert all(p.startswith("reentry/documents/data/texts.json:") for p in problems)
 
 
+def test_packet_claims_and_risk_warnings_must_name_sources_with_a_checked_date(data, monkeypatch):
+    from reentry.participants import risk
+
+    path = data / "texts.json"
+    texts = json.loads(path.read_text(encoding="utf-8"))
+    texts["claim_sources"]["warn_lead"] = ["binswanger2007", "nosuch2020"]
+    texts["claim_sources"]["no_such_key"] = ["binswanger2007"]
+    path.write_text(json.dumps(texts, ensure_ascii=False, indent=2), encoding="utf-8")
+    monkeypatch.setitem(risk.FLAG_TEXT, "INJECTS", ("unlisted_source", "Injecting raises the risk.", "Inyectarse sube el riesgo."))
+    messages = [problem.message for problem in lint.packet_content_problems(data)]
+    assert "claim_sources warn_lead: source 'nosuch2020' is not in curriculum.toml" in messages
+    assert "claim_sources names 'no_such_key', which is not a text" in messages
+    assert any(m.startswith("risk flag INJECTS: source 'unlisted_source' is not in curriculum.toml") for m in messages)
+
+
+def test_risk_warnings_follow_the_packet_word_rules(monkeypatch):
+    from reentry.participants import risk
+
+    monkeypatch.setitem(risk.FLAG_TEXT, "USES_ALONE", ("samhsa_toolkit", "An addict should not use alone.",
+                                                       "Si usas a solas, nadie te ayuda."))
+    messages = [problem.message for problem in lint.packet_content_problems()]
+    assert "risk.py FLAG_TEXT USES_ALONE: stigmatizing word 'addict': use person-first words" in messages
+    assert "risk.py FLAG_TEXT USES_ALONE: 'te' is the tú register; use usted" in messages
+
+
 def test_placeholders_are_not_read_as_english(data):
     _set_text(data, "es", "law_call", "Llame al 911 en {county}.")
     assert lint.packet_content_problems(data) == []

@@ -134,6 +134,13 @@ def test_a_health_figure_needs_a_known_source(runner, curriculum_copy):
     assert re.search(r"03-signs\.en\.md:\d+: citation: \[@nobody2020\] is not in the sources", output)
 
 
+def test_a_quiz_item_source_must_be_a_known_source(runner, curriculum_copy):
+    _edit(curriculum_copy / "quiz.toml", 'sources = ["binswanger2007"]', 'sources = ["nobody2020"]')
+    code, output = _check(runner, curriculum_copy)
+    assert code != 0
+    assert re.search(r"quiz\.toml:\d+: citation: item risk-1: source 'nobody2020' is not in curriculum\.toml", output)
+
+
 def test_import_is_idempotent_and_refuses_changed_text_under_the_same_version(app, runner, curriculum_copy):
     first = runner.invoke(args=["curriculum", "import", str(curriculum_copy)])
     assert first.exit_code == 0 and f"imported oend {SHIPPED_VERSION}" in first.output
