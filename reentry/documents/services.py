@@ -621,6 +621,22 @@ _LAW_LINES = (
 )
 
 
+def law_protection_lines(law: GoodSamaritanLaw, t: dict) -> list[str]:
+    """What the law protects from, in plain words, never more than the row says: 'a small amount'
+    only where the law limits the amount (then that condition is not printed twice), and where
+    the row does not say a supervision hold is covered, that it may not be."""
+    codes = {code for code, _ in parse_law_codes(law.conditions or "", LAW_CONDITIONS, "conditions")}
+    small = "small_amount" in codes
+    lines = []
+    for field, value, key in _LAW_LINES:
+        if getattr(law, field) == value:
+            lines.append(t["law_possession_small" if key == "law_possession_yes" and small else key])
+    excluded = {code for code, _ in parse_law_codes(law.exclusions or "", LAW_EXCLUSIONS, "exclusions")}
+    if law.protects_probation_parole != "yes" and "supervision" not in excluded:
+        lines.append(t["law_parole_unknown"])
+    return lines
+
+
 def _printed_law_source(law: GoodSamaritanLaw) -> str:
     """The statute section reads the same in any language; the admin's source note (with where and
     when it was read) is for reviewers and stays on the admin page and in clinical-content docs."""
@@ -633,6 +649,8 @@ def law_condition_lines(law: GoodSamaritanLaw, t: dict) -> list[str]:
     for prefix, text, allowed in (("law_cond_", law.conditions, LAW_CONDITIONS),
                                   ("law_excl_", law.exclusions, LAW_EXCLUSIONS)):
         for code, number in parse_law_codes(text or "", allowed, prefix):
+            if prefix == "law_cond_" and code == "small_amount" and law.covers_possession == "yes":
+                continue  # the possession line already says "a small amount"
             lines.append(t[prefix + code].format(n=number if number is not None else ""))
     return lines
 
@@ -669,7 +687,7 @@ def law_summary(law: GoodSamaritanLaw | None, lang: str, state_name: str = "",
         lines.append(t["law_since"].format(date=long_date(date.fromisoformat(law.effective_date), lang)))
     elif re.match(r"^\d{4}$", law.effective_date or ""):
         lines.append(t["law_since_year"].format(year=law.effective_date))
-    lines += [t[key] for field, value, key in _LAW_LINES if getattr(law, field) == value]
+    lines += law_protection_lines(law, t)
     lines += law_condition_lines(law, t)
     lines += strips
     lines.append(t["law_call"])

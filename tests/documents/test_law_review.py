@@ -43,12 +43,36 @@ def test_a_stale_row_prints_the_generic_text_and_no_protection(lang):
     assert t["law_arrest_yes"] in current.lines and t["law_generic"] not in current.lines
 
 
-def test_possession_is_never_promised_beyond_a_small_amount_found_because_of_the_call():
-    for lang in ("en", "es"):
-        line = texts(lang)["law_possession_yes"].lower()
-        assert ("small amount" in line and "because of the call" in line) or \
-               ("cantidad pequeña" in line and "por la llamada" in line)
-    assert "covers having drugs on you" not in texts("en")["law_possession_yes"].lower()
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_a_small_amount_is_said_only_where_the_law_limits_the_amount(lang):
+    t, on = texts(lang), today()
+    plain = services.law_summary(_law(on), lang, on=on).lines
+    assert t["law_possession_yes"] in plain and t["law_possession_small"] not in plain
+    limited = _law(on)
+    limited.conditions = "small_amount"
+    lines = services.law_summary(limited, lang, on=on).lines
+    assert t["law_possession_small"] in lines and t["law_possession_yes"] not in lines
+    assert t["law_cond_small_amount"] not in lines  # said once, in the possession line
+    english = texts("en")
+    assert "because of the call" in english["law_possession_yes"] and "small amount" not in english["law_possession_yes"]
+    assert "small amount" in english["law_possession_small"] and "covers having drugs on you" not in " ".join(plain)
+
+
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_charge_lines_say_what_for_and_a_supervision_hold_is_never_implied_covered(lang):
+    t, on = texts(lang), today()
+    lines = services.law_summary(_law(on), lang, on=on).lines
+    assert t["law_charge_yes"] in lines
+    assert ("with having drugs" in texts("en")["law_charge_yes"]
+            and "for having drugs" in texts("en")["law_prosecution_yes"])
+    assert t["law_parole_unknown"] in lines  # protects_probation_parole is unknown
+    covered = _law(on)
+    covered.protects_probation_parole = "yes"
+    assert t["law_parole_unknown"] not in services.law_summary(covered, lang, on=on).lines
+    excluded = _law(on)
+    excluded.exclusions = "supervision"
+    lines = services.law_summary(excluded, lang, on=on).lines
+    assert t["law_excl_supervision"] in lines and t["law_parole_unknown"] not in lines
 
 
 def test_the_admin_law_page_marks_stale_rows_for_review(app, client, login_as):
