@@ -88,51 +88,49 @@ def _row(path, state):
         return dict(conn.execute("SELECT * FROM good_samaritan_laws WHERE state_code = ?", (state,)).fetchone())
 
 
-def test_migration_0016_replaces_a_shipped_row_and_leaves_an_edited_one(tmp_path):
+def _migrated_after_edits(tmp_path, revision: str, *statements: str):
+    """A database upgraded to head, taken down to `revision`, edited with `statements` (rows as
+    they stood then), and upgraded again: what an existing install sees."""
     path = tmp_path / "laws.sqlite3"
     app = create_app(base_config(f"sqlite:///{path}"))
     with app.app_context():
         upgrade()
         from reentry.extensions import db
         db.session.remove()
-        downgrade(revision="0015")
+        downgrade(revision=revision)
         with closing(sqlite3.connect(path)) as conn:
-            # Texas as it shipped (secondary summary, unverified); New Mexico as an admin saved it.
-            conn.execute("UPDATE good_samaritan_laws SET as_of = '2025-12-31', is_verified = 0, conditions = '',"
-                         " statute = '', protects_prosecution = 'unknown', source = 'HB 1694 summary'"
-                         " WHERE state_code = 'TX'")
-            conn.execute("UPDATE good_samaritan_laws SET as_of = '2026-06-01', notes = 'admin checked',"
-                         " protects_arrest = 'unknown', conditions = 'must_stay' WHERE state_code = 'NM'")
+            for statement in statements:
+                conn.execute(statement)
             conn.commit()
         upgrade()
-        texas, new_mexico = _row(path, "TX"), _row(path, "NM")
-        assert texas["as_of"] == "2026-12-04" and texas["is_verified"] == 1
-        assert texas["conditions"] == "defense_only first_caller must_stay cooperate small_amount"  # 0028
-        assert texas["statute"].startswith("Tex. Health & Safety Code 481.115(g)")
-        assert texas["protects_prosecution"] == "no"
-        assert new_mexico["as_of"] == "2026-06-01" and new_mexico["notes"] == "admin checked"
-        assert new_mexico["protects_arrest"] == "unknown" and new_mexico["conditions"] == "must_stay"
-        ohio = _row(path, "OH")  # 0015's row, untouched by 0016, given its small amount by 0028
-        assert ohio["conditions"] == "treatment_within_days:30 limited_uses:2 small_amount"
         db.engine.dispose()
+    return path
+
+
+def test_migration_0016_replaces_a_shipped_row_and_leaves_an_edited_one(tmp_path):
+    path = _migrated_after_edits(
+        tmp_path, "0015",
+        # Texas as it shipped (secondary summary, unverified); New Mexico as an admin saved it.
+        "UPDATE good_samaritan_laws SET as_of = '2025-12-31', is_verified = 0, conditions = '',"
+        " statute = '', protects_prosecution = 'unknown', source = 'HB 1694 summary' WHERE state_code = 'TX'",
+        "UPDATE good_samaritan_laws SET as_of = '2026-06-01', notes = 'admin checked',"
+        " protects_arrest = 'unknown', conditions = 'must_stay' WHERE state_code = 'NM'")
+    texas, new_mexico = _row(path, "TX"), _row(path, "NM")
+    assert texas["as_of"] == "2026-12-04" and texas["is_verified"] == 1
+    assert texas["conditions"] == "defense_only first_caller must_stay cooperate small_amount"  # 0028
+    assert texas["statute"].startswith("Tex. Health & Safety Code 481.115(g)")
+    assert texas["protects_prosecution"] == "no"
+    assert new_mexico["as_of"] == "2026-06-01" and new_mexico["notes"] == "admin checked"
+    assert new_mexico["protects_arrest"] == "unknown" and new_mexico["conditions"] == "must_stay"
+    ohio = _row(path, "OH")  # 0015's row, untouched by 0016, given its small amount by 0028
+    assert ohio["conditions"] == "treatment_within_days:30 limited_uses:2 small_amount"
 
 
 def test_migration_0028_adds_the_small_amount_to_shipped_ohio_and_texas_only(tmp_path):
-    path = tmp_path / "laws.sqlite3"
-    app = create_app(base_config(f"sqlite:///{path}"))
-    with app.app_context():
-        upgrade()
-        from reentry.extensions import db
-        db.session.remove()
-        downgrade(revision="0027")
-        with closing(sqlite3.connect(path)) as conn:
-            # Ohio as 0016 left it; Texas as an admin re-checked and saved it later.
-            conn.execute("UPDATE good_samaritan_laws SET conditions = 'treatment_within_days:30 limited_uses:2'"
-                         " WHERE state_code = 'OH'")
-            conn.execute("UPDATE good_samaritan_laws SET as_of = '2026-12-10', conditions = 'defense_only'"
-                         " WHERE state_code = 'TX'")
-            conn.commit()
-        upgrade()
-        assert _row(path, "OH")["conditions"] == "treatment_within_days:30 limited_uses:2 small_amount"
-        assert _row(path, "TX")["conditions"] == "defense_only" and _row(path, "TX")["as_of"] == "2026-12-10"
-        db.engine.dispose()
+    path = _migrated_after_edits(
+        tmp_path, "0027",
+        # Ohio as 0016 left it; Texas as an admin re-checked and saved it later.
+        "UPDATE good_samaritan_laws SET conditions = 'treatment_within_days:30 limited_uses:2' WHERE state_code = 'OH'",
+        "UPDATE good_samaritan_laws SET as_of = '2026-12-10', conditions = 'defense_only' WHERE state_code = 'TX'")
+    assert _row(path, "OH")["conditions"] == "treatment_within_days:30 limited_uses:2 small_amount"
+    assert _row(path, "TX")["conditions"] == "defense_only" and _row(path, "TX")["as_of"] == "2026-12-10"
