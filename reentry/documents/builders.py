@@ -336,7 +336,7 @@ def _cover(p: PacketInput, st: Styles, t: dict, lang: str) -> list:
         story.append(Paragraph(f"{t['cover_release']}: <b>{safe(long_date(p.release_date, lang))}</b>",
                                st.body))
     story.append(Paragraph(f"{t['cover_kit']}: <b>{kit}</b>", st.body))
-    inside = [t["section_warning"], t["section_product"], t["section_response"],
+    inside = [t["section_warning"], t["section_product"], t["section_response"], t["section_safer"],
               t["section_resources"], t["section_law"], t["section_hotlines"]]
     if p.certificate:
         inside.append(t["section_certificate"])
@@ -348,14 +348,29 @@ def _cover(p: PacketInput, st: Styles, t: dict, lang: str) -> list:
 
 def _source_paragraph(ids, st: Styles, t: dict, lang: str) -> list:
     """The sources a page rests on, by their printable title (never a citation key)."""
-    line = protocol.source_line(ids, lang)
+    line = protocol.source_line(ids, lang, packet=True)
     return [Paragraph(f"{t['sources_title']}: {safe(line, 600)}.", st.small)] if line else []
 
 
-def _titled_list(block, st: Styles) -> list:
-    """A heading and its bullets, kept on one page (a heading never ends a page alone)."""
-    return [KeepTogether([Paragraph(safe(block.title), st.heading),
-                          *bullets([safe(i) for i in block.items], st.bullet)])]
+def _titled_list(block, st: Styles, above: tuple = ()) -> list:
+    """A heading and its bullets (or numbered steps), kept on one page (a heading never ends a
+    page alone), with `above` (a page title) kept with them. Flat on purpose: a KeepTogether
+    inside another measures as endless and always starts a new page."""
+    items = [safe(i) for i in block.items]
+    return [KeepTogether([*above, Paragraph(safe(block.title), st.heading),
+                          *(numbered(items, st.bullet) if block.numbered else bullets(items, st.bullet))])]
+
+
+def safer_story(st: Styles, t: dict, lang: str) -> list:
+    """Test strips, wound care and keeping methadone or buprenorphine going: the lists modules 7
+    and 8 of the course print (protocol.toml), for everyone, since nothing on it is about them."""
+    proto = protocol.default_protocol()
+    first, *rest = protocol.SAFER_LISTS
+    # The page title travels with the first list, so it never ends a page alone.
+    story = _titled_list(proto.lists[first][lang], st, above=(Paragraph(t["safer_title"], st.title),))
+    for part in rest:
+        story += _titled_list(proto.lists[part][lang], st)
+    return story + _source_paragraph(sorted(proto.sources(protocol.SAFER_LISTS)), st, t, lang)
 
 
 def response_story(st: Styles, t: dict, lang: str) -> list:
@@ -468,6 +483,7 @@ def packet_story(p: PacketInput, st: Styles) -> list:
     story += [PageBreak(), *warning_story(p.warning, st)]
     story += [PageBreak(), *product_story(p.product_code, st, t, lang)]
     story += [PageBreak(), *response_story(st, t, lang)]
+    story += [Spacer(1, 12), *safer_story(st, t, lang)]
     story += [Spacer(1, 12), *resources_story(p, st, t, lang)]
     story += [Spacer(1, 12), *law_story(p, st, t), Spacer(1, 12), *hotlines_story(p, st, t)]
     if p.certificate:

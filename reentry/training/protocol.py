@@ -22,7 +22,9 @@ DEFAULT_ROOT = PROJECT_ROOT / "curricula" / "oend"
 LANGUAGES = ("en", "es")
 # `{{protocol:steps}}`, `{{product:zimhi-5mg}}`, `{{storage:narcan-4mg}}`: one per line.
 DIRECTIVE = re.compile(r"^\{\{\s*(protocol|product|storage)\s*:\s*([a-z0-9_.-]+)\s*\}\}\s*$")
-TITLED_LISTS = ("no_naloxone", "donts", "storage")
+TITLED_LISTS = ("no_naloxone", "donts", "storage", "test_strips", "strips_notes", "wound_care", "keep_treatment")
+# Lists the packet's "Staying safer" page prints, in this order (modules 7 and 8 print them too).
+SAFER_LISTS = ("test_strips", "strips_notes", "wound_care", "keep_treatment")
 PROTOCOL_PARTS = ("steps", "situations", *TITLED_LISTS)
 
 
@@ -41,7 +43,7 @@ class TitledList:
     title: str
     items: tuple[str, ...]
     sources: tuple[str, ...]
-
+    numbered: bool = False  # steps to follow in order (testing a drug), not points
 
 @dataclass
 class Protocol:
@@ -135,7 +137,7 @@ def load_protocol(root: Path | str = DEFAULT_ROOT) -> Protocol:
                 proto.problems.append((_line_of(raw, f"[{part}]"), f"{part}: needs a '{lang}' title and items"))
                 continue
             proto.lists[part][lang] = TitledList(str(words["title"]), tuple(map(str, words["items"])),
-                                                 tuple(block.get("sources") or ()))
+                                                 tuple(block.get("sources") or ()), bool(block.get("numbered")))
     for row in data.get("steps") or []:
         if not row.get("sources"):
             proto.problems.append((_line_of(raw, f'key = "{row.get("key")}"'), f"step {row.get('key')}: needs sources"))
@@ -162,12 +164,14 @@ def _default_sources() -> dict[str, dict]:
     return {s["id"]: s for s in meta.get("sources", []) if isinstance(s, dict) and s.get("id")}
 
 
-def source_line(ids, lang: str) -> str:
-    """The printable names of the sources (their `shown` label, per language where it has one),
-    never their ids. A source without a label is left out rather than printed as a key."""
+def source_line(ids, lang: str, packet: bool = False) -> str:
+    """The printable names of the sources (their `shown` label, per language where it has one;
+    on a packet page their shorter `printed` label where they have one), never their ids. A
+    source without a label is left out rather than printed as a key."""
     sources, seen, names = _default_sources(), set(), []
     for source_id in ids:
-        shown = (sources.get(source_id) or {}).get("shown")
+        source = sources.get(source_id) or {}
+        shown = source.get("printed") if packet and source.get("printed") else source.get("shown")
         name = shown.get(lang) if isinstance(shown, dict) else shown
         if name and name not in seen:
             seen.add(name)
@@ -189,7 +193,7 @@ def protocol_markdown(proto: Protocol, part: str, lang: str) -> str:
     block = proto.lists.get(part, {}).get(lang)
     if block is None:
         return ""
-    items = "\n".join(f"- {item}" for item in block.items)
+    items = "\n".join(f"{n}. {item}" if block.numbered else f"- {item}" for n, item in enumerate(block.items, 1))
     return f"## {block.title}\n\n{items} {_markers(block.sources)}"
 
 

@@ -10,6 +10,7 @@ from reentry.documents.content import texts
 from reentry.extensions import db
 from reentry.participants.risk import CITATIONS
 from reentry.participants.services import create_participant, latest_screening, record_screening
+from reentry.training import protocol
 from tests.clock import today
 from tests.documents.conftest import pdf_text, sample_packet, words
 
@@ -134,7 +135,8 @@ def test_large_print_never_leaves_a_heading_alone_at_the_bottom_of_a_page(leavin
 
     t = texts(lang)
     headings = {t[key] for key in ("warn_why", "warn_dates", "warn_todo", "product_storage", "response_title",
-                                   "law_title", "hotlines_title", "free_title")}
+                                   "law_title", "hotlines_title", "free_title", "safer_title")}
+    headings |= {protocol.default_protocol().lists[part][lang].title for part in protocol.SAFER_LISTS}
     headings |= {labels[lang] for labels in __import__("reentry.documents.content", fromlist=["x"])
                  .resource_type_labels().values()}
     person = leaving(opioid_use_before_custody=True, fentanyl_in_supply=True, xylazine_in_supply=True)

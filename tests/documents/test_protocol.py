@@ -243,3 +243,26 @@ def test_a_changed_english_step_marks_the_spanish_out_of_date(curriculum_copy_pa
     restamp(curriculum_copy_path)
     cur, _scores = curriculum.check_curriculum(curriculum_copy_path)
     assert cur.problems == []
+
+
+@pytest.mark.parametrize("lang", ["en", "es"])
+@pytest.mark.parametrize("large_print", [False, True])
+def test_the_packet_prints_test_strips_wound_care_and_keeping_medicine_from_the_one_copy(lang, large_print):
+    # The same lists, word for word and in order, as modules 7 and 8 show (one copy: protocol.toml).
+    t = texts(lang)
+    text = pdf_text(builders.build_packet(sample_packet(lang, certificate=False), large_print=large_print))
+    page = page_between(text, t["safer_title"], t["resources_title"].format(county="Franklin County, OH"), lang)
+    cur = curriculum.load_curriculum(DEFAULT_PATH)
+    for part in protocol.SAFER_LISTS:
+        block = PROTO.lists[part][lang]
+        assert in_order(page, [flat(block.title), *(flat(item) for item in block.items)]), part
+        module = "08-safer-use" if part != "keep_treatment" else "07-treatment"
+        assert all(item in cur.modules[(module, lang)].body for item in block.items), (module, part)
+    numbered = PROTO.lists["test_strips"][lang].items
+    assert in_order(page, [f"1. {flat(numbered[0])[:30]}", f"5. {flat(numbered[4])[:20]}"])
+    english = ("FindTreatment.gov", "tranq", "DEA", "SAMHSA", "Medicaid")  # names, not English words
+    assert "Addiction" not in page and "Journal" not in page  # author and year on a packet page
+    if lang == "es":
+        found = [w for w in ENGLISH.findall(page) if w not in english]
+        assert found == [] and not TU_FORMS.search(page), (found, TU_FORMS.search(page))
+    assert t["section_safer"] in text.split(flat(t["warn_lead"]))[0]  # listed on the cover

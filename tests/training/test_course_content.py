@@ -39,10 +39,10 @@ TOPICS = {
                "una raya quiere decir que hay fentanilo", "dos rayas quieren decir que no se encontró fentanilo"],
     },
     ("08-safer-use", "fentanyl test strips: whole batch, limits, where, law"): {
-        "en": ["test every new batch", "whole amount", "do not find xylazine", "do not find nitazenes",
-               "test strips for free", "in some states, test strips can still count as drug tools"],
+        "en": ["test every new batch", "whole amount", "do not find xylazine", "or nitazenes",
+               "many give them for free", "in some states, test strips can still count as drug tools"],
         "es": ["pruebe cada paquete nuevo", "toda la cantidad", "no detectan la xilacina",
-               "no detectan los nitazenos", "las tiras gratis", "en algunos estados, la ley todavía puede contar las tiras"],
+               "ni los nitazenos", "las dan gratis", "en algunos estados, la ley todavía puede contar las tiras"],
     },
     ("08-safer-use", "xylazine wound care"): {
         "en": ["away from where you inject", "soap and water", "moist", "covered", "get care early",
