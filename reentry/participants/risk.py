@@ -118,10 +118,11 @@ FLAG_TEXT: dict[str, tuple[str, str, str]] = {
     ),
     "XYLAZINE": (
         "samhsa_toolkit",
-        "Xylazine is in the drugs here. Naloxone does not reverse it. Give naloxone anyway, "
-        "then check breathing, not just waking up.",
-        "Hay xilacina en las drogas de aquí. La naloxona no la revierte. Dé naloxona de todos modos "
-        "y revise si respira, no solo si despierta.",
+        "Xylazine is in the drugs here. Naloxone does not reverse it, so a person may stay very "
+        "sleepy after naloxone. The page on what to do in an overdose says what to do then.",
+        "Hay xilacina en las drogas de aquí. La naloxona no la revierte, así que una persona puede "
+        "seguir muy dormida después de la naloxona. La página sobre qué hacer en una sobredosis dice "
+        "qué hacer entonces.",
     ),
     "FENTANYL": (
         "hill2024",

@@ -266,3 +266,18 @@ def test_the_packet_prints_test_strips_wound_care_and_keeping_medicine_from_the_
         found = [w for w in ENGLISH.findall(page) if w not in english]
         assert found == [] and not TU_FORMS.search(page), (found, TU_FORMS.search(page))
     assert t["section_safer"] in text.split(flat(t["warn_lead"]))[0]  # listed on the cover
+
+
+def test_risk_warnings_point_to_the_protocol_instead_of_giving_steps_of_their_own():
+    # One copy of what to do: a warning that told people to "give naloxone anyway, then check
+    # breathing" was a second, shorter protocol on the warning page.
+    from reentry.participants.risk import FLAG_TEXT, FLAG_VARIANTS
+
+    steps = re.compile(r"give naloxone|check (their )?breathing|rescue breath|dé naloxona|revise si respira",
+                       re.IGNORECASE)
+    for english, spanish in [entry[1:] for entry in FLAG_TEXT.values()] + list(FLAG_VARIANTS.values()):
+        assert not steps.search(english) and not steps.search(spanish), english
+    xylazine = FLAG_TEXT["XYLAZINE"]
+    assert "what to do in an overdose" in xylazine[1] and "qué hacer en una sobredosis" in xylazine[2]
+    sedation = [e for e in PROTO.situations["en"] if "sleepy" in e.title.lower() or "sleepy" in e.text.lower()]
+    assert sedation, "the protocol says what to do when someone breathes but stays very sleepy"
