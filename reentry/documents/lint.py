@@ -22,13 +22,20 @@ DATA = Path(__file__).parent / "data"
 # Packet English is read by people leaving custody, often under stress: above this grade a block
 # of text is reported (the course itself aims at grade 6, see reentry.readability).
 MAX_PACKET_GRADE = 8.0
+# The Spanish counterpart (Fernández-Huerta reading ease; higher is easier): 60 reads as plain
+# ("normal") Spanish, as grade 8 does in English; the course itself aims at 70.
+MIN_PACKET_EASE = 60.0
 # Labels and headings ("Verification code") are not scored: with so few words the formula gives
 # nonsense (grade 20 for two long words).
 MIN_SCORED_WORDS = 10
 
 # Second-person familiar forms: any of them on a Spanish page breaks the one register (usted).
 TU_FORMS = ("tú", "tu", "tus", "te", "ti", "contigo", "puedes", "tienes", "eres", "estás", "debes",
-            "quieres", "sabes", "necesitas", "sostén", "acuéstala", "acuéstalo", "llámale", "dile")
+            "quieres", "sabes", "necesitas", "sostén", "acuéstala", "acuéstalo", "llámale", "dile",
+            # imperatives and tenses only "tú" takes (forms usted shares, such as "revisa", are left out)
+            "quédate", "dale", "ponla", "ponlo", "guárdala", "guárdalo", "mantenla", "mantenlo",
+            "consíguela", "ayúdale", "ayúdala", "ayúdalo", "haz", "vete", "tenla", "tenlo", "llámalo",
+            "pruebes", "uses", "llames", "dejes", "recibiste", "usaste", "llamas", "usabas", "tomas", "vas")
 # English words that have no business on a Spanish page (product names and "naloxone" in a brand
 # name are not in the list).
 ENGLISH_WORDS = ("the", "and", "call", "text", "county", "walk", "with", "your", "you", "hold",
@@ -173,21 +180,22 @@ def laws_due_for_review(rows: list[dict], on: date) -> list[str]:
     return [row["state_code"] for row in rows if row["as_of"] < on - STALE_AFTER]
 
 
-def english_blocks(data: Path = DATA) -> Iterator[tuple[str, str]]:
-    """(where, text) for each block of English a packet prints: one texts.json key, one product
-    list (its give or storage steps), one hotline description. A list reads as sentences."""
+def packet_blocks(data: Path = DATA, language: str = "en") -> Iterator[tuple[str, str]]:
+    """(where, text) for each block a packet prints in `language`: one texts.json key, one product
+    list (its give or storage steps), one hotline description, one risk warning. A list reads as
+    sentences."""
     texts = json.loads((data / "texts.json").read_text(encoding="utf-8"))
-    for key, value in texts["en"].items():
-        yield f"texts.json en.{key}", _block(value)
+    for key, value in texts[language].items():
+        yield f"texts.json {language}.{key}", _block(value)
     for product in sorted((data / "products").glob("*.json")):
         content = json.loads(product.read_text(encoding="utf-8"))
-        for key, value in content.get("en", {}).items():
-            yield f"products/{product.name} en.{key}", _block(value)
+        for key, value in content.get(language, {}).items():
+            yield f"products/{product.name} {language}.{key}", _block(value)
     with (data / "hotlines.csv").open(encoding="utf-8", newline="") as handle:
         for n, row in enumerate(csv.DictReader(handle), 2):
-            yield f"hotlines.csv row {n} ({row['key']}) description_en", row["description_en"]
-    for where, language, text in risk_flag_texts():
-        if language == "en":
+            yield f"hotlines.csv row {n} ({row['key']}) description_{language}", row[f"description_{language}"]
+    for where, text_language, text in risk_flag_texts():
+        if text_language == language:
             yield where, _block(text)
 
 
@@ -196,19 +204,27 @@ def _block(value) -> str:
     return "\n".join(re.sub(r"\{[a-z_]+\}", "it", str(line)) for line in lines)
 
 
-def reading_level_warnings(data: Path = DATA, max_grade: float = MAX_PACKET_GRADE) -> list[Problem]:
-    """Packet English blocks above `max_grade` (Flesch-Kincaid, textstat 0.7.4), by key."""
+def reading_level_warnings(data: Path = DATA, max_grade: float = MAX_PACKET_GRADE,
+                           min_ease: float = MIN_PACKET_EASE) -> list[Problem]:
+    """Packet blocks harder than the packet aims (textstat 0.7.4), by key: English above
+    `max_grade` (Flesch-Kincaid), Spanish below `min_ease` (Fernández-Huerta)."""
     warnings = []
-    for where, text in english_blocks(data):
-        plain = plain_text(text)
-        if len(plain.split()) < MIN_SCORED_WORDS:
-            continue
-        grade = reading_score(plain, "en")
-        if grade > max_grade and where.startswith("risk.py"):
-            warnings.append(Problem("reentry/participants/risk.py", 1, "reading level",
-                                    f"{where}: grade {grade:.1f}; aim for {max_grade:g} or lower"))
-        elif grade > max_grade:
-            file = where.split(" ")[0]
-            warnings.append(Problem(f"reentry/documents/data/{file}", _line_of(data / file, text.split("\n")[0]),
-                                    "reading level", f"{where}: grade {grade:.1f}; aim for {max_grade:g} or lower"))
+    for language in ("en", "es"):
+        for where, text in packet_blocks(data, language):
+            plain = plain_text(text)
+            if len(plain.split()) < MIN_SCORED_WORDS:
+                continue
+            score = reading_score(plain, language)
+            if language == "en" and score > max_grade:
+                message = f"{where}: grade {score:.1f}; aim for {max_grade:g} or lower"
+            elif language == "es" and score < min_ease:
+                message = f"{where}: Fernández-Huerta {score:.1f}; aim for {min_ease:g} or higher"
+            else:
+                continue
+            if where.startswith("risk.py"):
+                warnings.append(Problem("reentry/participants/risk.py", 1, "reading level", message))
+            else:
+                file = where.split(" ")[0]
+                warnings.append(Problem(f"reentry/documents/data/{file}", _line_of(data / file, text.split("\n")[0]),
+                                        "reading level", message))
     return sorted(warnings)

@@ -32,6 +32,8 @@ def test_the_shipped_packet_content_lints_clean():
 @pytest.mark.parametrize("language, text, expected", [
     ("es", "Si tú ves a alguien dormido, llame al 911.", "'tú' is the tú register"),
     ("es", "Guarde tu kit en un lugar seguro.", "'tu' is the tú register"),
+    ("es", "Nunca uses a solas.", "'uses' is the tú register"),
+    ("es", "Quédate con la persona hasta que llegue la ayuda.", "'quédate' is the tú register"),
     ("es", "Call or text 988 para hablar.", "English word 'call'"),
     ("es", "Condado de Bernalillo County", "English word 'county'"),
     ("en", "Sources: binswanger2007; keen2020", "citation key 'binswanger2007'"),
@@ -126,6 +128,23 @@ def test_packet_english_above_grade_eight_is_a_warning_naming_its_key(data):
     assert lint.packet_content_problems(data) == []  # a warning, not a failure
 
 
+HARD_ES = ("La administración farmacológica de antagonistas opioides necesita una evaluación "
+           "interdisciplinaria, considerando la intoxicación concomitante con sustancias sedantes.")
+
+
+def test_packet_spanish_below_plain_reading_ease_is_a_warning_naming_its_key(data, monkeypatch):
+    from reentry.participants import risk
+
+    _set_text(data, "es", "warn_everyone", HARD_ES)
+    citation, english, _spanish = risk.FLAG_TEXT["INJECTS"]
+    monkeypatch.setitem(risk.FLAG_TEXT, "INJECTS", (citation, english, HARD_ES))
+    warnings = [str(w) for w in lint.reading_level_warnings(data)]
+    assert any("texts.json es.warn_everyone: Fernández-Huerta" in w and "aim for 60 or higher" in w for w in warnings)
+    assert any(w.startswith("reentry/participants/risk.py:") and "FLAG_TEXT INJECTS: Fernández-Huerta" in w
+               for w in warnings)
+    assert len(warnings) == 2, warnings
+
+
 def test_short_labels_are_not_scored(data):
     _set_text(data, "en", "cert_code", "Verification identification")  # grade 20 by the formula
     assert lint.reading_level_warnings(data) == []
@@ -145,7 +164,7 @@ def test_curriculum_check_prints_reading_level_warnings_without_failing(app, mon
     from reentry.training.cli import check_command
 
     _set_text(data, "en", "warn_everyone", HARD_EN)
-    monkeypatch.setattr(lint.reading_level_warnings, "__defaults__", (data, lint.MAX_PACKET_GRADE))
+    monkeypatch.setattr(lint.reading_level_warnings, "__defaults__", (data, lint.MAX_PACKET_GRADE, lint.MIN_PACKET_EASE))
     result = CliRunner().invoke(check_command, ["curricula/oend"])
     assert "warning: reentry/documents/data/texts.json:" in result.stderr and "en.warn_everyone: grade" in result.stderr
     assert result.exit_code == 0, result.output
