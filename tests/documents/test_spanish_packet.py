@@ -132,6 +132,9 @@ def test_a_spanish_packet_carries_no_english_only_value(spanish_world):
                     "De lunes a viernes, de 6 a. m. a 2 p. m.", "Sin cita, de lunes a sábado",
                     "inglés, español, navajo", "Nuevo México tiene una ley", "Para español, oprima 2"):
         assert spanish in text, spanish
+    # The statute is cited as the law itself names it (legal aid looks it up in English), and the
+    # page says so rather than leave English unexplained.
+    assert "Fuente (la ley, citada en inglés): N.M. Stat. 30-31-27.1" in text
 
 
 def test_a_resource_without_spanish_hours_says_to_call_rather_than_print_english(spanish_world):
