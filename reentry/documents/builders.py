@@ -17,7 +17,7 @@ from datetime import date
 from reportlab.graphics.barcode.qr import QrCodeWidget
 from reportlab.lib import colors
 from reportlab.lib.units import inch
-from reportlab.platypus import Flowable, HRFlowable, KeepInFrame, KeepTogether, PageBreak, Paragraph, Spacer
+from reportlab.platypus import Flowable, HRFlowable, KeepInFrame, KeepTogether, PageBreak, Spacer
 
 from reentry.documents import pdf
 from reentry.documents.content import (
@@ -27,7 +27,7 @@ from reentry.documents.content import (
     resource_type_label,
     texts,
 )
-from reentry.documents.pdf import Styles, bullets, numbered, safe, styles
+from reentry.documents.pdf import Paragraph, Styles, bullets, numbered, safe, styles
 from reentry.training import protocol
 
 GENERIC_NASAL = "naloxone-4mg-generic"  # shown when no kit was given: the kind most people will get

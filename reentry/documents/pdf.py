@@ -32,13 +32,30 @@ from reportlab.platypus import (
     Frame,
     PageBreak,
     PageTemplate,
-    Paragraph,
 )
+from reportlab.platypus import Paragraph as _ReportlabParagraph
 from reportlab.platypus.flowables import DocIf
 
 # Binary (zlib only) streams: ASCII85 on top made files 25% larger and cost time, and served
 # only 7-bit transports. reportlab reads this global; documents/ is its only user.
 rl_config.useA85 = 0
+
+
+
+class Paragraph(_ReportlabParagraph):
+    """reportlab's Paragraph, laid out once per width: a KeepTogether measures its content and
+    the frame then lays each paragraph out again at the same width, which made line breaking
+    close to half of a packet's build time. The height does not depend on the space left, and a
+    split makes new paragraphs, so the first layout holds."""
+
+    def wrap(self, availWidth, availHeight):
+        # reportlab drops blPara in places (a table cell's paragraph is re-laid out): then again.
+        if getattr(self, "_wrapped_at", None) == availWidth and "blPara" in self.__dict__:
+            return self.width, self.height
+        size = super().wrap(availWidth, availHeight)
+        self._wrapped_at = availWidth
+        return size
+
 
 FONT_DIR = Path(__file__).parent / "fonts"
 FONT = "ReentrySans"
