@@ -170,6 +170,9 @@ def score_pairs(deaths: list[dict], people: list[dict], low: float) -> list[tupl
     left = api.register(deaths, dataset_display_name="deaths")
     right = api.register(people, dataset_display_name="participants")
     # log_level=None: Splink leaves logging to the app (else it prints its training log to the terminal).
+    # The app logs INFO for itself; Splink's INFO is its training log, about 250 lines a run,
+    # which buried the one summary line an operator reads. Its warnings still show.
+    logging.getLogger("splink").setLevel(logging.WARNING)
     linker = Linker([left, right], linkage_settings(), log_level=None)
     train(linker)
     return _predicted_pairs(linker, low)
@@ -319,8 +322,10 @@ def link_deaths(actor, source: str | None = None, pairs: list[tuple[int, int, fl
 
     result = LinkResult()
     statuses: dict[int, set[str]] = {key[0]: set() for key in existing}
-    for (death, _), values in wanted.items():
-        statuses.setdefault(death, set()).add(values["status"])
+    for key, values in wanted.items():
+        if key in existing and existing[key]["status"] in REVIEWED:
+            continue  # counted below as the person decided, not as this run scored it
+        statuses.setdefault(key[0], set()).add(values["status"])
     for key, old in existing.items():
         if old["status"] in REVIEWED or key[0] not in touched:
             statuses[key[0]].add(old["status"])

@@ -123,18 +123,41 @@ def test_splink_links_the_true_matches(world, runner, capsys):
     assert result.output.strip().startswith("linked ")
 
 
-def test_a_reviewed_decision_survives_a_rerun(world, runner):
-    truth, _ = world
-    runner.invoke(args=["link-deaths"])
+def _summary(output: str) -> dict[str, int]:
+    found = re.search(r"linked (\d+), to review (\d+), unlinked (\d+)", output)
+    assert found, output
+    return dict(zip(("linked", "review", "unlinked"), map(int, found.groups())))
+
+
+def test_a_reviewed_decision_survives_a_rerun_and_is_counted_as_decided(world, runner, make_user):
+    from reentry.outcomes.services import review_link
+
+    first = runner.invoke(args=["link-deaths"])
+    assert first.exit_code == 0, first.output
+    before = _summary(first.output)
     db.session.expire_all()
-    death, person = next(iter(truth.items()))
-    link = _links()[(death, person)]
-    link.status, link.review_reason = "rejected", "the examiner says another person"
+    links = _links()
+    pairs_of: dict[int, int] = {}
+    for death, _ in links:
+        pairs_of[death] = pairs_of.get(death, 0) + 1
+    waiting = next(link for (death, _), link in links.items() if link.status == "review" and pairs_of[death] == 1)
+    linked = next(link for (death, _), link in links.items() if link.status == "linked" and pairs_of[death] == 1)
+    admin = make_user("admin", [])
+    review_link(admin, waiting.id, "rejected", "the examiner says another person")
     db.session.commit()
-    result = runner.invoke(args=["link-deaths"])
-    assert result.exit_code == 0, result.output
+    # A linked pair can be corrected too (an administrator's decision, as an import fix would be).
+    linked.status, linked.review_reason = "rejected", "a different middle name on the death certificate"
+    db.session.commit()
+    rerun = runner.invoke(args=["link-deaths"])
+    assert rerun.exit_code == 0, rerun.output
     db.session.expire_all()
-    assert _links()[(death, person)].status == "rejected"
+    after = _links()
+    assert after[(waiting.death_record_id, waiting.participant_id)].status == "rejected"
+    assert after[(linked.death_record_id, linked.participant_id)].status == "rejected"
+    # The summary counts what people decided, not what the run scored: one fewer waiting for
+    # review, one fewer linked, both deaths now unlinked.
+    assert _summary(rerun.output) == {"linked": before["linked"] - 1, "review": before["review"] - 1,
+                                      "unlinked": before["unlinked"] + 2}
 
 
 def test_export_lists_every_candidate_pair_with_its_status(world, runner, tmp_path):
