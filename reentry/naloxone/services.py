@@ -543,7 +543,9 @@ def resolve_scan(code: str, facility: Facility | None = None, *, purpose: str = 
     lot = None
     if facility is not None and scan.lot:
         lot = find_lot(facility, product, scan.lot)
-    expiry = lot.expiry_date if lot else scan.expiry
+    # The earlier date wins: a carton printed with a past expiry is expired whatever its lot's
+    # record says, and a disagreement between the two is a problem of its own (below).
+    expiry = min((day for day in (lot.expiry_date if lot else None, scan.expiry) if day), default=None)
     earlier = carton_received_before(product, scan.lot, scan.serial) \
         if purpose == "receive" and scan.lot and scan.serial else None
     if not product.is_active:
@@ -557,6 +559,10 @@ def resolve_scan(code: str, facility: Facility | None = None, *, purpose: str = 
         problem = _("Expired on %(date)s: do not give or receive this carton.", date=expiry.isoformat())
     elif lot is not None and lot.is_recalled:
         problem = _("Lot %(lot)s is recalled: set the carton aside.", lot=lot.lot_number)
+    elif lot is not None and scan.expiry is not None and scan.expiry != lot.expiry_date:
+        problem = _("The carton says it expires on %(carton)s, but lot %(lot)s is recorded as expiring on "
+                    "%(recorded)s: check the carton and correct the lot record before giving it.",
+                    carton=scan.expiry.isoformat(), lot=lot.lot_number, recorded=lot.expiry_date.isoformat())
     elif facility is not None and scan.lot and lot is None:
         problem = _("No such lot here: lot %(lot)s of %(product)s is not held at %(facility)s.",
                     lot=scan.lot, product=product.name, facility=facility.name)

@@ -168,6 +168,13 @@ def test_resolve_scan_refusals(facility, make_lot, make_facility):
     services.waste_stock(None, empty, 1, "damaged")
     db.session.commit()
     assert "empty" in services.resolve_scan(_datamatrix("EM1", later), facility).problem
+    # A carton that disagrees with its lot's record: a past date on the carton is expired even
+    # when the record says otherwise, and any other disagreement is refused until corrected.
+    held = make_lot(quantity=2, lot_number="DIFF1", expiry=later)
+    assert "Expired" in services.resolve_scan(_datamatrix("DIFF1", today() - timedelta(days=1)), facility).problem
+    differs = services.resolve_scan(_datamatrix("DIFF1", later + timedelta(days=30)), facility).problem
+    assert f"recorded as expiring on {held.expiry_date.isoformat()}" in differs
+    assert services.resolve_scan(_datamatrix("DIFF1", later), facility).problem is None
     # Without a facility only the carton itself is judged.
     assert services.resolve_scan(_datamatrix("NOPE", later)).problem is None
     assert other.facility_id != facility.id
