@@ -43,6 +43,9 @@ def configure_logging(app: Flask) -> None:
         root.setLevel(logging.INFO)
         # werkzeug's own access log prints full URLs (query strings included): ours replaces it.
         logging.getLogger("werkzeug").setLevel(logging.WARNING)
+        # Splink's INFO is its training log (about 250 lines a link-deaths run), which buried the
+        # one summary line an operator reads; its warnings still show.
+        logging.getLogger("splink").setLevel(logging.WARNING)
 
     @app.before_request
     def _start_timer():

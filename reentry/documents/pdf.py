@@ -97,12 +97,12 @@ def _plain_chars() -> frozenset[str]:
 def printable(text: object, limit: int | None = None) -> str:
     """Plain text the font can draw: invisible and direction-changing characters dropped, letters
     it lacks replaced by their unaccented form or '?' (never an error), at most `limit` chars."""
-    covered = register_fonts()
     text = unicodedata.normalize("NFC", "" if text is None else str(text))
     if _plain_chars().issuperset(text):
         # Nearly all text is made of such characters: the loop below would keep every one.
         # (A packet is ~150 strings; checking each character in Python was ~10% of its build.)
         return _limited(" ".join(text.split()), limit)
+    covered = register_fonts()
     out = []
     for char in text:
         if char in "\r\n\t":

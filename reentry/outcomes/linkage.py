@@ -170,9 +170,6 @@ def score_pairs(deaths: list[dict], people: list[dict], low: float) -> list[tupl
     left = api.register(deaths, dataset_display_name="deaths")
     right = api.register(people, dataset_display_name="participants")
     # log_level=None: Splink leaves logging to the app (else it prints its training log to the terminal).
-    # The app logs INFO for itself; Splink's INFO is its training log, about 250 lines a run,
-    # which buried the one summary line an operator reads. Its warnings still show.
-    logging.getLogger("splink").setLevel(logging.WARNING)
     linker = Linker([left, right], linkage_settings(), log_level=None)
     train(linker)
     return _predicted_pairs(linker, low)
@@ -322,13 +319,14 @@ def link_deaths(actor, source: str | None = None, pairs: list[tuple[int, int, fl
 
     result = LinkResult()
     statuses: dict[int, set[str]] = {key[0]: set() for key in existing}
-    for key, values in wanted.items():
-        if key in existing and existing[key]["status"] in REVIEWED:
-            continue  # counted below as the person decided, not as this run scored it
-        statuses.setdefault(key[0], set()).add(values["status"])
-    for key, old in existing.items():
-        if old["status"] in REVIEWED or key[0] not in touched:
+    for key in existing.keys() | wanted.keys():
+        # The status that stands: a person's decision, else this run's score, else (a death
+        # this run did not touch) what was stored; an unreviewed pair the run removed counts not.
+        old = existing.get(key)
+        if old is not None and (old["status"] in REVIEWED or key[0] not in touched):
             statuses[key[0]].add(old["status"])
+        elif key in wanted:
+            statuses.setdefault(key[0], set()).add(wanted[key]["status"])
     for death in ids:
         found = statuses.get(death, set())
         if found & {"linked", "accepted"}:
